@@ -1,0 +1,138 @@
+//! The event vocabulary shared by the engine, the journal and the UI.
+//!
+//! A leaf module: it depends on nothing of ours. Variants are only ever added; once a
+//! journal carries one it is never removed or renamed.
+
+use serde::{Deserialize, Serialize};
+
+/// An event with the wall-clock time it happened, so a reducer never reads the clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stamped {
+    /// Milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    pub event: Event,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    Pending,
+    Checkpointing,
+    Applying,
+    Applied,
+    Validating,
+    Validated,
+    Failed,
+    RollingBack,
+    RolledBack,
+}
+
+impl FileStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileStatus::Pending => "pending",
+            FileStatus::Checkpointing => "checkpointing",
+            FileStatus::Applying => "applying",
+            FileStatus::Applied => "applied",
+            FileStatus::Validating => "validating",
+            FileStatus::Validated => "validated",
+            FileStatus::Failed => "failed",
+            FileStatus::RollingBack => "rolling back",
+            FileStatus::RolledBack => "rolled back",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+/// How a job or a batch ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Everything asked for succeeded.
+    Succeeded,
+    /// There was nothing to do.
+    NothingToDo,
+    /// A migration file (or later a check) failed.
+    Failed,
+    /// Could not run at all (drift, lock held, unreachable database, ...).
+    Refused,
+    /// Stopped by the operator at a safe point.
+    Cancelled,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    SessionStarted {
+        plan: String,
+        /// The target URL with any password removed.
+        target: String,
+        operator: String,
+        host: String,
+        version: String,
+    },
+    SessionEnded,
+    JobStarted {
+        job: String,
+    },
+    JobFinished {
+        job: String,
+        outcome: Outcome,
+    },
+    BatchStarted {
+        batch: usize,
+        name: String,
+    },
+    BatchFinished {
+        batch: usize,
+        outcome: Outcome,
+    },
+    FileStatus {
+        version: String,
+        status: FileStatus,
+        /// Why, for failures and for files run outside a transaction.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
+    StatementStarted {
+        version: String,
+        index: usize,
+        total: usize,
+        line: usize,
+    },
+    StatementFinished {
+        version: String,
+        index: usize,
+        total: usize,
+        line: usize,
+        elapsed_ms: f64,
+    },
+    FileApplied {
+        version: String,
+        duration_ms: f64,
+    },
+    FileFailed {
+        version: String,
+        /// The migration file, relative to the migrations folder.
+        file: String,
+        line: usize,
+        message: String,
+    },
+    Progress {
+        job: String,
+        done: u64,
+        total: u64,
+    },
+    Log {
+        level: Level,
+        text: String,
+    },
+}

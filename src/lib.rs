@@ -1,0 +1,13 @@
+//! cutover: a terminal cockpit and headless engine for database migration windows.
+//!
+//! Dependencies point one way: `cli -> engine -> db -> sql`; `plan` and `source`
+//! feed the engine; `event` depends on nothing of ours.
+
+pub mod cli;
+pub mod db;
+pub mod engine;
+pub mod event;
+pub mod plan;
+pub mod report;
+pub mod source;
+pub mod sql;

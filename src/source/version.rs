@@ -1,0 +1,116 @@
+use std::cmp::Ordering;
+
+/// A migration version: the text as written, ordered by its numeric parts.
+///
+/// `1.2.10` > `1.2.9`; `0010` == `10` in order but keeps its text; non-numeric
+/// parts compare as text after numbers (natural order).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Version {
+    raw: String,
+    key: Vec<Part>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Part {
+    Num(u128),
+    Text(String),
+}
+
+impl Version {
+    /// Parses a version, splitting into parts at `.`, `_` and `-`, and at digit/letter
+    /// boundaries. Digit runs too long for u128 compare as text (still ordered by length first).
+    pub fn parse(raw: &str) -> Version {
+        let mut key = Vec::new();
+        let mut cur = String::new();
+        let mut cur_digit = None;
+        let flush = |cur: &mut String, key: &mut Vec<Part>, digit: Option<bool>| {
+            if cur.is_empty() {
+                return;
+            }
+            let part = match digit {
+                Some(true) => {
+                    let trimmed = cur.trim_start_matches('0');
+                    match trimmed.parse::<u128>() {
+                        Ok(n) => Part::Num(n),
+                        Err(_) if trimmed.is_empty() => Part::Num(0),
+                        // Longer than u128: keep ordering by (length, text) via zero-padded text.
+                        Err(_) => Part::Text(format!("{:0>80}", trimmed)),
+                    }
+                }
+                _ => Part::Text(cur.to_lowercase()),
+            };
+            key.push(part);
+            cur.clear();
+        };
+        for ch in raw.chars() {
+            if ch == '.' || ch == '_' || ch == '-' {
+                flush(&mut cur, &mut key, cur_digit);
+                cur_digit = None;
+                continue;
+            }
+            let d = ch.is_ascii_digit();
+            if cur_digit.is_some() && cur_digit != Some(d) {
+                flush(&mut cur, &mut key, cur_digit);
+            }
+            cur_digit = Some(d);
+            cur.push(ch);
+        }
+        flush(&mut cur, &mut key, cur_digit);
+        Version {
+            raw: raw.to_string(),
+            key,
+        }
+    }
+
+    /// A version whose order is a position (Sqitch: the order of the plan file).
+    pub fn ordinal(raw: &str, position: usize) -> Version {
+        Version {
+            raw: raw.to_string(),
+            key: vec![Part::Num(position as u128)],
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+}
+
+impl Ord for Version {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key
+            .cmp(&other.key)
+            .then_with(|| self.raw.cmp(&other.raw))
+    }
+}
+
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_not_textual_order() {
+        assert!(Version::parse("9") < Version::parse("10"));
+        assert!(Version::parse("1.2.9") < Version::parse("1.2.10"));
+        assert!(Version::parse("2") < Version::parse("10"));
+        assert!(Version::parse("0009") < Version::parse("0010"));
+        assert!(Version::parse("20200101000000") < Version::parse("20210101000000"));
+    }
+
+    #[test]
+    fn same_number_different_text_are_distinct() {
+        assert_ne!(Version::parse("01"), Version::parse("1"));
+        assert_eq!(Version::parse("01").key, Version::parse("1").key);
+    }
+}
