@@ -1,1 +1,78 @@
-//! cli
+//! The command line: one file per subcommand. Each returns a process exit code
+//! (report::exit) and prints errors as instructions, never as panics.
+
+mod apply;
+mod demo;
+mod progress;
+mod status;
+mod workspace;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "cutover", version, about = "A cockpit for database migration windows")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// The plan file (default: ./cutover.toml; without one, DATABASE_URL and ./migrations)
+    #[arg(short = 'p', long = "plan", env = "CUTOVER_PLAN", global = true)]
+    pub plan: Option<PathBuf>,
+    /// Who is operating: recorded in the ledger and the journal (default: the login name)
+    #[arg(long, global = true)]
+    pub operator: Option<String>,
+}
+
+impl Global {
+    pub fn operator(&self) -> String {
+        self.operator
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("LOGNAME").ok())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "unknown".to_string())
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// A throwaway SQLite demo: a shop database migrated in three batches
+    Demo(demo::DemoArgs),
+    /// Apply pending migration files, batch by batch
+    Apply(apply::ApplyArgs),
+    /// Show every file: applied or not, when, by whom, checksum ok
+    Status(status::StatusArgs),
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return crate::report::exit::CANNOT_RUN;
+        }
+    };
+    rt.block_on(async {
+        match cli.command {
+            Command::Demo(args) => demo::run(&cli.global, args).await,
+            Command::Apply(args) => apply::run(&cli.global, args).await,
+            Command::Status(args) => status::run(&cli.global, args).await,
+        }
+    })
+}
+
+/// Prints an error the way every command does: `error: ` then the message.
+pub(crate) fn print_error(e: &dyn std::fmt::Display) {
+    eprintln!("error: {e}");
+}

@@ -1,1 +1,177 @@
-//! db
+//! One connection type over the three backends (SQLite, PostgreSQL, MySQL/MariaDB),
+//! through sqlx. The rest of the program sees `Conn` and never a backend's own type.
+//!
+//! Statements from migration files run through `raw_sql` (the simple/text protocol):
+//! DDL, `CREATE INDEX CONCURRENTLY`, stored procedures and `DELIMITER`-free bodies are
+//! not all preparable, and the folder's own tool sends them as text too.
+
+mod connect;
+pub mod ledger;
+pub mod lock;
+
+pub use connect::{connect, ConnectInfo};
+
+use crate::sql::Dialect;
+use sqlx::{MySqlConnection, PgConnection, SqliteConnection};
+use std::path::PathBuf;
+
+/// A live connection to a target.
+pub struct Conn {
+    pub(crate) inner: Inner,
+    pub dialect: Dialect,
+    /// The target as shown to people: never holds a password.
+    pub display: String,
+    /// The SQLite database file (None for `:memory:` and for servers).
+    pub sqlite_file: Option<PathBuf>,
+}
+
+pub(crate) enum Inner {
+    Sqlite(SqliteConnection),
+    Postgres(PgConnection),
+    Mysql(MySqlConnection),
+}
+
+/// Runs the same body against whichever backend connection `Conn` holds. Each arm is
+/// type-checked on its own, so `sqlx::query(..)` infers its database from `$c`.
+macro_rules! with_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match &mut $conn.inner {
+            $crate::db::Inner::Sqlite($c) => $body,
+            $crate::db::Inner::Postgres($c) => $body,
+            $crate::db::Inner::Mysql($c) => $body,
+        }
+    };
+}
+pub(crate) use with_conn;
+
+/// What the database said when a statement failed: its own message, and where in the
+/// statement it points when the backend reports a position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlFailure {
+    pub message: String,
+    /// 0-based character offset into the statement (PostgreSQL reports one).
+    pub position: Option<usize>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot connect to {target}: {message}\n  hint: {hint}")]
+    Connect {
+        target: String,
+        message: String,
+        hint: String,
+    },
+    /// A SQLite file that does not exist (only when asked not to create it).
+    #[error("{target} does not exist yet")]
+    Missing { target: String },
+    #[error("{target}: {context}: {message}")]
+    Query {
+        target: String,
+        context: String,
+        message: String,
+    },
+}
+
+impl Conn {
+    /// Runs one statement (or a `;`-separated script) as text.
+    pub async fn execute(&mut self, sql: &str) -> Result<u64, SqlFailure> {
+        let res = with_conn!(self, c => sqlx::raw_sql(sql).execute(&mut *c).await.map(|r| r.rows_affected()));
+        res.map_err(|e| failure(&e))
+    }
+
+    /// The first column of the first row as an integer (counts, flags).
+    pub async fn scalar_i64(&mut self, sql: &str) -> Result<i64, SqlFailure> {
+        let res: Result<i64, sqlx::Error> =
+            with_conn!(self, c => sqlx::query_scalar(sql).fetch_one(&mut *c).await);
+        res.map_err(|e| failure(&e))
+    }
+
+    /// The first column of every row, as text.
+    pub async fn column_strings(&mut self, sql: &str) -> Result<Vec<String>, SqlFailure> {
+        let res: Result<Vec<String>, sqlx::Error> =
+            with_conn!(self, c => sqlx::query_scalar(sql).fetch_all(&mut *c).await);
+        res.map_err(|e| failure(&e))
+    }
+
+    pub async fn begin(&mut self) -> Result<(), SqlFailure> {
+        let sql = match self.dialect {
+            Dialect::Mysql => "START TRANSACTION",
+            _ => "BEGIN",
+        };
+        self.execute(sql).await.map(|_| ())
+    }
+
+    pub async fn commit(&mut self) -> Result<(), SqlFailure> {
+        self.execute("COMMIT").await.map(|_| ())
+    }
+
+    /// Rolls back whatever transaction is open; a no-op error when none is (ignored).
+    pub async fn rollback_quietly(&mut self) {
+        let _ = self.execute("ROLLBACK").await;
+    }
+
+    /// Wraps an error from a bookkeeping query (ledger, lock) with what was being done.
+    pub(crate) fn query_error(&self, context: &str, e: sqlx::Error) -> DbError {
+        DbError::Query {
+            target: self.display.clone(),
+            context: context.to_string(),
+            message: failure(&e).message,
+        }
+    }
+
+    /// `?` placeholders for SQLite/MySQL become `$1, $2, ...` for PostgreSQL.
+    pub(crate) fn placeholders(&self, sql: &str) -> String {
+        if self.dialect != Dialect::Postgres {
+            return sql.to_string();
+        }
+        let mut out = String::with_capacity(sql.len() + 8);
+        let mut n = 0;
+        for ch in sql.chars() {
+            if ch == '?' {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            } else {
+                out.push(ch);
+            }
+        }
+        out
+    }
+
+    pub async fn close(self) {
+        use sqlx::Connection;
+        let _ = match self.inner {
+            Inner::Sqlite(c) => c.close().await,
+            Inner::Postgres(c) => c.close().await,
+            Inner::Mysql(c) => c.close().await,
+        };
+    }
+}
+
+/// The database's own message for a failed statement.
+pub(crate) fn failure(e: &sqlx::Error) -> SqlFailure {
+    match e {
+        sqlx::Error::Database(db) => {
+            let position = db
+                .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .and_then(|pg| match pg.position() {
+                    Some(sqlx::postgres::PgErrorPosition::Original(p)) => Some(p.saturating_sub(1)),
+                    _ => None,
+                });
+            let mut message = db.message().to_string();
+            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                if let Some(detail) = pg.detail() {
+                    message.push_str(&format!(" ({detail})"));
+                }
+            }
+            if let Some(code) = db.code() {
+                message = format!("{message} [{code}]");
+            }
+            SqlFailure { message, position }
+        }
+        other => SqlFailure {
+            message: other.to_string(),
+            position: None,
+        },
+    }
+}

@@ -1,1 +1,60 @@
-//! engine
+//! Jobs on the tokio runtime (apply, and later validate, bench, rollback), emitting
+//! `Event`s through a channel. The engine never prints: consumers (the headless
+//! progress printer, the cockpit, the journal) read the events.
+
+pub mod apply;
+mod drift;
+mod emit;
+mod run_file;
+
+pub use apply::{apply, ApplyOptions, ApplyReport, FileReport};
+pub use drift::Drift;
+pub use emit::Emitter;
+
+use crate::db::lock::LockError;
+use crate::db::DbError;
+use crate::plan::{Batch, Plan};
+use crate::source::Folder;
+
+/// Everything a job needs to know about the plan: the plan itself, its folder's
+/// migrations and the batches resolved against them.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub plan: Plan,
+    pub folder: Folder,
+    pub batches: Vec<Batch>,
+}
+
+impl Workspace {
+    /// The batch (0-based index) a migration (index into folder.migrations) belongs to.
+    pub fn batch_of(&self, migration: usize) -> Option<usize> {
+        self.batches
+            .iter()
+            .position(|b| b.migrations.contains(&migration))
+    }
+
+    /// `--batch` takes a 1-based number or a name.
+    pub fn find_batch(&self, sel: &str) -> Option<usize> {
+        if let Ok(n) = sel.parse::<usize>() {
+            if n >= 1 && n <= self.batches.len() {
+                return Some(n - 1);
+            }
+        }
+        self.batches.iter().position(|b| b.name == sel)
+    }
+}
+
+/// Why a job could not run at all (exit code 2). Each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error("{}", drift::describe(.0))]
+    Drift(Vec<Drift>),
+    #[error("{0}")]
+    Selection(String),
+    #[error("{0}")]
+    Ledger(String),
+}

@@ -1,0 +1,2 @@
+-- Written for SQLite and PostgreSQL; MySQL's form is DROP INDEX ... ON orders.
+DROP INDEX idx_orders_customer;

@@ -1,0 +1,94 @@
+//! `cutover apply`: the headless apply job.
+
+use super::{progress::Printer, workspace, Global};
+use crate::engine::{self, ApplyOptions, Emitter};
+use crate::event::Outcome;
+use crate::report::{exit, json};
+use clap::Args;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+#[derive(Debug, Args, Default)]
+pub struct ApplyArgs {
+    /// Apply this batch only (its 1-based number or its name); the batches before it must be applied
+    #[arg(long)]
+    pub batch: Option<String>,
+    /// Apply up to and including this version
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Say what would be applied, and apply nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Accept the file on disk as the applied text of VERSION (a recorded decision)
+    #[arg(long = "accept-drift", value_name = "VERSION")]
+    pub accept_drift: Vec<String>,
+    /// Write a JSON report to FILE
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
+    let (ws, target) = match workspace::load(global) {
+        Ok(w) => w,
+        Err(e) => {
+            super::print_error(&e);
+            return exit::CANNOT_RUN;
+        }
+    };
+    let opts = ApplyOptions {
+        batch: args.batch,
+        to: args.to,
+        operator: global.operator(),
+        accept_drift: args.accept_drift,
+        dry_run: args.dry_run,
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = tokio::sync::mpsc::channel(1024);
+    let printer = tokio::spawn(Printer::new(&ws).consume(rx));
+    let job = {
+        let ws = ws.clone();
+        let cancel = cancel.clone();
+        let target = target.clone();
+        tokio::spawn(async move { engine::apply(&ws, &target, &opts, &Emitter::new(tx), cancel).await })
+    };
+    // Ctrl-C asks the job to stop at the next safe point (between files).
+    let watcher = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\ninterrupt: stopping after the current file (a file is never left half-done)");
+                cancel.store(true, Ordering::SeqCst);
+            }
+        })
+    };
+    let result = job.await;
+    watcher.abort();
+    let _ = printer.await;
+    let (code, report) = match result {
+        Ok(Ok(report)) => {
+            super::progress::summary(&report);
+            (exit::for_outcome(report.outcome), serde_json::to_value(&report).ok())
+        }
+        Ok(Err(e)) => {
+            super::print_error(&e);
+            let v = serde_json::json!({ "outcome": Outcome::Refused, "error": e.to_string() });
+            (exit::CANNOT_RUN, Some(v))
+        }
+        Err(join) => {
+            super::print_error(&format!("the apply job stopped unexpectedly: {join}"));
+            (exit::CANNOT_RUN, None)
+        }
+    };
+    if let (Some(path), Some(mut value)) = (args.json, report) {
+        if let Some(obj) = value.as_object_mut() {
+            obj.insert("plan".into(), ws.plan.name.clone().into());
+            obj.insert("target".into(), target.display.clone().into());
+            obj.insert("exit_code".into(), code.into());
+        }
+        if let Err(e) = json::write(&path, &value) {
+            super::print_error(&e);
+        }
+    }
+    code
+}

@@ -1,0 +1,123 @@
+//! The headless consumer of engine events: a progress bar on a terminal, plain lines
+//! otherwise (pipes, CI logs, screen readers).
+
+use crate::engine::{ApplyReport, Workspace};
+use crate::event::{Event, FileStatus, Level, Outcome, Stamped};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use tokio::sync::mpsc;
+
+pub struct Printer {
+    names: HashMap<String, String>,
+    bar: Option<ProgressBar>,
+}
+
+impl Printer {
+    pub fn new(ws: &Workspace) -> Self {
+        let names = ws
+            .folder
+            .migrations
+            .iter()
+            .map(|m| (m.version.to_string(), m.path.display().to_string()))
+            .collect();
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(0);
+            if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} files {msg}") {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Printer { names, bar }
+    }
+
+    fn line(&self, text: String) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => println!("{text}"),
+        }
+    }
+
+    fn file(&self, version: &str) -> String {
+        self.names.get(version).cloned().unwrap_or_else(|| version.to_string())
+    }
+
+    pub async fn consume(self, mut rx: mpsc::Receiver<Stamped>) {
+        while let Some(s) = rx.recv().await {
+            self.show(&s.event);
+        }
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn show(&self, e: &Event) {
+        match e {
+            Event::SessionStarted { plan, target, operator, .. } => {
+                self.line(format!("cutover {}: plan {plan:?} on {target} as {operator}", env!("CARGO_PKG_VERSION")))
+            }
+            Event::BatchStarted { batch, name } => self.line(format!("batch {batch} {name}")),
+            Event::FileStatus { version, status: FileStatus::Applying, .. } => {
+                let f = self.file(version);
+                match &self.bar {
+                    Some(bar) => bar.set_message(f),
+                    None => println!("  applying {f}"),
+                }
+            }
+            Event::StatementStarted { index, total, .. } => {
+                if let Some(bar) = &self.bar {
+                    let f = bar.message();
+                    let f = f.split(" [").next().unwrap_or_default().to_string();
+                    bar.set_message(format!("{f} [statement {index}/{total}]"));
+                }
+            }
+            Event::FileApplied { version, duration_ms } => {
+                self.line(format!("  ✔ applied {} ({duration_ms:.0} ms)", self.file(version)))
+            }
+            Event::FileFailed { file, line, message, .. } => {
+                self.line(format!("  ✖ failed {file}:{line}: {message}"))
+            }
+            Event::Progress { done, total, .. } => {
+                if let Some(bar) = &self.bar {
+                    bar.set_length(*total);
+                    bar.set_position(*done);
+                }
+            }
+            Event::Log { level, text } => {
+                let tag = match level {
+                    Level::Debug => return,
+                    Level::Info => "note",
+                    Level::Warn => "warning",
+                    Level::Error => "error",
+                };
+                self.line(format!("  {tag}: {text}"))
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The closing line of a headless apply.
+pub fn summary(r: &ApplyReport) {
+    let applied = r.files.iter().filter(|f| f.status == FileStatus::Applied).count();
+    let ms: i64 = r.files.iter().map(|f| f.duration_ms).sum();
+    match r.outcome {
+        Outcome::NothingToDo => println!("nothing to apply: the target is up to date"),
+        Outcome::Succeeded if r.files.iter().all(|f| f.status == FileStatus::Pending) => {
+            println!("dry run: {} file(s) would be applied", r.files.len())
+        }
+        Outcome::Succeeded => println!("applied {applied} file(s) in {ms} ms"),
+        Outcome::Failed => {
+            if let Some(f) = r.files.iter().find(|f| f.status == FileStatus::Failed) {
+                eprintln!(
+                    "error: {}:{}: {}\n  applied {applied} file(s) before it; the failed file and those after it were not applied\n  hint: fix the file and run `cutover apply` again",
+                    f.file,
+                    f.line.unwrap_or(0),
+                    f.error.as_deref().unwrap_or("")
+                );
+            }
+        }
+        Outcome::Cancelled => println!("stopped: applied {applied} file(s); run `cutover apply` to continue"),
+        Outcome::Refused => {}
+    }
+}

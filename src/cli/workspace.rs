@@ -1,0 +1,39 @@
+//! Loading what every command needs: the plan, its migrations folder and batches.
+
+use super::Global;
+use crate::db::ConnectInfo;
+use crate::engine::Workspace;
+use crate::plan;
+use crate::source::{self, ReadOptions};
+
+/// Loads the plan (from -p, CUTOVER_PLAN, ./cutover.toml, or DATABASE_URL alone), reads
+/// its folder and resolves its batches. Errors are returned as the message to print.
+pub fn load(global: &Global) -> Result<(Workspace, ConnectInfo), String> {
+    let plan = match plan::locate(global.plan.as_deref()).map_err(|e| e.to_string())? {
+        Some(path) => plan::load(&path).map_err(|e| e.to_string())?,
+        None => {
+            let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
+            plan::from_env_defaults(&cwd).map_err(|e| e.to_string())?
+        }
+    };
+    let opts = ReadOptions {
+        format: plan.migrations.format,
+        pattern: plan.migrations.pattern.clone(),
+    };
+    let folder = source::read_folder(&plan.migrations.dir, &opts).map_err(|e| e.to_string())?;
+    let batches = plan::resolve_batches(&plan, &folder.migrations).map_err(|e| e.to_string())?;
+    let target = ConnectInfo {
+        url: plan.target.url.clone(),
+        display: plan::redacted_url(&plan.target.url),
+        init_sql: plan.target.init_sql.clone(),
+        create_missing: true,
+    };
+    Ok((
+        Workspace {
+            plan,
+            folder,
+            batches,
+        },
+        target,
+    ))
+}

@@ -1,0 +1,189 @@
+//! Opening a connection: URL parsing per backend, timeouts, `init_sql`, and error
+//! messages that say what to do (never echoing a password).
+
+use super::{Conn, DbError, Inner};
+use crate::sql::Dialect;
+use sqlx::mysql::MySqlConnectOptions;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::ConnectOptions;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// How long a server may take to accept a connection before we say it is unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What `connect` needs: the URL (with its password), the same URL redacted for display,
+/// and the statements to run on every new connection.
+#[derive(Clone)]
+pub struct ConnectInfo {
+    pub url: String,
+    pub display: String,
+    pub init_sql: Vec<String>,
+    /// Create a SQLite file that does not exist yet (apply does; status does not).
+    pub create_missing: bool,
+}
+
+impl std::fmt::Debug for ConnectInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectInfo")
+            .field("url", &self.display)
+            .field("init_sql", &self.init_sql)
+            .finish()
+    }
+}
+
+/// The dialect a URL speaks, from its scheme.
+pub fn dialect_of(url: &str) -> Option<Dialect> {
+    let scheme = url.split(':').next()?.to_ascii_lowercase();
+    match scheme.as_str() {
+        "sqlite" => Some(Dialect::Sqlite),
+        "postgres" | "postgresql" => Some(Dialect::Postgres),
+        "mysql" | "mariadb" => Some(Dialect::Mysql),
+        _ => None,
+    }
+}
+
+/// Opens one connection and runs `init_sql` on it. A SQLite file that does not exist
+/// yet is created; `created` in the result says so.
+pub async fn connect(info: &ConnectInfo) -> Result<(Conn, bool), DbError> {
+    let dialect = dialect_of(&info.url).ok_or_else(|| DbError::Connect {
+        target: info.display.clone(),
+        message: "unknown URL scheme".into(),
+        hint: "use a sqlite:, postgres:// or mysql:// URL".into(),
+    })?;
+    let err = |message: String, hint: &str| DbError::Connect {
+        target: info.display.clone(),
+        message: scrub(&message, &info.url),
+        hint: hint.to_string(),
+    };
+    let mut created = false;
+    let mut sqlite_file = None;
+    let inner = match dialect {
+        Dialect::Sqlite => {
+            let opts = SqliteConnectOptions::from_str(&info.url)
+                .map_err(|e| err(e.to_string(), "check the sqlite: URL"))?
+                // SQLite's own default, and what most folders' tools run with: with
+                // enforcement on, a table rebuild's DROP TABLE cascades deletes.
+                .foreign_keys(false)
+                .busy_timeout(Duration::from_secs(5));
+            let file = opts.get_filename().to_path_buf();
+            let in_memory = file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:");
+            if !in_memory {
+                created = !file.exists();
+                if created && !info.create_missing {
+                    return Err(DbError::Missing {
+                        target: info.display.clone(),
+                    });
+                }
+                if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    if !parent.exists() {
+                        return Err(err(
+                            format!("folder {} does not exist", parent.display()),
+                            "create the folder, or fix the path in [target] url",
+                        ));
+                    }
+                }
+                sqlite_file = Some(file);
+            }
+            let c = opts
+                .create_if_missing(true)
+                .connect()
+                .await
+                .map_err(|e| err(super::failure(&e).message, "check that the file is a SQLite database and is writable"))?;
+            Inner::Sqlite(c)
+        }
+        Dialect::Postgres => {
+            let opts = PgConnectOptions::from_str(&info.url)
+                .map_err(|e| err(e.to_string(), "check the postgres:// URL"))?;
+            let c = timed(opts.connect())
+                .await
+                .map_err(|e| server_error(&e, info, "PostgreSQL"))?;
+            Inner::Postgres(c)
+        }
+        Dialect::Mysql => {
+            let url = info.url.replacen("mariadb:", "mysql:", 1);
+            let opts = MySqlConnectOptions::from_str(&url)
+                .map_err(|e| err(e.to_string(), "check the mysql:// URL"))?;
+            let c = timed(opts.connect())
+                .await
+                .map_err(|e| server_error(&e, info, "MySQL/MariaDB"))?;
+            Inner::Mysql(c)
+        }
+    };
+    let mut conn = Conn {
+        inner,
+        dialect,
+        display: info.display.clone(),
+        sqlite_file,
+    };
+    for (i, stmt) in info.init_sql.iter().enumerate() {
+        if let Err(f) = conn.execute(stmt).await {
+            return Err(err(
+                format!("init_sql statement {} ({stmt}) failed: {}", i + 1, f.message),
+                "fix [target] init_sql in the plan",
+            ));
+        }
+    }
+    Ok((conn, created))
+}
+
+async fn timed<T>(fut: impl std::future::Future<Output = Result<T, sqlx::Error>>) -> Result<T, sqlx::Error> {
+    match tokio::time::timeout(CONNECT_TIMEOUT, fut).await {
+        Ok(r) => r,
+        Err(_) => Err(sqlx::Error::PoolTimedOut),
+    }
+}
+
+/// Turns a server connection error into a message with a hint for the usual causes.
+fn server_error(e: &sqlx::Error, info: &ConnectInfo, server: &str) -> DbError {
+    let code = match e {
+        sqlx::Error::Database(db) => db.code().map(|c| c.to_string()),
+        _ => None,
+    };
+    let (message, hint) = match (e, code.as_deref()) {
+        (sqlx::Error::PoolTimedOut, _) => (
+            format!("no answer within {}s", CONNECT_TIMEOUT.as_secs()),
+            format!("is {server} running and reachable at that host and port?"),
+        ),
+        (sqlx::Error::Io(io), _) => (
+            io.to_string(),
+            format!("is {server} running and listening at that host and port?"),
+        ),
+        (_, Some("28P01" | "28000" | "1045")) => (
+            super::failure(e).message,
+            "check the user name and password in the URL".to_string(),
+        ),
+        (_, Some("3D000" | "1049" | "42000")) => (
+            super::failure(e).message,
+            "create the database first, or fix its name in the URL".to_string(),
+        ),
+        _ => (
+            super::failure(e).message,
+            "check the URL and the server's log".to_string(),
+        ),
+    };
+    DbError::Connect {
+        target: info.display.clone(),
+        message: scrub(&message, &info.url),
+        hint,
+    }
+}
+
+/// Removes the URL's password from a message, should a driver ever echo it.
+pub(crate) fn scrub(message: &str, url: &str) -> String {
+    match url::Url::parse(url).ok().and_then(|u| u.password().map(str::to_string)) {
+        Some(pw) if !pw.is_empty() => {
+            let decoded = url::form_urlencoded::parse(format!("p={pw}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            let mut out = message.replace(&pw, "***");
+            if !decoded.is_empty() {
+                out = out.replace(&decoded, "***");
+            }
+            out
+        }
+        _ => message.to_string(),
+    }
+}

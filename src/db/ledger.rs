@@ -1,0 +1,209 @@
+//! `cutover_history`: what cutover applied to this target, with the SQL text it
+//! applied, so drift can be shown as a diff. Also `cutover_decisions`, where operator
+//! decisions (accepting drift) are recorded.
+
+use super::{with_conn, Conn, DbError};
+use crate::sql::Dialect;
+use sqlx::Row;
+
+pub const HISTORY_TABLE: &str = "cutover_history";
+
+/// The status a ledger row can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Applied,
+    RolledBack,
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Applied => "applied",
+            Status::RolledBack => "rolled_back",
+            Status::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Status {
+        match s {
+            "applied" => Status::Applied,
+            "rolled_back" => Status::RolledBack,
+            _ => Status::Failed,
+        }
+    }
+}
+
+/// One row of `cutover_history`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Entry {
+    pub version: String,
+    pub name: String,
+    pub checksum: String,
+    pub batch: String,
+    pub status: Status,
+    pub applied_at: Option<String>,
+    pub applied_by: Option<String>,
+    pub duration_ms: i64,
+    pub rolled_back_at: Option<String>,
+    #[serde(skip)]
+    pub sql_text: String,
+    pub error: Option<String>,
+}
+
+fn ddl(dialect: Dialect) -> [&'static str; 2] {
+    match dialect {
+        Dialect::Sqlite => [
+            "CREATE TABLE IF NOT EXISTS cutover_history (
+                version TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, checksum TEXT NOT NULL,
+                batch TEXT NOT NULL, status TEXT NOT NULL, applied_at TEXT, applied_by TEXT,
+                duration_ms INTEGER NOT NULL DEFAULT 0, rolled_back_at TEXT,
+                sql_text TEXT NOT NULL, error TEXT)",
+            "CREATE TABLE IF NOT EXISTS cutover_decisions (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, operator TEXT NOT NULL,
+                kind TEXT NOT NULL, version TEXT, detail TEXT NOT NULL)",
+        ],
+        Dialect::Postgres => [
+            "CREATE TABLE IF NOT EXISTS cutover_history (
+                version TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, checksum TEXT NOT NULL,
+                batch TEXT NOT NULL, status TEXT NOT NULL, applied_at TEXT, applied_by TEXT,
+                duration_ms BIGINT NOT NULL DEFAULT 0, rolled_back_at TEXT,
+                sql_text TEXT NOT NULL, error TEXT)",
+            "CREATE TABLE IF NOT EXISTS cutover_decisions (
+                id BIGSERIAL PRIMARY KEY, at TEXT NOT NULL, operator TEXT NOT NULL,
+                kind TEXT NOT NULL, version TEXT, detail TEXT NOT NULL)",
+        ],
+        Dialect::Mysql => [
+            "CREATE TABLE IF NOT EXISTS cutover_history (
+                version VARCHAR(191) PRIMARY KEY NOT NULL, name TEXT NOT NULL,
+                checksum VARCHAR(64) NOT NULL, batch TEXT NOT NULL, status VARCHAR(16) NOT NULL,
+                applied_at VARCHAR(40), applied_by TEXT, duration_ms BIGINT NOT NULL DEFAULT 0,
+                rolled_back_at VARCHAR(40), sql_text LONGTEXT NOT NULL, error TEXT
+            ) CHARACTER SET utf8mb4",
+            "CREATE TABLE IF NOT EXISTS cutover_decisions (
+                id BIGINT AUTO_INCREMENT PRIMARY KEY, at VARCHAR(40) NOT NULL, operator TEXT NOT NULL,
+                kind VARCHAR(32) NOT NULL, version VARCHAR(191), detail LONGTEXT NOT NULL
+            ) CHARACTER SET utf8mb4",
+        ],
+    }
+}
+
+/// Creates cutover's tables when they are missing.
+pub async fn ensure(conn: &mut Conn) -> Result<(), DbError> {
+    for stmt in ddl(conn.dialect) {
+        conn.execute(stmt).await.map_err(|f| DbError::Query {
+            target: conn.display.clone(),
+            context: "creating cutover_history".into(),
+            message: f.message,
+        })?;
+    }
+    Ok(())
+}
+
+/// Whether a table exists in the connection's current database/schema.
+pub async fn table_exists(conn: &mut Conn, table: &str) -> Result<bool, DbError> {
+    let sql = match conn.dialect {
+        Dialect::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+        Dialect::Postgres => {
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ANY (current_schemas(false)) AND table_name = ?"
+        }
+        Dialect::Mysql => {
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
+        }
+    };
+    let sql = conn.placeholders(sql);
+    let n: Result<i64, sqlx::Error> = with_conn!(conn, c => sqlx::query_scalar(&sql).bind(table).fetch_one(&mut *c).await);
+    n.map(|n| n > 0).map_err(|e| conn.query_error("looking for a table", e))
+}
+
+/// Every row of the ledger, in version order as stored (callers order by migration).
+/// An absent ledger reads as empty: nothing was applied by cutover yet.
+pub async fn read(conn: &mut Conn) -> Result<Vec<Entry>, DbError> {
+    if !table_exists(conn, HISTORY_TABLE).await? {
+        return Ok(Vec::new());
+    }
+    let sql = "SELECT version, name, checksum, batch, status, applied_at, applied_by, duration_ms, \
+               rolled_back_at, sql_text, error FROM cutover_history";
+    let rows = with_conn!(conn, c => {
+        sqlx::query(sql).fetch_all(&mut *c).await.and_then(|rows| {
+            rows.iter()
+                .map(|r| {
+                    Ok(Entry {
+                        version: r.try_get("version")?,
+                        name: r.try_get("name")?,
+                        checksum: r.try_get("checksum")?,
+                        batch: r.try_get("batch")?,
+                        status: Status::parse(&r.try_get::<String, _>("status")?),
+                        applied_at: r.try_get("applied_at")?,
+                        applied_by: r.try_get("applied_by")?,
+                        duration_ms: r.try_get("duration_ms")?,
+                        rolled_back_at: r.try_get("rolled_back_at")?,
+                        sql_text: r.try_get("sql_text")?,
+                        error: r.try_get("error")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+        })
+    });
+    rows.map_err(|e| conn.query_error("reading cutover_history", e))
+}
+
+/// Writes (or replaces) the row for a version. Runs inside the caller's transaction
+/// where there is one, so a file and its ledger row commit together.
+pub async fn record(conn: &mut Conn, e: &Entry) -> Result<(), DbError> {
+    let del = conn.placeholders("DELETE FROM cutover_history WHERE version = ?");
+    let ins = conn.placeholders(
+        "INSERT INTO cutover_history (version, name, checksum, batch, status, applied_at, applied_by, \
+         duration_ms, rolled_back_at, sql_text, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    let res: Result<(), sqlx::Error> = with_conn!(conn, c => {
+        async {
+            sqlx::query(&del).bind(&e.version).execute(&mut *c).await?;
+            sqlx::query(&ins)
+                .bind(&e.version)
+                .bind(&e.name)
+                .bind(&e.checksum)
+                .bind(&e.batch)
+                .bind(e.status.as_str())
+                .bind(&e.applied_at)
+                .bind(&e.applied_by)
+                .bind(e.duration_ms)
+                .bind(&e.rolled_back_at)
+                .bind(&e.sql_text)
+                .bind(&e.error)
+                .execute(&mut *c)
+                .await?;
+            Ok(())
+        }
+        .await
+    });
+    res.map_err(|err| conn.query_error("recording in cutover_history", err))
+}
+
+/// Records that the operator accepted the file on disk as what is applied: the ledger
+/// takes the new text and checksum, and the decision (with the old checksum) is kept.
+pub async fn accept_drift(
+    conn: &mut Conn,
+    version: &str,
+    new_checksum: &str,
+    new_sql: &str,
+    operator: &str,
+    at: &str,
+    old_checksum: &str,
+) -> Result<(), DbError> {
+    let upd = conn.placeholders("UPDATE cutover_history SET checksum = ?, sql_text = ? WHERE version = ?");
+    let ins = conn.placeholders(
+        "INSERT INTO cutover_decisions (at, operator, kind, version, detail) VALUES (?, ?, 'accept_drift', ?, ?)",
+    );
+    let detail = format!("checksum {old_checksum} -> {new_checksum}");
+    let res: Result<(), sqlx::Error> = with_conn!(conn, c => {
+        async {
+            sqlx::query(&upd).bind(new_checksum).bind(new_sql).bind(version).execute(&mut *c).await?;
+            sqlx::query(&ins).bind(at).bind(operator).bind(version).bind(&detail).execute(&mut *c).await?;
+            Ok(())
+        }
+        .await
+    });
+    res.map_err(|err| conn.query_error("recording the drift decision", err))
+}

@@ -1,0 +1,187 @@
+//! One cutover at a time per target.
+//!
+//! PostgreSQL `pg_try_advisory_lock`, MySQL `GET_LOCK` (both held by the session's
+//! connection, so they vanish with a crashed process), SQLite an exclusive file lock
+//! beside the database file. Who holds it is written to `cutover_lock` so the second
+//! comer can be told (operator, host, pid, since).
+
+use super::{with_conn, Conn, DbError};
+use crate::sql::Dialect;
+use sqlx::Row;
+use std::fs::File;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Holder {
+    pub operator: String,
+    pub host: String,
+    pub pid: i64,
+    pub since: String,
+}
+
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} on {} (pid {}) since {}",
+            self.operator, self.host, self.pid, self.since
+        )
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("{target} is locked by another cutover: {}\n  hint: wait for it to finish; if that process is gone, its lock is released with its connection{}",
+        holder.as_ref().map(|h| h.to_string()).unwrap_or_else(|| "holder not yet recorded".into()),
+        lock_file.as_ref().map(|p| format!(" (SQLite: with its process; the lock file is {})", p.display())).unwrap_or_default())]
+    Held {
+        target: String,
+        holder: Option<Holder>,
+        lock_file: Option<PathBuf>,
+    },
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot create lock file {path}: {source}\n  hint: cutover needs write access beside the SQLite database")]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Held while the lock is ours. For servers the lock lives in the connection; for
+/// SQLite in this file handle (released when dropped, or when the process dies).
+#[derive(Debug)]
+pub struct Guard {
+    _file: Option<File>,
+}
+
+fn ddl(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Mysql => {
+            "CREATE TABLE IF NOT EXISTS cutover_lock (id INT PRIMARY KEY, operator TEXT NOT NULL, \
+             host TEXT NOT NULL, pid BIGINT NOT NULL, since VARCHAR(40) NOT NULL) CHARACTER SET utf8mb4"
+        }
+        _ => {
+            "CREATE TABLE IF NOT EXISTS cutover_lock (id INT PRIMARY KEY, operator TEXT NOT NULL, \
+             host TEXT NOT NULL, pid BIGINT NOT NULL, since TEXT NOT NULL)"
+        }
+    }
+}
+
+/// The lock file of a SQLite database: `<db file>-cutover.lock`.
+pub fn sqlite_lock_path(db_file: &std::path::Path) -> PathBuf {
+    let mut name = db_file.as_os_str().to_owned();
+    name.push("-cutover.lock");
+    PathBuf::from(name)
+}
+
+/// Takes the target's lock without waiting, or says who holds it.
+pub async fn acquire(conn: &mut Conn, me: &Holder) -> Result<Guard, LockError> {
+    let mut file = None;
+    let got = match conn.dialect {
+        Dialect::Sqlite => match conn.sqlite_file.clone() {
+            None => true,
+            Some(db) => {
+                let path = sqlite_lock_path(&db);
+                let f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&path)
+                    .map_err(|source| LockError::File {
+                        path: path.clone(),
+                        source,
+                    })?;
+                match f.try_lock() {
+                    Ok(()) => {
+                        file = Some(f);
+                        true
+                    }
+                    Err(std::fs::TryLockError::WouldBlock) => false,
+                    Err(std::fs::TryLockError::Error(source)) => {
+                        return Err(LockError::File { path, source })
+                    }
+                }
+            }
+        },
+        Dialect::Postgres => {
+            scalar_i64(conn, "SELECT CASE WHEN pg_try_advisory_lock(hashtext('cutover:' || current_database())) THEN 1 ELSE 0 END").await? == 1
+        }
+        Dialect::Mysql => {
+            scalar_i64(conn, "SELECT COALESCE(GET_LOCK(CONCAT('cutover_', SHA1(DATABASE())), 0), 0)").await? == 1
+        }
+    };
+    if !got {
+        let holder = holder(conn).await.ok().flatten();
+        return Err(LockError::Held {
+            target: conn.display.clone(),
+            holder,
+            lock_file: conn.sqlite_file.as_deref().map(sqlite_lock_path),
+        });
+    }
+    write_holder(conn, me).await?;
+    Ok(Guard { _file: file })
+}
+
+/// Releases the lock and clears the holder row.
+pub async fn release(conn: &mut Conn, guard: Guard) -> Result<(), DbError> {
+    let _ = conn.execute("DELETE FROM cutover_lock WHERE id = 1").await;
+    match conn.dialect {
+        Dialect::Postgres => {
+            scalar_i64(conn, "SELECT CASE WHEN pg_advisory_unlock(hashtext('cutover:' || current_database())) THEN 1 ELSE 0 END").await?;
+        }
+        Dialect::Mysql => {
+            scalar_i64(conn, "SELECT COALESCE(RELEASE_LOCK(CONCAT('cutover_', SHA1(DATABASE()))), 0)").await?;
+        }
+        Dialect::Sqlite => {}
+    }
+    drop(guard);
+    Ok(())
+}
+
+async fn scalar_i64(conn: &mut Conn, sql: &str) -> Result<i64, DbError> {
+    let r: Result<i64, sqlx::Error> =
+        with_conn!(conn, c => sqlx::query_scalar(sql).fetch_one(&mut *c).await);
+    r.map_err(|e| conn.query_error("taking the target lock", e))
+}
+
+async fn write_holder(conn: &mut Conn, me: &Holder) -> Result<(), DbError> {
+    let ctx = |f: super::SqlFailure, c: &Conn| DbError::Query {
+        target: c.display.clone(),
+        context: "recording the lock holder".into(),
+        message: f.message,
+    };
+    conn.execute(ddl(conn.dialect)).await.map_err(|f| ctx(f, conn))?;
+    conn.execute("DELETE FROM cutover_lock WHERE id = 1")
+        .await
+        .map_err(|f| ctx(f, conn))?;
+    let ins = conn.placeholders("INSERT INTO cutover_lock (id, operator, host, pid, since) VALUES (1, ?, ?, ?, ?)");
+    let r: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&ins)
+        .bind(&me.operator).bind(&me.host).bind(me.pid).bind(&me.since)
+        .execute(&mut *c).await.map(|_| ()));
+    r
+        .map_err(|e| conn.query_error("recording the lock holder", e))
+}
+
+/// Who holds the lock, as they recorded it (None when nothing is recorded).
+pub async fn holder(conn: &mut Conn) -> Result<Option<Holder>, DbError> {
+    if !super::ledger::table_exists(conn, "cutover_lock").await? {
+        return Ok(None);
+    }
+    let sql = "SELECT operator, host, pid, since FROM cutover_lock WHERE id = 1";
+    let r: Result<Option<Holder>, sqlx::Error> = with_conn!(conn, c => {
+        async {
+            let Some(row) = sqlx::query(sql).fetch_optional(&mut *c).await? else {
+                return Ok(None);
+            };
+            Ok(Some(Holder {
+                operator: row.try_get("operator")?,
+                host: row.try_get("host")?,
+                pid: row.try_get("pid")?,
+                since: row.try_get("since")?,
+            }))
+        }
+        .await
+    });
+    r.map_err(|e| conn.query_error("reading the lock holder", e))
+}

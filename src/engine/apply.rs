@@ -1,0 +1,358 @@
+//! The apply job: connect, lock, check drift, then run the pending files in order,
+//! batch by batch, stopping at the first failure.
+
+use super::run_file::{self, FileJob, RunError};
+use super::{Drift, Emitter, EngineError, Workspace};
+use crate::db::ledger::{self, Status};
+use crate::db::lock::{self, Holder};
+use crate::db::{self, ConnectInfo};
+use crate::event::{Event, FileStatus, Level, Outcome};
+use crate::source::Kind;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Default)]
+pub struct ApplyOptions {
+    /// `--batch N|NAME`: that batch only; the batches before it must be applied.
+    pub batch: Option<String>,
+    /// `--to VERSION`: up to and including that version.
+    pub to: Option<String>,
+    pub operator: String,
+    /// `--accept-drift VERSION`: versions whose new text the operator accepts.
+    pub accept_drift: Vec<String>,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileReport {
+    pub version: String,
+    pub name: String,
+    pub file: String,
+    pub batch: String,
+    pub status: FileStatus,
+    pub duration_ms: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ApplyReport {
+    pub outcome: Outcome,
+    /// The files this run tried, in order.
+    pub files: Vec<FileReport>,
+    /// True when the SQLite database file did not exist and was created.
+    pub created_database: bool,
+}
+
+fn host() -> String {
+    gethostname::gethostname().to_string_lossy().into_owned()
+}
+
+/// Runs the apply job. `cancel` is checked between files (never inside one).
+pub async fn apply(
+    ws: &Workspace,
+    target: &ConnectInfo,
+    opts: &ApplyOptions,
+    em: &Emitter,
+    cancel: Arc<AtomicBool>,
+) -> Result<ApplyReport, EngineError> {
+    em.emit(Event::SessionStarted {
+        plan: ws.plan.name.clone(),
+        target: target.display.clone(),
+        operator: opts.operator.clone(),
+        host: host(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    })
+    .await;
+    em.emit(Event::JobStarted { job: "apply".into() }).await;
+    let result = apply_locked(ws, target, opts, em, cancel).await;
+    let outcome = match &result {
+        Ok(r) => r.outcome,
+        Err(_) => Outcome::Refused,
+    };
+    em.emit(Event::JobFinished {
+        job: "apply".into(),
+        outcome,
+    })
+    .await;
+    em.emit(Event::SessionEnded).await;
+    result
+}
+
+async fn apply_locked(
+    ws: &Workspace,
+    target: &ConnectInfo,
+    opts: &ApplyOptions,
+    em: &Emitter,
+    cancel: Arc<AtomicBool>,
+) -> Result<ApplyReport, EngineError> {
+    let (mut conn, created) = db::connect(target).await?;
+    if created {
+        em.log(Level::Info, format!("created SQLite database {}", target.display))
+            .await;
+    }
+    let me = Holder {
+        operator: opts.operator.clone(),
+        host: host(),
+        pid: std::process::id() as i64,
+        since: run_file::now(),
+    };
+    let guard = lock::acquire(&mut conn, &me).await?;
+    let result = apply_files(&mut conn, ws, opts, em, cancel).await;
+    // The lock goes even when the run failed; a failure to release is logged only,
+    // since the lock dies with the connection anyway.
+    if let Err(e) = lock::release(&mut conn, guard).await {
+        em.log(Level::Warn, format!("releasing the lock: {e}")).await;
+    }
+    conn.close().await;
+    result.map(|mut r| {
+        r.created_database = created;
+        r
+    })
+}
+
+/// Which migrations (indices) this run should apply, in order.
+fn select(
+    ws: &Workspace,
+    applied: &HashMap<String, ledger::Entry>,
+    opts: &ApplyOptions,
+) -> Result<Vec<usize>, EngineError> {
+    let migs = &ws.folder.migrations;
+    let is_pending = |i: usize| {
+        let m = &migs[i];
+        match applied.get(m.version.as_str()) {
+            Some(e) if e.status == Status::Applied => {
+                m.kind == Kind::Repeatable && e.checksum != m.checksum
+            }
+            _ => true,
+        }
+    };
+    let mut scope: Vec<usize> = match &opts.batch {
+        Some(sel) => {
+            let b = ws.find_batch(sel).ok_or_else(|| {
+                EngineError::Selection(format!(
+                    "no batch {sel:?}: the plan has {}\n  hint: --batch takes a number from 1 or a batch name",
+                    ws.batches
+                        .iter()
+                        .map(|b| format!("{} {:?}", b.number, b.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+            for earlier in &ws.batches[..b] {
+                let pending: Vec<&str> = earlier
+                    .migrations
+                    .iter()
+                    .filter(|&&i| is_pending(i))
+                    .map(|&i| migs[i].version.as_str())
+                    .collect();
+                if !pending.is_empty() {
+                    return Err(EngineError::Selection(format!(
+                        "batch {} ({}) cannot start: batch {} ({}) still has pending files: {}\n  hint: apply batch {} first",
+                        b + 1, ws.batches[b].name, earlier.number, earlier.name, pending.join(", "), earlier.number
+                    )));
+                }
+            }
+            ws.batches[b].migrations.clone()
+        }
+        None => ws.batches.iter().flat_map(|b| b.migrations.iter().copied()).collect(),
+    };
+    if let Some(to) = &opts.to {
+        let target = crate::source::Version::parse(to);
+        let Some(last) = migs
+            .iter()
+            .position(|m| m.kind == Kind::Versioned && m.version.cmp(&target).is_eq() || m.version.as_str() == to)
+        else {
+            return Err(EngineError::Selection(format!(
+                "--to {to}: no migration has that version\n  hint: `cutover status` lists the versions"
+            )));
+        };
+        let limit = migs[last].version.clone();
+        scope.retain(|&i| migs[i].kind == Kind::Versioned && migs[i].version <= limit);
+    }
+    Ok(scope.into_iter().filter(|&i| is_pending(i)).collect())
+}
+
+async fn apply_files(
+    conn: &mut db::Conn,
+    ws: &Workspace,
+    opts: &ApplyOptions,
+    em: &Emitter,
+    cancel: Arc<AtomicBool>,
+) -> Result<ApplyReport, EngineError> {
+    ledger::ensure(conn).await?;
+    let mut entries: HashMap<String, ledger::Entry> = ledger::read(conn)
+        .await?
+        .into_iter()
+        .map(|e| (e.version.clone(), e))
+        .collect();
+    let migs = &ws.folder.migrations;
+    let file_of = |v: &str| migs.iter().find(|m| m.version.as_str() == v);
+
+    // Accepting drift is a recorded decision, taken before the drift check.
+    for v in &opts.accept_drift {
+        let (Some(e), Some(m)) = (entries.get_mut(v), file_of(v)) else {
+            return Err(EngineError::Selection(format!(
+                "--accept-drift {v}: no applied file has that version"
+            )));
+        };
+        if e.checksum == m.checksum {
+            em.log(Level::Info, format!("--accept-drift {v}: no drift to accept")).await;
+            continue;
+        }
+        if !opts.dry_run {
+            ledger::accept_drift(conn, v, &m.checksum, &m.up_sql, &opts.operator, &run_file::now(), &e.checksum).await?;
+        }
+        em.log(
+            Level::Warn,
+            format!("{}: drift accepted by {}", m.path.display(), opts.operator),
+        )
+        .await;
+        e.checksum = m.checksum.clone();
+        e.sql_text = m.up_sql.clone();
+    }
+
+    // Drift and missing files stop the run before anything is applied.
+    let mut drift = Vec::new();
+    let mut missing = Vec::new();
+    for e in entries.values().filter(|e| e.status == Status::Applied) {
+        match file_of(&e.version) {
+            Some(m) if m.kind == Kind::Versioned && m.checksum != e.checksum => drift.push(Drift::new(
+                &e.version,
+                &m.path.display().to_string(),
+                (&e.checksum, &e.sql_text),
+                (&m.checksum, &m.up_sql),
+            )),
+            Some(_) => {}
+            None => missing.push(format!("{} ({})", e.version, e.name)),
+        }
+    }
+    if !drift.is_empty() {
+        drift.sort_by(|a, b| a.version.cmp(&b.version));
+        return Err(EngineError::Drift(drift));
+    }
+    if !missing.is_empty() {
+        missing.sort();
+        return Err(EngineError::Ledger(format!(
+            "applied to this target but missing from {}: {}\n  hint: check out the revision of the migrations folder that matches this database",
+            ws.folder.dir.display(),
+            missing.join(", ")
+        )));
+    }
+
+    let todo = select(ws, &entries, opts)?;
+    // A pending versioned file below the newest applied one would run out of order.
+    let newest_applied = migs
+        .iter()
+        .filter(|m| m.kind == Kind::Versioned)
+        .filter(|m| entries.get(m.version.as_str()).is_some_and(|e| e.status == Status::Applied))
+        .map(|m| &m.version)
+        .max();
+    if let Some(newest) = newest_applied {
+        let early: Vec<&str> = todo
+            .iter()
+            .map(|&i| &migs[i])
+            .filter(|m| m.kind == Kind::Versioned && &m.version < newest)
+            .map(|m| m.version.as_str())
+            .collect();
+        if !early.is_empty() {
+            return Err(EngineError::Selection(format!(
+                "out of order: {} not applied, but the newer {newest} is\n  hint: give the new file a version after {newest}",
+                early.join(", ")
+            )));
+        }
+    }
+
+    let total = todo.len() as u64;
+    let mut report = ApplyReport {
+        outcome: if todo.is_empty() { Outcome::NothingToDo } else { Outcome::Succeeded },
+        files: Vec::new(),
+        created_database: false,
+    };
+    if todo.is_empty() {
+        em.log(Level::Info, "nothing to apply: every selected file is applied").await;
+        return Ok(report);
+    }
+    em.emit(Event::Progress { job: "apply".into(), done: 0, total }).await;
+    let mut current_batch: Option<usize> = None;
+    for (n, &i) in todo.iter().enumerate() {
+        if cancel.load(Ordering::SeqCst) {
+            report.outcome = Outcome::Cancelled;
+            em.log(Level::Warn, "stopped by the operator between files").await;
+            break;
+        }
+        let m = &migs[i];
+        let b = ws.batch_of(i).unwrap_or(0);
+        let batch = ws.batches.get(b);
+        let batch_name = batch.map_or("", |b| b.name.as_str());
+        if current_batch != Some(b) {
+            if let Some(prev) = current_batch {
+                em.emit(Event::BatchFinished { batch: prev + 1, outcome: Outcome::Succeeded }).await;
+            }
+            em.emit(Event::BatchStarted { batch: b + 1, name: batch_name.to_string() }).await;
+            current_batch = Some(b);
+        }
+        let mut fr = FileReport {
+            version: m.version.to_string(),
+            name: m.name.clone(),
+            file: m.path.display().to_string(),
+            batch: batch_name.to_string(),
+            status: FileStatus::Pending,
+            duration_ms: 0,
+            line: None,
+            error: None,
+        };
+        if opts.dry_run {
+            em.log(Level::Info, format!("would apply {} ({})", fr.version, fr.file)).await;
+            report.files.push(fr);
+            continue;
+        }
+        let job = FileJob { migration: m, batch: batch_name, operator: &opts.operator };
+        match run_file::run(conn, &job, em).await {
+            Ok(ms) => {
+                fr.status = FileStatus::Applied;
+                fr.duration_ms = ms;
+                em.emit(Event::FileApplied { version: fr.version.clone(), duration_ms: ms as f64 }).await;
+                em.emit(Event::FileStatus { version: fr.version.clone(), status: FileStatus::Applied, detail: None }).await;
+                report.files.push(fr);
+                em.emit(Event::Progress { job: "apply".into(), done: n as u64 + 1, total }).await;
+            }
+            Err(RunError::File(f)) => {
+                let where_ = format!("{}:{}", fr.file, f.line);
+                let after = if f.rolled_back {
+                    "its transaction was rolled back; nothing of it remains"
+                } else {
+                    "statements before the failing one may remain applied"
+                };
+                em.emit(Event::FileFailed {
+                    version: fr.version.clone(),
+                    file: fr.file.clone(),
+                    line: f.line,
+                    message: f.message.clone(),
+                })
+                .await;
+                em.emit(Event::FileStatus {
+                    version: fr.version.clone(),
+                    status: FileStatus::Failed,
+                    detail: Some(format!("{where_}: {}", f.message)),
+                })
+                .await;
+                em.log(Level::Error, format!("{where_}: {}; {after}", f.message)).await;
+                fr.status = FileStatus::Failed;
+                fr.line = Some(f.line);
+                fr.error = Some(f.message);
+                report.files.push(fr);
+                report.outcome = Outcome::Failed;
+                break;
+            }
+            Err(RunError::Db(e)) => return Err(e.into()),
+        }
+    }
+    if let Some(b) = current_batch {
+        em.emit(Event::BatchFinished { batch: b + 1, outcome: report.outcome }).await;
+    }
+    Ok(report)
+}

@@ -1,0 +1,224 @@
+//! Running one migration file: choosing how it is wrapped, statement-level progress
+//! events, and recording it in the ledger atomically with its effects where possible.
+
+use super::Emitter;
+use crate::db::ledger::{self, Entry, Status};
+use crate::db::{Conn, DbError};
+use crate::event::{Event, FileStatus, Level};
+use crate::source::{Migration, TxMode};
+use crate::sql::{self, Dialect, Statement, TxControl};
+use std::time::Instant;
+
+/// How a file's statements are sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wrapping {
+    /// One transaction of ours around the whole file (and its ledger row).
+    Transaction,
+    /// The file holds its own BEGIN/COMMIT; the ledger row goes just before its last COMMIT.
+    FileOwn,
+    /// Statement by statement outside any transaction, for the reason given.
+    None(String),
+}
+
+/// A file that failed: where, and the database's own message.
+#[derive(Debug, Clone)]
+pub struct FileFailure {
+    pub line: usize,
+    pub message: String,
+    /// True when the failure left no trace (the file's transaction rolled back).
+    pub rolled_back: bool,
+}
+
+pub enum RunError {
+    File(FileFailure),
+    /// Bookkeeping failed (the ledger could not be written): could not run.
+    Db(DbError),
+}
+
+/// Decides the wrapping from the format's rules and the file's statements.
+pub fn wrapping(m: &Migration, stmts: &[Statement], dialect: Dialect) -> Wrapping {
+    let own_tx = stmts
+        .iter()
+        .any(|s| sql::is_transaction_control(&s.sql, dialect).is_some());
+    match &m.tx {
+        TxMode::OptedOut(why) => return Wrapping::None(why.clone()),
+        TxMode::FileManaged if own_tx => return Wrapping::FileOwn,
+        TxMode::FileManaged => {
+            return Wrapping::None("its tool runs files without a transaction".into())
+        }
+        TxMode::Wrapped => {}
+    }
+    if own_tx {
+        return Wrapping::FileOwn;
+    }
+    if let Some(why) = stmts
+        .iter()
+        .find_map(|s| sql::cannot_run_in_transaction(&s.sql, dialect))
+    {
+        return Wrapping::None(why.to_string());
+    }
+    Wrapping::Transaction
+}
+
+/// Whether a MySQL statement commits implicitly (DDL), which makes a file non-atomic.
+fn implicit_commit(stmt: &str) -> bool {
+    let head = stmt
+        .trim_start()
+        .split(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    matches!(
+        head.as_str(),
+        "CREATE" | "ALTER" | "DROP" | "RENAME" | "TRUNCATE" | "GRANT" | "REVOKE" | "LOCK" | "UNLOCK"
+    )
+}
+
+/// The line of the failing statement, moved down to where the database points when it
+/// reports a position inside the statement.
+fn failing_line(stmt: &Statement, position: Option<usize>) -> usize {
+    match position {
+        Some(p) => stmt.line + stmt.sql.chars().take(p).filter(|&c| c == '\n').count(),
+        None => stmt.line,
+    }
+}
+
+pub struct FileJob<'a> {
+    pub migration: &'a Migration,
+    pub batch: &'a str,
+    pub operator: &'a str,
+}
+
+/// Runs one file and records it. On a statement failure the ledger gets a `failed` row
+/// (outside the rolled-back transaction) and the failure is returned.
+pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64, RunError> {
+    let m = job.migration;
+    let version = m.version.to_string();
+    let dialect = conn.dialect;
+    let stmts = sql::split(&m.up_sql, dialect);
+    let wrap = wrapping(m, &stmts, dialect);
+    let detail = match &wrap {
+        Wrapping::Transaction if dialect == Dialect::Mysql && stmts.iter().any(|s| implicit_commit(&s.sql)) => {
+            Some("not atomic on MySQL/MariaDB: DDL commits implicitly; a failure leaves earlier statements applied".to_string())
+        }
+        Wrapping::Transaction => None,
+        Wrapping::FileOwn => Some("the file manages its own transaction (BEGIN/COMMIT)".to_string()),
+        Wrapping::None(why) => Some(format!("runs outside a transaction: {why}")),
+    };
+    if let Some(d) = &detail {
+        em.log(Level::Warn, format!("{}: {d}", m.path.display())).await;
+    }
+    em.emit(Event::FileStatus {
+        version: version.clone(),
+        status: FileStatus::Applying,
+        detail,
+    })
+    .await;
+
+    let started = Instant::now();
+    let mut entry = Entry {
+        version: version.clone(),
+        name: m.name.clone(),
+        checksum: m.checksum.clone(),
+        batch: job.batch.to_string(),
+        status: Status::Applied,
+        applied_at: None,
+        applied_by: Some(job.operator.to_string()),
+        duration_ms: 0,
+        rolled_back_at: None,
+        sql_text: m.up_sql.clone(),
+        error: None,
+    };
+    let wrapped = wrap == Wrapping::Transaction;
+    if wrapped {
+        if let Err(f) = conn.begin().await {
+            return Err(fail(conn, &mut entry, 1, f.message, false).await);
+        }
+    }
+    // With the file's own transaction, the ledger row is written just before its last
+    // COMMIT so that row and effects commit together.
+    let last_commit = if wrap == Wrapping::FileOwn {
+        stmts
+            .iter()
+            .rposition(|s| sql::is_transaction_control(&s.sql, dialect) == Some(TxControl::Commit))
+    } else {
+        None
+    };
+    let total = stmts.len();
+    let mut recorded = false;
+    for (i, stmt) in stmts.iter().enumerate() {
+        if Some(i) == last_commit {
+            entry.duration_ms = started.elapsed().as_millis() as i64;
+            entry.applied_at = Some(now());
+            ledger::record(conn, &entry).await.map_err(RunError::Db)?;
+            recorded = true;
+        }
+        em.emit(Event::StatementStarted {
+            version: version.clone(),
+            index: i + 1,
+            total,
+            line: stmt.line,
+        })
+        .await;
+        let t = Instant::now();
+        if let Err(f) = conn.execute(&stmt.sql).await {
+            let line = failing_line(stmt, f.position);
+            // Whatever transaction is open (ours or the file's) is rolled back.
+            conn.rollback_quietly().await;
+            let rolled_back = wrapped && dialect != Dialect::Mysql;
+            return Err(fail(conn, &mut entry, line, f.message, rolled_back).await);
+        }
+        em.emit(Event::StatementFinished {
+            version: version.clone(),
+            index: i + 1,
+            total,
+            line: stmt.line,
+            elapsed_ms: t.elapsed().as_secs_f64() * 1000.0,
+        })
+        .await;
+    }
+    if !recorded {
+        entry.duration_ms = started.elapsed().as_millis() as i64;
+        entry.applied_at = Some(now());
+        if let Err(e) = ledger::record(conn, &entry).await {
+            if wrapped {
+                conn.rollback_quietly().await;
+            }
+            return Err(RunError::Db(e));
+        }
+    }
+    if wrapped {
+        if let Err(f) = conn.commit().await {
+            conn.rollback_quietly().await;
+            return Err(fail(conn, &mut entry, stmts.last().map_or(1, |s| s.line), f.message, true).await);
+        }
+    }
+    Ok(entry.duration_ms)
+}
+
+/// Records the failure in the ledger (its own statement, after the rollback) and builds
+/// the failure to report. A ledger write that fails here is logged in the message.
+async fn fail(
+    conn: &mut Conn,
+    entry: &mut Entry,
+    line: usize,
+    message: String,
+    rolled_back: bool,
+) -> RunError {
+    entry.status = Status::Failed;
+    entry.applied_at = Some(now());
+    entry.error = Some(format!("line {line}: {message}"));
+    let mut message = message;
+    if let Err(e) = ledger::record(conn, entry).await {
+        message.push_str(&format!(" (and the failure could not be recorded: {e})"));
+    }
+    RunError::File(FileFailure {
+        line,
+        message,
+        rolled_back,
+    })
+}
+
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

@@ -1,0 +1,172 @@
+//! Apply, re-apply, failure, drift and lock scenarios, run through the real binary on
+//! SQLite, PostgreSQL and MariaDB.
+
+mod common;
+use common::*;
+
+const GOOD: &[(&str, &str)] = &[
+    ("0001_accounts.sql", "CREATE TABLE accounts (id INTEGER NOT NULL PRIMARY KEY, email VARCHAR(100) NOT NULL);\n"),
+    ("0002_seed_accounts.sql", "INSERT INTO accounts (id, email) VALUES (1, 'a@example.com');\nINSERT INTO accounts (id, email) VALUES (2, 'it''s; fine@example.com');\n-- a comment; with a semicolon\nINSERT INTO accounts (id, email) VALUES (3, 'c@example.com');\n"),
+    ("0003_posts.sql", "CREATE TABLE posts (\n    id INTEGER NOT NULL PRIMARY KEY,\n    account_id INTEGER NOT NULL,\n    body VARCHAR(200)\n);\n"),
+    ("0004_posts_index.sql", "CREATE INDEX idx_posts_account ON posts (account_id);\n"),
+];
+
+const BROKEN: (&str, &str) = (
+    "0005_broken.sql",
+    "CREATE TABLE broken (id INTEGER NOT NULL PRIMARY KEY);\nINSERT INTO broken (id) VALUES (1);\nINSERT INTO no_such_table (id) VALUES (1);\n",
+);
+
+const LATER: &[(&str, &str)] = &[
+    ("0006_tags.sql", "CREATE TABLE tags (id INTEGER NOT NULL PRIMARY KEY);\n"),
+    ("0007_more.sql", "INSERT INTO tags (id) VALUES (1);\n"),
+    ("0008_empty.sql", ""),
+];
+
+fn applied_versions(db: &TestDb) -> Vec<String> {
+    db.strings("SELECT version FROM cutover_history WHERE status = 'applied' ORDER BY version")
+}
+
+on_all_backends!(apply_then_reapply, |b| {
+    let Some(db) = TestDb::new(b, "apply_then_reapply") else { return };
+    write_files(&db.migrations_dir(), GOOD);
+    write_files(&db.migrations_dir(), LATER);
+    db.write_plan("");
+    let out = cutover(db.dir.path(), &["apply", "--operator", "alice"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM accounts"), 3);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM tags"), 1);
+    assert_eq!(applied_versions(&db), ["0001", "0002", "0003", "0004", "0006", "0007", "0008"]);
+    assert_eq!(
+        db.strings("SELECT DISTINCT applied_by FROM cutover_history"),
+        ["alice"]
+    );
+    assert!(text(&out).contains("applied 7 file(s)"), "{}", text(&out));
+
+    let again = cutover(db.dir.path(), &["apply"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert!(text(&again).contains("nothing to apply"), "{}", text(&again));
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM accounts"), 3, "re-apply ran nothing twice");
+
+    let status = cutover(db.dir.path(), &["status", "--json"]);
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status));
+    let v: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status --json is JSON");
+    let files = v["files"].as_array().expect("files");
+    assert_eq!(files.len(), 7);
+    assert!(files.iter().all(|f| f["applied"] == true && f["checksum_ok"] == true && f["applied_by"] == "alice"));
+    assert!(!v["target"].as_str().unwrap_or("").is_empty());
+});
+
+on_all_backends!(failure_in_file_5_of_8, |b| {
+    let Some(db) = TestDb::new(b, "failure_in_file_5_of_8") else { return };
+    let dir = db.migrations_dir();
+    write_files(&dir, GOOD);
+    write_files(&dir, &[BROKEN]);
+    write_files(&dir, LATER);
+    db.write_plan("");
+    let json = db.dir.path().join("report.json");
+    let out = cutover(db.dir.path(), &["apply", "--json", json.to_str().expect("utf8")]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("0005_broken.sql:3"), "names file and line: {t}");
+    assert!(t.to_lowercase().contains("no_such_table"), "the database's own message: {t}");
+    assert_eq!(applied_versions(&db), ["0001", "0002", "0003", "0004"]);
+    assert_eq!(
+        db.strings("SELECT status FROM cutover_history WHERE version = '0005'"),
+        ["failed"]
+    );
+    assert!(!db.has_table("tags"), "files after the failure are not applied");
+    if b != Backend::Mysql {
+        assert!(!db.has_table("broken"), "file 5 leaves no trace");
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("report written")).expect("json");
+    assert_eq!(report["outcome"], "failed");
+    assert_eq!(report["exit_code"], 1);
+
+    // Fixing the file lets the run continue where it stopped.
+    write_files(&dir, &[("0005_broken.sql", "CREATE TABLE broken (id INTEGER NOT NULL PRIMARY KEY);\n")]);
+    let out = cutover(db.dir.path(), &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(applied_versions(&db).len(), 8);
+});
+
+on_all_backends!(drift_stops_before_anything, |b| {
+    let Some(db) = TestDb::new(b, "drift_stops_before_anything") else { return };
+    let dir = db.migrations_dir();
+    write_files(&dir, GOOD);
+    db.write_plan("");
+    let out = cutover(db.dir.path(), &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    write_files(&dir, &[("0003_posts.sql", "CREATE TABLE posts (\n    id INTEGER NOT NULL PRIMARY KEY,\n    account_id BIGINT NOT NULL,\n    body VARCHAR(200)\n);\n")]);
+    write_files(&dir, LATER);
+    let out = cutover(db.dir.path(), &["apply"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("0003_posts.sql"), "names the file: {t}");
+    assert!(t.contains("-    account_id INTEGER NOT NULL,") && t.contains("+    account_id BIGINT NOT NULL,"), "shows the diff: {t}");
+    assert!(t.contains("--accept-drift"), "says what to do: {t}");
+    assert!(!db.has_table("tags"), "nothing applied after drift");
+
+    let out = cutover(db.dir.path(), &["apply", "--accept-drift", "0003", "--operator", "bob"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(db.has_table("tags"));
+    assert_eq!(
+        db.strings("SELECT operator FROM cutover_decisions WHERE kind = 'accept_drift' AND version = '0003'"),
+        ["bob"]
+    );
+});
+
+on_all_backends!(second_cutover_is_refused_naming_the_holder, |b| {
+    let Some(db) = TestDb::new(b, "second_cutover_is_refused") else { return };
+    write_files(&db.migrations_dir(), GOOD);
+    db.write_plan("");
+    block_on(async {
+        let (mut conn, _) = cutover::db::connect(&db.info()).await.expect("connect");
+        let holder = cutover::db::lock::Holder {
+            operator: "carol".into(),
+            host: "ops-7".into(),
+            pid: 4242,
+            since: "2026-11-22T02:00:00Z".into(),
+        };
+        let guard = cutover::db::lock::acquire(&mut conn, &holder).await.expect("first lock");
+        let out = cutover(db.dir.path(), &["apply"]);
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{t}");
+        assert!(t.contains("carol") && t.contains("ops-7") && t.contains("4242") && t.contains("2026-11-22T02:00:00Z"), "{t}");
+        assert!(!db.has_table("accounts"), "the second cutover applied nothing");
+        cutover::db::lock::release(&mut conn, guard).await.expect("release");
+        conn.close().await;
+    });
+    let out = cutover(db.dir.path(), &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "after release: {}", text(&out));
+});
+
+/// Two real processes at once: exactly one applies each file.
+on_all_backends!(two_applies_at_once, |b| {
+    let Some(db) = TestDb::new(b, "two_applies_at_once") else { return };
+    let slow = match b {
+        Backend::Sqlite => "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT COUNT(*) FROM c;\n",
+        Backend::Postgres => "SELECT pg_sleep(1.5);\n",
+        Backend::Mysql => "DO SLEEP(1.5);\n",
+    };
+    write_files(&db.migrations_dir(), &[("0001_slow.sql", slow), ("0002_t.sql", "CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY);\nINSERT INTO t (id) VALUES (1);\n")]);
+    db.write_plan("");
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .arg("apply")
+            .current_dir(db.dir.path())
+            .env_remove("CUTOVER_PLAN")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b2) = (spawn(), spawn());
+    let (a, b2) = (a.wait_with_output().expect("a"), b2.wait_with_output().expect("b"));
+    let codes = [a.status.code(), b2.status.code()];
+    let applied = [&a, &b2].iter().filter(|o| text(o).contains("applied 2 file(s)")).count();
+    assert_eq!(applied, 1, "exactly one applies: {codes:?}\n{}\n---\n{}", text(&a), text(&b2));
+    assert!(codes.contains(&Some(0)));
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM t"), 1);
+});
