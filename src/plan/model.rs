@@ -18,12 +18,22 @@ pub struct Plan {
     pub theme: Option<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Target {
     /// The URL with `${VAR}`s expanded; relative SQLite paths resolved. Holds the password:
     /// never print it, use `redacted_url` for display.
     pub url: String,
     pub init_sql: Vec<String>,
+}
+
+/// Debug shows the URL without its password, so `{:?}` of a plan is safe to log.
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("url", &super::redacted_url(&self.url))
+            .field("init_sql", &self.init_sql)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone)]
