@@ -60,20 +60,34 @@ fn fresh(kind: Kind, root: &Path, n: usize, pg: Option<&str>) -> Target {
         Kind::Sqlite => {
             let file = root.join(format!("run{n}.db"));
             let _ = std::fs::remove_file(&file);
-            Target { kind, url: format!("sqlite://{}?mode=rwc", file.display()), admin: None, name: String::new() }
+            Target {
+                kind,
+                url: format!("sqlite://{}?mode=rwc", file.display()),
+                admin: None,
+                name: String::new(),
+            }
         }
         Kind::Postgres => {
             let admin = pg.expect("pg url").to_string();
             let name = format!("cutover_bench_{n}");
             block_on(async {
                 let (mut c, _) = db::connect(&info(&admin)).await.expect("connect admin");
-                let _ = c.execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-                c.execute(&format!("CREATE DATABASE {name}")).await.expect("create db");
+                let _ = c
+                    .execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
+                c.execute(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create db");
                 c.close().await;
             });
             let mut u = url::Url::parse(&admin).expect("url");
             u.set_path(&format!("/{name}"));
-            Target { kind, url: u.to_string(), admin: Some(admin), name }
+            Target {
+                kind,
+                url: u.to_string(),
+                admin: Some(admin),
+                name,
+            }
         }
     }
 }
@@ -93,7 +107,12 @@ impl Drop for Target {
 }
 
 fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("rt").block_on(f)
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt")
+        .block_on(f)
 }
 
 /// The floor: split, then each file in its own transaction, in one loop.
@@ -119,10 +138,19 @@ fn engine_run(ws: &Workspace, url: &str) -> Duration {
         // A consumer that reads every event, as the headless printer and the cockpit do.
         let sink = tokio::spawn(async move { while rx.recv().await.is_some() {} });
         let t = Instant::now();
-        let opts = ApplyOptions { operator: "bench".into(), ..Default::default() };
-        let r = engine::apply(ws, &info(url), &opts, &Emitter::new(tx), Arc::new(AtomicBool::new(false)))
-            .await
-            .expect("apply");
+        let opts = ApplyOptions {
+            operator: "bench".into(),
+            ..Default::default()
+        };
+        let r = engine::apply(
+            ws,
+            &info(url),
+            &opts,
+            &Emitter::new(tx),
+            Arc::new(AtomicBool::new(false)),
+        )
+        .await
+        .expect("apply");
         let took = t.elapsed();
         assert_eq!(r.files.len(), FILES);
         let _ = sink.await;
@@ -138,7 +166,11 @@ fn binary_run(plan: &Path, url: &str) -> Duration {
         .env("BENCH_URL", url)
         .output()
         .expect("run cutover");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     t.elapsed()
 }
 
@@ -171,19 +203,35 @@ fn main() {
         .expect("plan");
     std::env::set_var("BENCH_URL", "sqlite::memory:");
     let p = cutover::plan::load(&plan).expect("plan loads");
-    let folder = cutover::source::read_folder(&p.migrations.dir, &Default::default()).expect("folder");
+    let folder =
+        cutover::source::read_folder(&p.migrations.dir, &Default::default()).expect("folder");
     let batches = cutover::plan::resolve_batches(&p, &folder.migrations).expect("batches");
-    let files: Vec<(String, String)> =
-        folder.migrations.iter().map(|m| (m.path.display().to_string(), m.up_sql.clone())).collect();
-    let ws = Workspace { plan: p, folder, batches };
-    let runs: usize = std::env::var("CUTOVER_BENCH_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
-    let has_sqlx = Command::new("sqlx").arg("--version").output().is_ok_and(|o| o.status.success());
+    let files: Vec<(String, String)> = folder
+        .migrations
+        .iter()
+        .map(|m| (m.path.display().to_string(), m.up_sql.clone()))
+        .collect();
+    let ws = Workspace {
+        plan: p,
+        folder,
+        batches,
+    };
+    let runs: usize = std::env::var("CUTOVER_BENCH_RUNS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let has_sqlx = Command::new("sqlx")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     let pg = std::env::var("CUTOVER_BENCH_PG_URL").ok();
     let mut kinds = vec![(Kind::Sqlite, cutover::sql::Dialect::Sqlite)];
     if pg.is_some() {
         kinds.push((Kind::Postgres, cutover::sql::Dialect::Postgres));
     }
-    println!("apply {FILES} small migrations, {runs} interleaved runs, fresh database each run; medians");
+    println!(
+        "apply {FILES} small migrations, {runs} interleaved runs, fresh database each run; medians"
+    );
     for (kind, dialect) in kinds {
         let (mut f, mut e, mut b, mut s) = (vec![], vec![], vec![], vec![]);
         for r in 0..runs {
@@ -203,16 +251,29 @@ fn main() {
                 }
             }
         }
-        let name = if kind == Kind::Sqlite { "sqlite" } else { "postgres" };
+        let name = if kind == Kind::Sqlite {
+            "sqlite"
+        } else {
+            "postgres"
+        };
         let (fm, em, bm) = (median(&mut f), median(&mut e), median(&mut b));
         println!("{name:<9} floor    {:>8.3} s", fm);
-        println!("{name:<9} engine   {:>8.3} s  ({:.2}x floor, overhead {:.3} ms/file)", em, em / fm, (em - fm) * 1000.0 / FILES as f64);
+        println!(
+            "{name:<9} engine   {:>8.3} s  ({:.2}x floor, overhead {:.3} ms/file)",
+            em,
+            em / fm,
+            (em - fm) * 1000.0 / FILES as f64
+        );
         println!("{name:<9} binary   {:>8.3} s  ({:.2}x floor)", bm, bm / fm);
         if s.is_empty() {
             println!("{name:<9} sqlx-cli  (not on PATH: cargo install sqlx-cli --no-default-features --features sqlite,postgres,rustls)");
         } else {
             let sm = median(&mut s);
-            println!("{name:<9} sqlx-cli {:>8.3} s  (binary/sqlx-cli {:.2}x)", sm, bm / sm);
+            println!(
+                "{name:<9} sqlx-cli {:>8.3} s  (binary/sqlx-cli {:.2}x)",
+                sm,
+                bm / sm
+            );
         }
     }
 }

@@ -17,7 +17,10 @@ const BROKEN: (&str, &str) = (
 );
 
 const LATER: &[(&str, &str)] = &[
-    ("0006_tags.sql", "CREATE TABLE tags (id INTEGER NOT NULL PRIMARY KEY);\n"),
+    (
+        "0006_tags.sql",
+        "CREATE TABLE tags (id INTEGER NOT NULL PRIMARY KEY);\n",
+    ),
     ("0007_more.sql", "INSERT INTO tags (id) VALUES (1);\n"),
     ("0008_empty.sql", ""),
 ];
@@ -27,7 +30,9 @@ fn applied_versions(db: &TestDb) -> Vec<String> {
 }
 
 on_all_backends!(apply_then_reapply, |b| {
-    let Some(db) = TestDb::new(b, "apply_then_reapply") else { return };
+    let Some(db) = TestDb::new(b, "apply_then_reapply") else {
+        return;
+    };
     write_files(&db.migrations_dir(), GOOD);
     write_files(&db.migrations_dir(), LATER);
     db.write_plan("");
@@ -35,7 +40,10 @@ on_all_backends!(apply_then_reapply, |b| {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(db.scalar("SELECT COUNT(*) FROM accounts"), 3);
     assert_eq!(db.scalar("SELECT COUNT(*) FROM tags"), 1);
-    assert_eq!(applied_versions(&db), ["0001", "0002", "0003", "0004", "0006", "0007", "0008"]);
+    assert_eq!(
+        applied_versions(&db),
+        ["0001", "0002", "0003", "0004", "0006", "0007", "0008"]
+    );
     assert_eq!(
         db.strings("SELECT DISTINCT applied_by FROM cutover_history"),
         ["alice"]
@@ -44,54 +52,85 @@ on_all_backends!(apply_then_reapply, |b| {
 
     let again = cutover(db.dir.path(), &["apply"]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
-    assert!(text(&again).contains("nothing to apply"), "{}", text(&again));
-    assert_eq!(db.scalar("SELECT COUNT(*) FROM accounts"), 3, "re-apply ran nothing twice");
+    assert!(
+        text(&again).contains("nothing to apply"),
+        "{}",
+        text(&again)
+    );
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM accounts"),
+        3,
+        "re-apply ran nothing twice"
+    );
 
     let status = cutover(db.dir.path(), &["status", "--json"]);
     assert_eq!(status.status.code(), Some(0), "{}", text(&status));
-    let v: serde_json::Value = serde_json::from_slice(&status.stdout).expect("status --json is JSON");
+    let v: serde_json::Value =
+        serde_json::from_slice(&status.stdout).expect("status --json is JSON");
     let files = v["files"].as_array().expect("files");
     assert_eq!(files.len(), 7);
-    assert!(files.iter().all(|f| f["applied"] == true && f["checksum_ok"] == true && f["applied_by"] == "alice"));
+    assert!(files
+        .iter()
+        .all(|f| f["applied"] == true && f["checksum_ok"] == true && f["applied_by"] == "alice"));
     assert!(!v["target"].as_str().unwrap_or("").is_empty());
 });
 
 on_all_backends!(failure_in_file_5_of_8, |b| {
-    let Some(db) = TestDb::new(b, "failure_in_file_5_of_8") else { return };
+    let Some(db) = TestDb::new(b, "failure_in_file_5_of_8") else {
+        return;
+    };
     let dir = db.migrations_dir();
     write_files(&dir, GOOD);
     write_files(&dir, &[BROKEN]);
     write_files(&dir, LATER);
     db.write_plan("");
     let json = db.dir.path().join("report.json");
-    let out = cutover(db.dir.path(), &["apply", "--json", json.to_str().expect("utf8")]);
+    let out = cutover(
+        db.dir.path(),
+        &["apply", "--json", json.to_str().expect("utf8")],
+    );
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("0005_broken.sql:3"), "names file and line: {t}");
-    assert!(t.to_lowercase().contains("no_such_table"), "the database's own message: {t}");
+    assert!(
+        t.to_lowercase().contains("no_such_table"),
+        "the database's own message: {t}"
+    );
     assert_eq!(applied_versions(&db), ["0001", "0002", "0003", "0004"]);
     assert_eq!(
         db.strings("SELECT status FROM cutover_history WHERE version = '0005'"),
         ["failed"]
     );
-    assert!(!db.has_table("tags"), "files after the failure are not applied");
+    assert!(
+        !db.has_table("tags"),
+        "files after the failure are not applied"
+    );
     if b != Backend::Mysql {
         assert!(!db.has_table("broken"), "file 5 leaves no trace");
     }
     let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&json).expect("report written")).expect("json");
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("report written"))
+            .expect("json");
     assert_eq!(report["outcome"], "failed");
     assert_eq!(report["exit_code"], 1);
 
     // Fixing the file lets the run continue where it stopped.
-    write_files(&dir, &[("0005_broken.sql", "CREATE TABLE broken (id INTEGER NOT NULL PRIMARY KEY);\n")]);
+    write_files(
+        &dir,
+        &[(
+            "0005_broken.sql",
+            "CREATE TABLE broken (id INTEGER NOT NULL PRIMARY KEY);\n",
+        )],
+    );
     let out = cutover(db.dir.path(), &["apply"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(applied_versions(&db).len(), 8);
 });
 
 on_all_backends!(drift_stops_before_anything, |b| {
-    let Some(db) = TestDb::new(b, "drift_stops_before_anything") else { return };
+    let Some(db) = TestDb::new(b, "drift_stops_before_anything") else {
+        return;
+    };
     let dir = db.migrations_dir();
     write_files(&dir, GOOD);
     db.write_plan("");
@@ -104,11 +143,18 @@ on_all_backends!(drift_stops_before_anything, |b| {
     let t = text(&out);
     assert_eq!(out.status.code(), Some(2), "{t}");
     assert!(t.contains("0003_posts.sql"), "names the file: {t}");
-    assert!(t.contains("-    account_id INTEGER NOT NULL,") && t.contains("+    account_id BIGINT NOT NULL,"), "shows the diff: {t}");
+    assert!(
+        t.contains("-    account_id INTEGER NOT NULL,")
+            && t.contains("+    account_id BIGINT NOT NULL,"),
+        "shows the diff: {t}"
+    );
     assert!(t.contains("--accept-drift"), "says what to do: {t}");
     assert!(!db.has_table("tags"), "nothing applied after drift");
 
-    let out = cutover(db.dir.path(), &["apply", "--accept-drift", "0003", "--operator", "bob"]);
+    let out = cutover(
+        db.dir.path(),
+        &["apply", "--accept-drift", "0003", "--operator", "bob"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(db.has_table("tags"));
     assert_eq!(
@@ -118,7 +164,9 @@ on_all_backends!(drift_stops_before_anything, |b| {
 });
 
 on_all_backends!(second_cutover_is_refused_naming_the_holder, |b| {
-    let Some(db) = TestDb::new(b, "second_cutover_is_refused") else { return };
+    let Some(db) = TestDb::new(b, "second_cutover_is_refused") else {
+        return;
+    };
     write_files(&db.migrations_dir(), GOOD);
     db.write_plan("");
     block_on(async {
@@ -129,22 +177,37 @@ on_all_backends!(second_cutover_is_refused_naming_the_holder, |b| {
             pid: 4242,
             since: "2026-11-22T02:00:00Z".into(),
         };
-        let guard = cutover::db::lock::acquire(&mut conn, &holder).await.expect("first lock");
+        let guard = cutover::db::lock::acquire(&mut conn, &holder)
+            .await
+            .expect("first lock");
         let out = cutover(db.dir.path(), &["apply"]);
         let t = text(&out);
         assert_eq!(out.status.code(), Some(2), "{t}");
-        assert!(t.contains("carol") && t.contains("ops-7") && t.contains("4242") && t.contains("2026-11-22T02:00:00Z"), "{t}");
-        assert!(!db.has_table("accounts"), "the second cutover applied nothing");
-        cutover::db::lock::release(&mut conn, guard).await.expect("release");
+        assert!(
+            t.contains("carol")
+                && t.contains("ops-7")
+                && t.contains("4242")
+                && t.contains("2026-11-22T02:00:00Z"),
+            "{t}"
+        );
+        assert!(
+            !db.has_table("accounts"),
+            "the second cutover applied nothing"
+        );
+        cutover::db::lock::release(&mut conn, guard)
+            .await
+            .expect("release");
         conn.close().await;
     });
     let out = cutover(db.dir.path(), &["apply"]);
     assert_eq!(out.status.code(), Some(0), "after release: {}", text(&out));
 });
 
-/// Two real processes at once: exactly one applies each file.
+// Two real processes at once: exactly one applies each file.
 on_all_backends!(two_applies_at_once, |b| {
-    let Some(db) = TestDb::new(b, "two_applies_at_once") else { return };
+    let Some(db) = TestDb::new(b, "two_applies_at_once") else {
+        return;
+    };
     let slow = match b {
         Backend::Sqlite => "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT COUNT(*) FROM c;\n",
         Backend::Postgres => "SELECT pg_sleep(1.5);\n",
@@ -163,10 +226,22 @@ on_all_backends!(two_applies_at_once, |b| {
             .expect("spawn")
     };
     let (a, b2) = (spawn(), spawn());
-    let (a, b2) = (a.wait_with_output().expect("a"), b2.wait_with_output().expect("b"));
+    let (a, b2) = (
+        a.wait_with_output().expect("a"),
+        b2.wait_with_output().expect("b"),
+    );
     let codes = [a.status.code(), b2.status.code()];
-    let applied = [&a, &b2].iter().filter(|o| text(o).contains("applied 2 file(s)")).count();
-    assert_eq!(applied, 1, "exactly one applies: {codes:?}\n{}\n---\n{}", text(&a), text(&b2));
+    let applied = [&a, &b2]
+        .iter()
+        .filter(|o| text(o).contains("applied 2 file(s)"))
+        .count();
+    assert_eq!(
+        applied,
+        1,
+        "exactly one applies: {codes:?}\n{}\n---\n{}",
+        text(&a),
+        text(&b2)
+    );
     assert!(codes.contains(&Some(0)));
     assert_eq!(db.scalar("SELECT COUNT(*) FROM t"), 1);
 });

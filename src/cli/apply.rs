@@ -50,14 +50,18 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
         let ws = ws.clone();
         let cancel = cancel.clone();
         let target = target.clone();
-        tokio::spawn(async move { engine::apply(&ws, &target, &opts, &Emitter::new(tx), cancel).await })
+        tokio::spawn(
+            async move { engine::apply(&ws, &target, &opts, &Emitter::new(tx), cancel).await },
+        )
     };
     // Ctrl-C asks the job to stop at the next safe point (between files).
     let watcher = {
         let cancel = cancel.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\ninterrupt: stopping after the current file (a file is never left half-done)");
+                eprintln!(
+                    "\ninterrupt: stopping after the current file (a file is never left half-done)"
+                );
                 cancel.store(true, Ordering::SeqCst);
             }
         })
@@ -68,7 +72,10 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
     let (code, report) = match result {
         Ok(Ok(report)) => {
             super::progress::summary(&report);
-            (exit::for_outcome(report.outcome), serde_json::to_value(&report).ok())
+            (
+                exit::for_outcome(report.outcome),
+                serde_json::to_value(&report).ok(),
+            )
         }
         Ok(Err(e)) => {
             super::print_error(&e);

@@ -7,26 +7,86 @@ use std::path::{Path, PathBuf};
 
 /// The demo's migrations, embedded at build time.
 const MIGRATIONS: &[(&str, &str)] = &[
-    ("0001_baseline.down.sql", include_str!("../../assets/demo/migrations/0001_baseline.down.sql")),
-    ("0001_baseline.up.sql", include_str!("../../assets/demo/migrations/0001_baseline.up.sql")),
-    ("0002_add_customer_phone.down.sql", include_str!("../../assets/demo/migrations/0002_add_customer_phone.down.sql")),
-    ("0002_add_customer_phone.up.sql", include_str!("../../assets/demo/migrations/0002_add_customer_phone.up.sql")),
-    ("0003_index_orders_customer.down.sql", include_str!("../../assets/demo/migrations/0003_index_orders_customer.down.sql")),
-    ("0003_index_orders_customer.up.sql", include_str!("../../assets/demo/migrations/0003_index_orders_customer.up.sql")),
-    ("0004_add_product_active.down.sql", include_str!("../../assets/demo/migrations/0004_add_product_active.down.sql")),
-    ("0004_add_product_active.up.sql", include_str!("../../assets/demo/migrations/0004_add_product_active.up.sql")),
-    ("0005_order_statuses.down.sql", include_str!("../../assets/demo/migrations/0005_order_statuses.down.sql")),
-    ("0005_order_statuses.up.sql", include_str!("../../assets/demo/migrations/0005_order_statuses.up.sql")),
-    ("0006_backfill_order_totals.down.sql", include_str!("../../assets/demo/migrations/0006_backfill_order_totals.down.sql")),
-    ("0006_backfill_order_totals.up.sql", include_str!("../../assets/demo/migrations/0006_backfill_order_totals.up.sql")),
-    ("0007_customer_totals_view.down.sql", include_str!("../../assets/demo/migrations/0007_customer_totals_view.down.sql")),
-    ("0007_customer_totals_view.up.sql", include_str!("../../assets/demo/migrations/0007_customer_totals_view.up.sql")),
-    ("0008_split_customer_names.down.sql", include_str!("../../assets/demo/migrations/0008_split_customer_names.down.sql")),
-    ("0008_split_customer_names.up.sql", include_str!("../../assets/demo/migrations/0008_split_customer_names.up.sql")),
-    ("0009_daily_revenue.down.sql", include_str!("../../assets/demo/migrations/0009_daily_revenue.down.sql")),
-    ("0009_daily_revenue.up.sql", include_str!("../../assets/demo/migrations/0009_daily_revenue.up.sql")),
-    ("0010_orders_status_fk.down.sql", include_str!("../../assets/demo/migrations/0010_orders_status_fk.down.sql")),
-    ("0010_orders_status_fk.up.sql", include_str!("../../assets/demo/migrations/0010_orders_status_fk.up.sql")),
+    (
+        "0001_baseline.down.sql",
+        include_str!("../../assets/demo/migrations/0001_baseline.down.sql"),
+    ),
+    (
+        "0001_baseline.up.sql",
+        include_str!("../../assets/demo/migrations/0001_baseline.up.sql"),
+    ),
+    (
+        "0002_add_customer_phone.down.sql",
+        include_str!("../../assets/demo/migrations/0002_add_customer_phone.down.sql"),
+    ),
+    (
+        "0002_add_customer_phone.up.sql",
+        include_str!("../../assets/demo/migrations/0002_add_customer_phone.up.sql"),
+    ),
+    (
+        "0003_index_orders_customer.down.sql",
+        include_str!("../../assets/demo/migrations/0003_index_orders_customer.down.sql"),
+    ),
+    (
+        "0003_index_orders_customer.up.sql",
+        include_str!("../../assets/demo/migrations/0003_index_orders_customer.up.sql"),
+    ),
+    (
+        "0004_add_product_active.down.sql",
+        include_str!("../../assets/demo/migrations/0004_add_product_active.down.sql"),
+    ),
+    (
+        "0004_add_product_active.up.sql",
+        include_str!("../../assets/demo/migrations/0004_add_product_active.up.sql"),
+    ),
+    (
+        "0005_order_statuses.down.sql",
+        include_str!("../../assets/demo/migrations/0005_order_statuses.down.sql"),
+    ),
+    (
+        "0005_order_statuses.up.sql",
+        include_str!("../../assets/demo/migrations/0005_order_statuses.up.sql"),
+    ),
+    (
+        "0006_backfill_order_totals.down.sql",
+        include_str!("../../assets/demo/migrations/0006_backfill_order_totals.down.sql"),
+    ),
+    (
+        "0006_backfill_order_totals.up.sql",
+        include_str!("../../assets/demo/migrations/0006_backfill_order_totals.up.sql"),
+    ),
+    (
+        "0007_customer_totals_view.down.sql",
+        include_str!("../../assets/demo/migrations/0007_customer_totals_view.down.sql"),
+    ),
+    (
+        "0007_customer_totals_view.up.sql",
+        include_str!("../../assets/demo/migrations/0007_customer_totals_view.up.sql"),
+    ),
+    (
+        "0008_split_customer_names.down.sql",
+        include_str!("../../assets/demo/migrations/0008_split_customer_names.down.sql"),
+    ),
+    (
+        "0008_split_customer_names.up.sql",
+        include_str!("../../assets/demo/migrations/0008_split_customer_names.up.sql"),
+    ),
+    (
+        "0009_daily_revenue.down.sql",
+        include_str!("../../assets/demo/migrations/0009_daily_revenue.down.sql"),
+    ),
+    (
+        "0009_daily_revenue.up.sql",
+        include_str!("../../assets/demo/migrations/0009_daily_revenue.up.sql"),
+    ),
+    (
+        "0010_orders_status_fk.down.sql",
+        include_str!("../../assets/demo/migrations/0010_orders_status_fk.down.sql"),
+    ),
+    (
+        "0010_orders_status_fk.up.sql",
+        include_str!("../../assets/demo/migrations/0010_orders_status_fk.up.sql"),
+    ),
 ];
 
 const PLAN: &str = include_str!("../../sample-configs/demo.toml");
@@ -46,8 +106,14 @@ pub fn prepare(dir: &Path) -> std::io::Result<PathBuf> {
         std::fs::write(mig.join(name), text)?;
     }
     let plan = PLAN
-        .replace("dir = \"../assets/demo/migrations\"", "dir = \"migrations\"")
-        .replace("${CUTOVER_DEMO_URL:-sqlite://demo-shop.db}", "sqlite://shop.db");
+        .replace(
+            "dir = \"../assets/demo/migrations\"",
+            "dir = \"migrations\"",
+        )
+        .replace(
+            "${CUTOVER_DEMO_URL:-sqlite://demo-shop.db}",
+            "sqlite://shop.db",
+        );
     let path = dir.join("cutover.toml");
     std::fs::write(&path, plan)?;
     Ok(path)
@@ -70,11 +136,17 @@ pub async fn run(global: &Global, args: DemoArgs) -> i32 {
     let plan = match prepare(&dir) {
         Ok(p) => p,
         Err(e) => {
-            super::print_error(&format!("cannot write the demo into {}: {e}", dir.display()));
+            super::print_error(&format!(
+                "cannot write the demo into {}: {e}",
+                dir.display()
+            ));
             return crate::report::exit::CANNOT_RUN;
         }
     };
-    println!("demo: {} (a throwaway copy; delete the folder when done)", dir.display());
+    println!(
+        "demo: {} (a throwaway copy; delete the folder when done)",
+        dir.display()
+    );
     let global = Global {
         plan: Some(plan),
         operator: global.operator.clone(),

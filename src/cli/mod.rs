@@ -11,7 +11,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "cutover", version, about = "A cockpit for database migration windows")]
+#[command(
+    name = "cutover",
+    version,
+    about = "A cockpit for database migration windows"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,

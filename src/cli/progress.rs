@@ -39,7 +39,10 @@ impl Printer {
     }
 
     fn file(&self, version: &str) -> String {
-        self.names.get(version).cloned().unwrap_or_else(|| version.to_string())
+        self.names
+            .get(version)
+            .cloned()
+            .unwrap_or_else(|| version.to_string())
     }
 
     pub async fn consume(self, mut rx: mpsc::Receiver<Stamped>) {
@@ -53,11 +56,21 @@ impl Printer {
 
     fn show(&self, e: &Event) {
         match e {
-            Event::SessionStarted { plan, target, operator, .. } => {
-                self.line(format!("cutover {}: plan {plan:?} on {target} as {operator}", env!("CARGO_PKG_VERSION")))
-            }
+            Event::SessionStarted {
+                plan,
+                target,
+                operator,
+                ..
+            } => self.line(format!(
+                "cutover {}: plan {plan:?} on {target} as {operator}",
+                env!("CARGO_PKG_VERSION")
+            )),
             Event::BatchStarted { batch, name } => self.line(format!("batch {batch} {name}")),
-            Event::FileStatus { version, status: FileStatus::Applying, .. } => {
+            Event::FileStatus {
+                version,
+                status: FileStatus::Applying,
+                ..
+            } => {
                 let f = self.file(version);
                 match &self.bar {
                     Some(bar) => bar.set_message(f),
@@ -71,12 +84,19 @@ impl Printer {
                     bar.set_message(format!("{f} [statement {index}/{total}]"));
                 }
             }
-            Event::FileApplied { version, duration_ms } => {
-                self.line(format!("  ✔ applied {} ({duration_ms:.0} ms)", self.file(version)))
-            }
-            Event::FileFailed { file, line, message, .. } => {
-                self.line(format!("  ✖ failed {file}:{line}: {message}"))
-            }
+            Event::FileApplied {
+                version,
+                duration_ms,
+            } => self.line(format!(
+                "  ✔ applied {} ({duration_ms:.0} ms)",
+                self.file(version)
+            )),
+            Event::FileFailed {
+                file,
+                line,
+                message,
+                ..
+            } => self.line(format!("  ✖ failed {file}:{line}: {message}")),
             Event::Progress { done, total, .. } => {
                 if let Some(bar) = &self.bar {
                     bar.set_length(*total);
@@ -99,7 +119,11 @@ impl Printer {
 
 /// The closing line of a headless apply.
 pub fn summary(r: &ApplyReport) {
-    let applied = r.files.iter().filter(|f| f.status == FileStatus::Applied).count();
+    let applied = r
+        .files
+        .iter()
+        .filter(|f| f.status == FileStatus::Applied)
+        .count();
     let ms: i64 = r.files.iter().map(|f| f.duration_ms).sum();
     match r.outcome {
         Outcome::NothingToDo => println!("nothing to apply: the target is up to date"),
@@ -117,7 +141,9 @@ pub fn summary(r: &ApplyReport) {
                 );
             }
         }
-        Outcome::Cancelled => println!("stopped: applied {applied} file(s); run `cutover apply` to continue"),
+        Outcome::Cancelled => {
+            println!("stopped: applied {applied} file(s); run `cutover apply` to continue")
+        }
         Outcome::Refused => {}
     }
 }

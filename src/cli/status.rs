@@ -57,7 +57,10 @@ pub async fn run(global: &Global, args: StatusArgs) -> i32 {
                 version: m.version.to_string(),
                 name: m.name.clone(),
                 file: m.path.display().to_string(),
-                batch: ws.batch_of(i).map(|b| ws.batches[b].name.clone()).unwrap_or_default(),
+                batch: ws
+                    .batch_of(i)
+                    .map(|b| ws.batches[b].name.clone())
+                    .unwrap_or_default(),
                 applied,
                 status: e.map_or("pending", |e| e.status.as_str()).to_string(),
                 applied_at: e.and_then(|e| e.applied_at.clone()),
@@ -69,7 +72,12 @@ pub async fn run(global: &Global, args: StatusArgs) -> i32 {
         .collect();
     let missing: Vec<&ledger::Entry> = entries
         .iter()
-        .filter(|e| !ws.folder.migrations.iter().any(|m| m.version.as_str() == e.version))
+        .filter(|e| {
+            !ws.folder
+                .migrations
+                .iter()
+                .any(|m| m.version.as_str() == e.version)
+        })
         .collect();
     if args.json {
         let v = serde_json::json!({
@@ -89,8 +97,17 @@ pub async fn run(global: &Global, args: StatusArgs) -> i32 {
         }
         return exit::OK;
     }
-    println!("plan {:?} on {} ({} folder {})", ws.plan.name, target.display, ws.folder.format, ws.folder.dir.display());
-    println!("{:<16} {:<36} {:<20} {:<12} {:<24} {:<12} CHECKSUM", "VERSION", "NAME", "BATCH", "STATUS", "APPLIED AT", "BY");
+    println!(
+        "plan {:?} on {} ({} folder {})",
+        ws.plan.name,
+        target.display,
+        ws.folder.format,
+        ws.folder.dir.display()
+    );
+    println!(
+        "{:<16} {:<36} {:<20} {:<12} {:<24} {:<12} CHECKSUM",
+        "VERSION", "NAME", "BATCH", "STATUS", "APPLIED AT", "BY"
+    );
     for r in &rows {
         let check = if r.checksum_ok { "ok" } else { "DRIFT" };
         println!(
@@ -104,7 +121,11 @@ pub async fn run(global: &Global, args: StatusArgs) -> i32 {
         );
     }
     for e in missing {
-        println!("{:<16} {:<36} applied, but its file is missing from the folder", e.version, truncate(&e.name, 36));
+        println!(
+            "{:<16} {:<36} applied, but its file is missing from the folder",
+            e.version,
+            truncate(&e.name, 36)
+        );
     }
     let applied = rows.iter().filter(|r| r.applied).count();
     println!("{applied} of {} applied", rows.len());

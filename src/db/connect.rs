@@ -68,7 +68,8 @@ pub async fn connect(info: &ConnectInfo) -> Result<(Conn, bool), DbError> {
                 .foreign_keys(false)
                 .busy_timeout(Duration::from_secs(5));
             let file = opts.get_filename().to_path_buf();
-            let in_memory = file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:");
+            let in_memory =
+                file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:");
             if !in_memory {
                 created = !file.exists();
                 if created && !info.create_missing {
@@ -86,11 +87,12 @@ pub async fn connect(info: &ConnectInfo) -> Result<(Conn, bool), DbError> {
                 }
                 sqlite_file = Some(file);
             }
-            let c = opts
-                .create_if_missing(true)
-                .connect()
-                .await
-                .map_err(|e| err(super::failure(&e).message, "check that the file is a SQLite database and is writable"))?;
+            let c = opts.create_if_missing(true).connect().await.map_err(|e| {
+                err(
+                    super::failure(&e).message,
+                    "check that the file is a SQLite database and is writable",
+                )
+            })?;
             Inner::Sqlite(c)
         }
         Dialect::Postgres => {
@@ -120,7 +122,11 @@ pub async fn connect(info: &ConnectInfo) -> Result<(Conn, bool), DbError> {
     for (i, stmt) in info.init_sql.iter().enumerate() {
         if let Err(f) = conn.execute(stmt).await {
             return Err(err(
-                format!("init_sql statement {} ({stmt}) failed: {}", i + 1, f.message),
+                format!(
+                    "init_sql statement {} ({stmt}) failed: {}",
+                    i + 1,
+                    f.message
+                ),
                 "fix [target] init_sql in the plan",
             ));
         }
@@ -128,7 +134,9 @@ pub async fn connect(info: &ConnectInfo) -> Result<(Conn, bool), DbError> {
     Ok((conn, created))
 }
 
-async fn timed<T>(fut: impl std::future::Future<Output = Result<T, sqlx::Error>>) -> Result<T, sqlx::Error> {
+async fn timed<T>(
+    fut: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, sqlx::Error> {
     match tokio::time::timeout(CONNECT_TIMEOUT, fut).await {
         Ok(r) => r,
         Err(_) => Err(sqlx::Error::PoolTimedOut),
@@ -172,7 +180,10 @@ fn server_error(e: &sqlx::Error, info: &ConnectInfo, server: &str) -> DbError {
 
 /// Removes the URL's password from a message, should a driver ever echo it.
 pub(crate) fn scrub(message: &str, url: &str) -> String {
-    match url::Url::parse(url).ok().and_then(|u| u.password().map(str::to_string)) {
+    match url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.password().map(str::to_string))
+    {
         Some(pw) if !pw.is_empty() => {
             let decoded = url::form_urlencoded::parse(format!("p={pw}").as_bytes())
                 .next()

@@ -113,8 +113,10 @@ pub async fn table_exists(conn: &mut Conn, table: &str) -> Result<bool, DbError>
         }
     };
     let sql = conn.placeholders(sql);
-    let n: Result<i64, sqlx::Error> = with_conn!(conn, c => sqlx::query_scalar(&sql).bind(table).fetch_one(&mut *c).await);
-    n.map(|n| n > 0).map_err(|e| conn.query_error("looking for a table", e))
+    let n: Result<i64, sqlx::Error> =
+        with_conn!(conn, c => sqlx::query_scalar(&sql).bind(table).fetch_one(&mut *c).await);
+    n.map(|n| n > 0)
+        .map_err(|e| conn.query_error("looking for a table", e))
 }
 
 /// Every row of the ledger, in version order as stored (callers order by migration).
@@ -123,7 +125,8 @@ pub async fn read(conn: &mut Conn) -> Result<Vec<Entry>, DbError> {
     if !table_exists(conn, HISTORY_TABLE).await? {
         return Ok(Vec::new());
     }
-    let sql = "SELECT version, name, checksum, batch, status, applied_at, applied_by, duration_ms, \
+    let sql =
+        "SELECT version, name, checksum, batch, status, applied_at, applied_by, duration_ms, \
                rolled_back_at, sql_text, error FROM cutover_history";
     let rows = with_conn!(conn, c => {
         sqlx::query(sql).fetch_all(&mut *c).await.and_then(|rows| {
@@ -157,27 +160,23 @@ pub async fn record(conn: &mut Conn, e: &Entry) -> Result<(), DbError> {
         "INSERT INTO cutover_history (version, name, checksum, batch, status, applied_at, applied_by, \
          duration_ms, rolled_back_at, sql_text, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     );
-    let res: Result<(), sqlx::Error> = with_conn!(conn, c => {
-        async {
-            sqlx::query(&del).bind(&e.version).execute(&mut *c).await?;
-            sqlx::query(&ins)
-                .bind(&e.version)
-                .bind(&e.name)
-                .bind(&e.checksum)
-                .bind(&e.batch)
-                .bind(e.status.as_str())
-                .bind(&e.applied_at)
-                .bind(&e.applied_by)
-                .bind(e.duration_ms)
-                .bind(&e.rolled_back_at)
-                .bind(&e.sql_text)
-                .bind(&e.error)
-                .execute(&mut *c)
-                .await?;
-            Ok(())
-        }
+    let res: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&del).bind(&e.version).execute(&mut *c).await.map(|_| ()));
+    res.map_err(|err| conn.query_error("recording in cutover_history", err))?;
+    let res: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&ins)
+        .bind(&e.version)
+        .bind(&e.name)
+        .bind(&e.checksum)
+        .bind(&e.batch)
+        .bind(e.status.as_str())
+        .bind(&e.applied_at)
+        .bind(&e.applied_by)
+        .bind(e.duration_ms)
+        .bind(&e.rolled_back_at)
+        .bind(&e.sql_text)
+        .bind(&e.error)
+        .execute(&mut *c)
         .await
-    });
+        .map(|_| ()));
     res.map_err(|err| conn.query_error("recording in cutover_history", err))
 }
 
@@ -192,18 +191,18 @@ pub async fn accept_drift(
     at: &str,
     old_checksum: &str,
 ) -> Result<(), DbError> {
-    let upd = conn.placeholders("UPDATE cutover_history SET checksum = ?, sql_text = ? WHERE version = ?");
+    let upd = conn
+        .placeholders("UPDATE cutover_history SET checksum = ?, sql_text = ? WHERE version = ?");
     let ins = conn.placeholders(
         "INSERT INTO cutover_decisions (at, operator, kind, version, detail) VALUES (?, ?, 'accept_drift', ?, ?)",
     );
     let detail = format!("checksum {old_checksum} -> {new_checksum}");
-    let res: Result<(), sqlx::Error> = with_conn!(conn, c => {
-        async {
-            sqlx::query(&upd).bind(new_checksum).bind(new_sql).bind(version).execute(&mut *c).await?;
-            sqlx::query(&ins).bind(at).bind(operator).bind(version).bind(&detail).execute(&mut *c).await?;
-            Ok(())
-        }
-        .await
-    });
+    let res: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&upd)
+        .bind(new_checksum).bind(new_sql).bind(version)
+        .execute(&mut *c).await.map(|_| ()));
+    res.map_err(|err| conn.query_error("recording the drift decision", err))?;
+    let res: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&ins)
+        .bind(at).bind(operator).bind(version).bind(&detail)
+        .execute(&mut *c).await.map(|_| ()));
     res.map_err(|err| conn.query_error("recording the drift decision", err))
 }

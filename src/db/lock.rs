@@ -131,7 +131,11 @@ pub async fn release(conn: &mut Conn, guard: Guard) -> Result<(), DbError> {
             scalar_i64(conn, "SELECT CASE WHEN pg_advisory_unlock(hashtext('cutover:' || current_database())) THEN 1 ELSE 0 END").await?;
         }
         Dialect::Mysql => {
-            scalar_i64(conn, "SELECT COALESCE(RELEASE_LOCK(CONCAT('cutover_', SHA1(DATABASE()))), 0)").await?;
+            scalar_i64(
+                conn,
+                "SELECT COALESCE(RELEASE_LOCK(CONCAT('cutover_', SHA1(DATABASE()))), 0)",
+            )
+            .await?;
         }
         Dialect::Sqlite => {}
     }
@@ -151,16 +155,19 @@ async fn write_holder(conn: &mut Conn, me: &Holder) -> Result<(), DbError> {
         context: "recording the lock holder".into(),
         message: f.message,
     };
-    conn.execute(ddl(conn.dialect)).await.map_err(|f| ctx(f, conn))?;
+    conn.execute(ddl(conn.dialect))
+        .await
+        .map_err(|f| ctx(f, conn))?;
     conn.execute("DELETE FROM cutover_lock WHERE id = 1")
         .await
         .map_err(|f| ctx(f, conn))?;
-    let ins = conn.placeholders("INSERT INTO cutover_lock (id, operator, host, pid, since) VALUES (1, ?, ?, ?, ?)");
+    let ins = conn.placeholders(
+        "INSERT INTO cutover_lock (id, operator, host, pid, since) VALUES (1, ?, ?, ?, ?)",
+    );
     let r: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&ins)
         .bind(&me.operator).bind(&me.host).bind(me.pid).bind(&me.since)
         .execute(&mut *c).await.map(|_| ()));
-    r
-        .map_err(|e| conn.query_error("recording the lock holder", e))
+    r.map_err(|e| conn.query_error("recording the lock holder", e))
 }
 
 /// Who holds the lock, as they recorded it (None when nothing is recorded).
@@ -169,19 +176,14 @@ pub async fn holder(conn: &mut Conn) -> Result<Option<Holder>, DbError> {
         return Ok(None);
     }
     let sql = "SELECT operator, host, pid, since FROM cutover_lock WHERE id = 1";
-    let r: Result<Option<Holder>, sqlx::Error> = with_conn!(conn, c => {
-        async {
-            let Some(row) = sqlx::query(sql).fetch_optional(&mut *c).await? else {
-                return Ok(None);
-            };
-            Ok(Some(Holder {
-                operator: row.try_get("operator")?,
-                host: row.try_get("host")?,
-                pid: row.try_get("pid")?,
-                since: row.try_get("since")?,
-            }))
-        }
+    let r: Result<Option<Holder>, sqlx::Error> = with_conn!(conn, c => sqlx::query(sql)
+        .fetch_optional(&mut *c)
         .await
-    });
+        .and_then(|row| row.map(|row| Ok(Holder {
+            operator: row.try_get("operator")?,
+            host: row.try_get("host")?,
+            pid: row.try_get("pid")?,
+            since: row.try_get("since")?,
+        })).transpose()));
     r.map_err(|e| conn.query_error("reading the lock holder", e))
 }

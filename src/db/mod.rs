@@ -8,6 +8,7 @@
 mod connect;
 pub mod ledger;
 pub mod lock;
+pub mod native;
 
 pub use connect::{connect, ConnectInfo};
 
@@ -75,7 +76,9 @@ pub enum DbError {
 impl Conn {
     /// Runs one statement (or a `;`-separated script) as text.
     pub async fn execute(&mut self, sql: &str) -> Result<u64, SqlFailure> {
-        let res = with_conn!(self, c => sqlx::raw_sql(sql).execute(&mut *c).await.map(|r| r.rows_affected()));
+        // `Executor::execute` with a bare &str sends it unprepared (PostgreSQL's simple
+        // protocol, MySQL's text protocol), like `raw_sql`, whose future is not Send.
+        let res = with_conn!(self, c => sqlx::Executor::execute(&mut *c, sql).await.map(|r| r.rows_affected()));
         res.map_err(|e| failure(&e))
     }
 

@@ -5,7 +5,7 @@ use super::run_file::{self, FileJob, RunError};
 use super::{Drift, Emitter, EngineError, Workspace};
 use crate::db::ledger::{self, Status};
 use crate::db::lock::{self, Holder};
-use crate::db::{self, ConnectInfo};
+use crate::db::{self, native, ConnectInfo};
 use crate::event::{Event, FileStatus, Level, Outcome};
 use crate::source::Kind;
 use std::collections::HashMap;
@@ -67,7 +67,10 @@ pub async fn apply(
         version: env!("CARGO_PKG_VERSION").to_string(),
     })
     .await;
-    em.emit(Event::JobStarted { job: "apply".into() }).await;
+    em.emit(Event::JobStarted {
+        job: "apply".into(),
+    })
+    .await;
     let result = apply_locked(ws, target, opts, em, cancel).await;
     let outcome = match &result {
         Ok(r) => r.outcome,
@@ -91,8 +94,11 @@ async fn apply_locked(
 ) -> Result<ApplyReport, EngineError> {
     let (mut conn, created) = db::connect(target).await?;
     if created {
-        em.log(Level::Info, format!("created SQLite database {}", target.display))
-            .await;
+        em.log(
+            Level::Info,
+            format!("created SQLite database {}", target.display),
+        )
+        .await;
     }
     let me = Holder {
         operator: opts.operator.clone(),
@@ -105,7 +111,8 @@ async fn apply_locked(
     // The lock goes even when the run failed; a failure to release is logged only,
     // since the lock dies with the connection anyway.
     if let Err(e) = lock::release(&mut conn, guard).await {
-        em.log(Level::Warn, format!("releasing the lock: {e}")).await;
+        em.log(Level::Warn, format!("releasing the lock: {e}"))
+            .await;
     }
     conn.close().await;
     result.map(|mut r| {
@@ -158,14 +165,17 @@ fn select(
             }
             ws.batches[b].migrations.clone()
         }
-        None => ws.batches.iter().flat_map(|b| b.migrations.iter().copied()).collect(),
+        None => ws
+            .batches
+            .iter()
+            .flat_map(|b| b.migrations.iter().copied())
+            .collect(),
     };
     if let Some(to) = &opts.to {
         let target = crate::source::Version::parse(to);
-        let Some(last) = migs
-            .iter()
-            .position(|m| m.kind == Kind::Versioned && m.version.cmp(&target).is_eq() || m.version.as_str() == to)
-        else {
+        let Some(last) = migs.iter().position(|m| {
+            m.kind == Kind::Versioned && m.version.cmp(&target).is_eq() || m.version.as_str() == to
+        }) else {
             return Err(EngineError::Selection(format!(
                 "--to {to}: no migration has that version\n  hint: `cutover status` lists the versions"
             )));
@@ -184,11 +194,163 @@ async fn apply_files(
     cancel: Arc<AtomicBool>,
 ) -> Result<ApplyReport, EngineError> {
     ledger::ensure(conn).await?;
+    let native = native::open(conn, ws.folder.format, &ws.folder.migrations)
+        .await
+        .map_err(|e| EngineError::Ledger(e.to_string()))?;
+    if let Some(n) = &native {
+        let what = if n.created { "created" } else { "keeping" };
+        em.log(
+            Level::Info,
+            format!(
+                "{what} {}'s history ({}) alongside cutover's",
+                n.tool.name(),
+                n.table
+            ),
+        )
+        .await;
+    }
+    let result = apply_with(conn, ws, opts, em, cancel, native.as_ref()).await;
+    if let Some(n) = &native {
+        n.close(conn).await;
+    }
+    result
+}
+
+/// Brings cutover's ledger in line with what the folder's own tool recorded: versions it
+/// applied count as applied; versions it reverted since are marked rolled back; when its
+/// table was just created, it is filled from our ledger.
+async fn adopt(
+    conn: &mut db::Conn,
+    ws: &Workspace,
+    n: &native::History,
+    entries: &mut HashMap<String, ledger::Entry>,
+    em: &Emitter,
+    operator: &str,
+) -> Result<(), EngineError> {
+    let migs = &ws.folder.migrations;
+    let tool = n.tool.name();
+    if n.created {
+        for (i, m) in migs.iter().enumerate() {
+            if entries
+                .get(m.version.as_str())
+                .is_some_and(|e| e.status == Status::Applied)
+            {
+                let took = std::time::Duration::from_millis(
+                    entries[m.version.as_str()].duration_ms.max(0) as u64,
+                );
+                n.record_apply(conn, &migs[i], migs, took, operator).await?;
+            }
+        }
+        return Ok(());
+    }
+    let rec = n.recorded(conn, migs).await?;
+    if let Some(v) = rec.dirty {
+        return Err(EngineError::Ledger(format!(
+            "{tool} marked version {v} as failed in {}: what it left behind must be checked by a person\n  hint: repair the database, clear the mark with {tool}'s own command, then run cutover again",
+            n.table
+        )));
+    }
+    if !rec.mismatched.is_empty() {
+        let drift = rec
+            .mismatched
+            .iter()
+            .map(|(i, recorded, disk)| Drift {
+                version: migs[*i].version.to_string(),
+                file: migs[*i].path.display().to_string(),
+                applied_checksum: recorded.clone(),
+                disk_checksum: disk.clone(),
+                diff: format!("({tool} keeps only a checksum of what it applied: {recorded}; the file on disk gives {disk})\n"),
+            })
+            .collect();
+        return Err(EngineError::Drift(drift));
+    }
+    for v in &rec.unknown {
+        em.log(
+            Level::Warn,
+            format!("{tool} recorded version {v}, which no file in the folder has"),
+        )
+        .await;
+    }
+    let mut adopted = 0;
+    for &i in &rec.applied {
+        let m = &migs[i];
+        if entries
+            .get(m.version.as_str())
+            .is_some_and(|e| e.status == Status::Applied)
+        {
+            continue;
+        }
+        let e = ledger::Entry {
+            version: m.version.to_string(),
+            name: m.name.clone(),
+            checksum: m.checksum.clone(),
+            batch: ws
+                .batch_of(i)
+                .map(|b| ws.batches[b].name.clone())
+                .unwrap_or_default(),
+            status: Status::Applied,
+            applied_at: Some(run_file::now()),
+            applied_by: Some(format!("{tool} (adopted)")),
+            duration_ms: 0,
+            rolled_back_at: None,
+            sql_text: m.up_sql.clone(),
+            error: None,
+        };
+        ledger::record(conn, &e).await?;
+        entries.insert(e.version.clone(), e);
+        adopted += 1;
+    }
+    if adopted > 0 {
+        em.log(
+            Level::Info,
+            format!(
+                "adopted {adopted} version(s) {tool} had applied, from {}",
+                n.table
+            ),
+        )
+        .await;
+    }
+    // Applied in our ledger, absent from the tool's: the tool reverted it since.
+    for (i, m) in migs.iter().enumerate() {
+        if rec.applied.contains(&i) {
+            continue;
+        }
+        if let Some(e) = entries
+            .get_mut(m.version.as_str())
+            .filter(|e| e.status == Status::Applied)
+        {
+            e.status = Status::RolledBack;
+            e.rolled_back_at = Some(run_file::now());
+            ledger::record(conn, e).await?;
+            em.log(
+                Level::Warn,
+                format!(
+                    "{} was reverted with {tool} since cutover applied it; marked rolled back",
+                    m.path.display()
+                ),
+            )
+            .await;
+        }
+    }
+    Ok(())
+}
+
+async fn apply_with(
+    conn: &mut db::Conn,
+    ws: &Workspace,
+    opts: &ApplyOptions,
+    em: &Emitter,
+    cancel: Arc<AtomicBool>,
+    native: Option<&native::History>,
+) -> Result<ApplyReport, EngineError> {
     let mut entries: HashMap<String, ledger::Entry> = ledger::read(conn)
         .await?
         .into_iter()
         .map(|e| (e.version.clone(), e))
         .collect();
+    if let Some(n) = native {
+        adopt(conn, ws, n, &mut entries, em, &opts.operator).await?;
+    }
     let migs = &ws.folder.migrations;
     let file_of = |v: &str| migs.iter().find(|m| m.version.as_str() == v);
 
@@ -200,11 +362,24 @@ async fn apply_files(
             )));
         };
         if e.checksum == m.checksum {
-            em.log(Level::Info, format!("--accept-drift {v}: no drift to accept")).await;
+            em.log(
+                Level::Info,
+                format!("--accept-drift {v}: no drift to accept"),
+            )
+            .await;
             continue;
         }
         if !opts.dry_run {
-            ledger::accept_drift(conn, v, &m.checksum, &m.up_sql, &opts.operator, &run_file::now(), &e.checksum).await?;
+            ledger::accept_drift(
+                conn,
+                v,
+                &m.checksum,
+                &m.up_sql,
+                &opts.operator,
+                &run_file::now(),
+                &e.checksum,
+            )
+            .await?;
         }
         em.log(
             Level::Warn,
@@ -220,12 +395,14 @@ async fn apply_files(
     let mut missing = Vec::new();
     for e in entries.values().filter(|e| e.status == Status::Applied) {
         match file_of(&e.version) {
-            Some(m) if m.kind == Kind::Versioned && m.checksum != e.checksum => drift.push(Drift::new(
-                &e.version,
-                &m.path.display().to_string(),
-                (&e.checksum, &e.sql_text),
-                (&m.checksum, &m.up_sql),
-            )),
+            Some(m) if m.kind == Kind::Versioned && m.checksum != e.checksum => {
+                drift.push(Drift::new(
+                    &e.version,
+                    &m.path.display().to_string(),
+                    (&e.checksum, &e.sql_text),
+                    (&m.checksum, &m.up_sql),
+                ))
+            }
             Some(_) => {}
             None => missing.push(format!("{} ({})", e.version, e.name)),
         }
@@ -248,7 +425,11 @@ async fn apply_files(
     let newest_applied = migs
         .iter()
         .filter(|m| m.kind == Kind::Versioned)
-        .filter(|m| entries.get(m.version.as_str()).is_some_and(|e| e.status == Status::Applied))
+        .filter(|m| {
+            entries
+                .get(m.version.as_str())
+                .is_some_and(|e| e.status == Status::Applied)
+        })
         .map(|m| &m.version)
         .max();
     if let Some(newest) = newest_applied {
@@ -268,20 +449,34 @@ async fn apply_files(
 
     let total = todo.len() as u64;
     let mut report = ApplyReport {
-        outcome: if todo.is_empty() { Outcome::NothingToDo } else { Outcome::Succeeded },
+        outcome: if todo.is_empty() {
+            Outcome::NothingToDo
+        } else {
+            Outcome::Succeeded
+        },
         files: Vec::new(),
         created_database: false,
     };
     if todo.is_empty() {
-        em.log(Level::Info, "nothing to apply: every selected file is applied").await;
+        em.log(
+            Level::Info,
+            "nothing to apply: every selected file is applied",
+        )
+        .await;
         return Ok(report);
     }
-    em.emit(Event::Progress { job: "apply".into(), done: 0, total }).await;
+    em.emit(Event::Progress {
+        job: "apply".into(),
+        done: 0,
+        total,
+    })
+    .await;
     let mut current_batch: Option<usize> = None;
     for (n, &i) in todo.iter().enumerate() {
         if cancel.load(Ordering::SeqCst) {
             report.outcome = Outcome::Cancelled;
-            em.log(Level::Warn, "stopped by the operator between files").await;
+            em.log(Level::Warn, "stopped by the operator between files")
+                .await;
             break;
         }
         let m = &migs[i];
@@ -290,9 +485,17 @@ async fn apply_files(
         let batch_name = batch.map_or("", |b| b.name.as_str());
         if current_batch != Some(b) {
             if let Some(prev) = current_batch {
-                em.emit(Event::BatchFinished { batch: prev + 1, outcome: Outcome::Succeeded }).await;
+                em.emit(Event::BatchFinished {
+                    batch: prev + 1,
+                    outcome: Outcome::Succeeded,
+                })
+                .await;
             }
-            em.emit(Event::BatchStarted { batch: b + 1, name: batch_name.to_string() }).await;
+            em.emit(Event::BatchStarted {
+                batch: b + 1,
+                name: batch_name.to_string(),
+            })
+            .await;
             current_batch = Some(b);
         }
         let mut fr = FileReport {
@@ -306,19 +509,43 @@ async fn apply_files(
             error: None,
         };
         if opts.dry_run {
-            em.log(Level::Info, format!("would apply {} ({})", fr.version, fr.file)).await;
+            em.log(
+                Level::Info,
+                format!("would apply {} ({})", fr.version, fr.file),
+            )
+            .await;
             report.files.push(fr);
             continue;
         }
-        let job = FileJob { migration: m, batch: batch_name, operator: &opts.operator };
+        let job = FileJob {
+            migration: m,
+            all: migs,
+            batch: batch_name,
+            operator: &opts.operator,
+            native,
+        };
         match run_file::run(conn, &job, em).await {
             Ok(ms) => {
                 fr.status = FileStatus::Applied;
                 fr.duration_ms = ms;
-                em.emit(Event::FileApplied { version: fr.version.clone(), duration_ms: ms as f64 }).await;
-                em.emit(Event::FileStatus { version: fr.version.clone(), status: FileStatus::Applied, detail: None }).await;
+                em.emit(Event::FileApplied {
+                    version: fr.version.clone(),
+                    duration_ms: ms as f64,
+                })
+                .await;
+                em.emit(Event::FileStatus {
+                    version: fr.version.clone(),
+                    status: FileStatus::Applied,
+                    detail: None,
+                })
+                .await;
                 report.files.push(fr);
-                em.emit(Event::Progress { job: "apply".into(), done: n as u64 + 1, total }).await;
+                em.emit(Event::Progress {
+                    job: "apply".into(),
+                    done: n as u64 + 1,
+                    total,
+                })
+                .await;
             }
             Err(RunError::File(f)) => {
                 let where_ = format!("{}:{}", fr.file, f.line);
@@ -340,7 +567,8 @@ async fn apply_files(
                     detail: Some(format!("{where_}: {}", f.message)),
                 })
                 .await;
-                em.log(Level::Error, format!("{where_}: {}; {after}", f.message)).await;
+                em.log(Level::Error, format!("{where_}: {}; {after}", f.message))
+                    .await;
                 fr.status = FileStatus::Failed;
                 fr.line = Some(f.line);
                 fr.error = Some(f.message);
@@ -352,7 +580,11 @@ async fn apply_files(
         }
     }
     if let Some(b) = current_batch {
-        em.emit(Event::BatchFinished { batch: b + 1, outcome: report.outcome }).await;
+        em.emit(Event::BatchFinished {
+            batch: b + 1,
+            outcome: report.outcome,
+        })
+        .await;
     }
     Ok(report)
 }

@@ -32,7 +32,11 @@ pub(super) fn describe(items: &[Drift]) -> String {
         "drift: {} applied file{} changed on disk since {} applied; nothing was applied\n",
         items.len(),
         if items.len() == 1 { "" } else { "s" },
-        if items.len() == 1 { "it was" } else { "they were" }
+        if items.len() == 1 {
+            "it was"
+        } else {
+            "they were"
+        }
     );
     for d in items {
         out.push_str(&format!(

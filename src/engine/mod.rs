@@ -50,11 +50,17 @@ pub enum EngineError {
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
-    Lock(#[from] LockError),
+    Lock(Box<LockError>),
     #[error("{}", drift::describe(.0))]
     Drift(Vec<Drift>),
     #[error("{0}")]
     Selection(String),
     #[error("{0}")]
     Ledger(String),
+}
+
+impl From<LockError> for EngineError {
+    fn from(e: LockError) -> Self {
+        EngineError::Lock(Box::new(e))
+    }
 }

@@ -3,7 +3,7 @@
 
 use super::Emitter;
 use crate::db::ledger::{self, Entry, Status};
-use crate::db::{Conn, DbError};
+use crate::db::{native, Conn, DbError};
 use crate::event::{Event, FileStatus, Level};
 use crate::source::{Migration, TxMode};
 use crate::sql::{self, Dialect, Statement, TxControl};
@@ -70,7 +70,15 @@ fn implicit_commit(stmt: &str) -> bool {
         .to_ascii_uppercase();
     matches!(
         head.as_str(),
-        "CREATE" | "ALTER" | "DROP" | "RENAME" | "TRUNCATE" | "GRANT" | "REVOKE" | "LOCK" | "UNLOCK"
+        "CREATE"
+            | "ALTER"
+            | "DROP"
+            | "RENAME"
+            | "TRUNCATE"
+            | "GRANT"
+            | "REVOKE"
+            | "LOCK"
+            | "UNLOCK"
     )
 }
 
@@ -85,8 +93,35 @@ fn failing_line(stmt: &Statement, position: Option<usize>) -> usize {
 
 pub struct FileJob<'a> {
     pub migration: &'a Migration,
+    /// The whole folder (native tools' rows can depend on other files, e.g. Sqitch).
+    pub all: &'a [Migration],
     pub batch: &'a str,
     pub operator: &'a str,
+    /// The folder's own tool's history, kept current alongside ours.
+    pub native: Option<&'a native::History>,
+}
+
+/// Writes the success rows: ours, and the native tool's where it is adopted.
+async fn record_success(
+    conn: &mut Conn,
+    job: &FileJob<'_>,
+    entry: &mut Entry,
+    started: Instant,
+) -> Result<(), DbError> {
+    entry.duration_ms = started.elapsed().as_millis() as i64;
+    entry.applied_at = Some(now());
+    ledger::record(conn, entry).await?;
+    if let Some(n) = job.native {
+        n.record_apply(
+            conn,
+            job.migration,
+            job.all,
+            started.elapsed(),
+            job.operator,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Runs one file and records it. On a statement failure the ledger gets a `failed` row
@@ -106,7 +141,8 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
         Wrapping::None(why) => Some(format!("runs outside a transaction: {why}")),
     };
     if let Some(d) = &detail {
-        em.log(Level::Warn, format!("{}: {d}", m.path.display())).await;
+        em.log(Level::Warn, format!("{}: {d}", m.path.display()))
+            .await;
     }
     em.emit(Event::FileStatus {
         version: version.clone(),
@@ -148,9 +184,10 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
     let mut recorded = false;
     for (i, stmt) in stmts.iter().enumerate() {
         if Some(i) == last_commit {
-            entry.duration_ms = started.elapsed().as_millis() as i64;
-            entry.applied_at = Some(now());
-            ledger::record(conn, &entry).await.map_err(RunError::Db)?;
+            if let Err(e) = record_success(conn, job, &mut entry, started).await {
+                conn.rollback_quietly().await;
+                return Err(RunError::Db(e));
+            }
             recorded = true;
         }
         em.emit(Event::StatementStarted {
@@ -178,9 +215,7 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
         .await;
     }
     if !recorded {
-        entry.duration_ms = started.elapsed().as_millis() as i64;
-        entry.applied_at = Some(now());
-        if let Err(e) = ledger::record(conn, &entry).await {
+        if let Err(e) = record_success(conn, job, &mut entry, started).await {
             if wrapped {
                 conn.rollback_quietly().await;
             }
@@ -190,7 +225,14 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
     if wrapped {
         if let Err(f) = conn.commit().await {
             conn.rollback_quietly().await;
-            return Err(fail(conn, &mut entry, stmts.last().map_or(1, |s| s.line), f.message, true).await);
+            return Err(fail(
+                conn,
+                &mut entry,
+                stmts.last().map_or(1, |s| s.line),
+                f.message,
+                true,
+            )
+            .await);
         }
     }
     Ok(entry.duration_ms)

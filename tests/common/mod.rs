@@ -7,7 +7,7 @@
 //! unreachable server fails them.
 #![allow(dead_code)]
 
-use cutover::db::{self, ConnectInfo, Conn};
+use cutover::db::{self, Conn, ConnectInfo};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -61,14 +61,23 @@ impl TestDb {
         let var = match backend {
             Backend::Sqlite => {
                 let url = format!("sqlite://{}", dir.path().join("target.db").display());
-                return Some(TestDb { backend, url, admin_url: None, name, dir });
+                return Some(TestDb {
+                    backend,
+                    url,
+                    admin_url: None,
+                    name,
+                    dir,
+                });
             }
             Backend::Postgres => "CUTOVER_TEST_PG_URL",
             Backend::Mysql => "CUTOVER_TEST_MYSQL_URL",
         };
         let required = std::env::var("CUTOVER_REQUIRE_SERVERS").is_ok_and(|v| v == "1");
         let Some(server) = std::env::var(var).ok().filter(|s| !s.is_empty()) else {
-            assert!(!required, "{test}: CUTOVER_REQUIRE_SERVERS=1 but {var} is not set");
+            assert!(
+                !required,
+                "{test}: CUTOVER_REQUIRE_SERVERS=1 but {var} is not set"
+            );
             eprintln!("skipped: {test} on {backend:?}: set {var} to run it");
             return None;
         };
@@ -87,7 +96,13 @@ impl TestDb {
             return None;
         }
         let url = with_database(&server, &name);
-        Some(TestDb { backend, url, admin_url: Some(server), name, dir })
+        Some(TestDb {
+            backend,
+            url,
+            admin_url: Some(server),
+            name,
+            dir,
+        })
     }
 
     pub fn info(&self) -> ConnectInfo {
@@ -95,7 +110,9 @@ impl TestDb {
     }
 
     pub fn connect(&self) -> Conn {
-        block_on(db::connect(&self.info())).expect("test connects").0
+        block_on(db::connect(&self.info()))
+            .expect("test connects")
+            .0
     }
 
     /// Runs a query returning one integer.
@@ -120,7 +137,9 @@ impl TestDb {
     pub fn exec(&self, sql: &str) {
         block_on(async {
             let mut c = db::connect(&self.info()).await.expect("connect").0;
-            c.execute(sql).await.unwrap_or_else(|f| panic!("{sql}: {}", f.message));
+            c.execute(sql)
+                .await
+                .unwrap_or_else(|f| panic!("{sql}: {}", f.message));
             c.close().await;
         })
     }
@@ -129,7 +148,9 @@ impl TestDb {
     pub fn has_table(&self, table: &str) -> bool {
         block_on(async {
             let mut c = db::connect(&self.info()).await.expect("connect").0;
-            let v = db::ledger::table_exists(&mut c, table).await.expect("table_exists");
+            let v = db::ledger::table_exists(&mut c, table)
+                .await
+                .expect("table_exists");
             c.close().await;
             v
         })
@@ -158,12 +179,14 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some(admin) = self.admin_url.clone() else { return };
+        let Some(admin) = self.admin_url.clone() else {
+            return;
+        };
         let sql = match self.backend {
             Backend::Postgres => format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
             _ => format!("DROP DATABASE IF EXISTS {}", self.name),
         };
-        let _ = block_on(async {
+        block_on(async {
             if let Ok((mut c, _)) = db::connect(&info(&admin)).await {
                 let _ = c.execute(&sql).await;
                 c.close().await;
