@@ -2,10 +2,31 @@
 //! lock, and writing the rows it would write, so the team can switch back and forth
 //! between that tool and cutover and nothing is applied twice.
 //!
-//! The tables and statements follow each tool's own source (see MIGRATION_FORMATS.md).
+//! The tables and statements follow each tool's own source (see MIGRATION_FORMATS.md
+//! and the research notes on native tables); one file per tool:
+//!
+//! | tool | SQLite | PostgreSQL | MySQL/MariaDB | lock taken by cutover |
+//! |---|---|---|---|---|
+//! | sqlx | yes | yes | yes | PG/MySQL: sqlx's key from the database name |
+//! | diesel | yes | yes | yes | none (diesel has none) |
+//! | golang-migrate | yes | yes | yes | PG/MySQL: its advisory key / GET_LOCK name |
+//! | dbmate | yes | yes | yes | none (dbmate has none) |
+//! | Flyway | yes | yes | yes | PG/MySQL: its advisory key / named lock |
+//! | Sqitch | yes (registry file beside the target, attached) | yes (schema `sqitch`) | yes (database `sqitch`) | PG 75474063, MySQL `sqitch working on <db>` |
+//!
+//! Locks are taken without waiting (`pg_try_advisory_lock`, `GET_LOCK(name, 0)`); when the
+//! tool holds it, `open` fails with `NativeError::Locked`.
 
-use super::{Conn, DbError};
+mod dbmate;
+mod diesel;
+mod flyway;
+mod golang_migrate;
+mod sqitch;
+mod sqlx;
+
+use super::{with_conn, Conn, DbError};
 use crate::source::{Format, Migration};
+use crate::sql::Dialect;
 use std::time::Duration;
 
 /// The tools whose history cutover keeps.
@@ -52,6 +73,10 @@ pub struct History {
     pub table: String,
     /// True when cutover created the table in this run (the tool had not been used here).
     pub created: bool,
+    /// The tool's lock, held by this connection until `close`.
+    lock: Option<Lock>,
+    /// SQLite + Sqitch: the registry file is attached as `sqitch` until `close`.
+    attached: bool,
 }
 
 /// What the native history says, mapped onto the folder's migrations.
@@ -76,51 +101,419 @@ pub enum NativeError {
     Locked { tool: &'static str },
 }
 
+/// A tool's own lock, as cutover holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Lock {
+    /// Session-level advisory locks (`pg_try_advisory_lock`), one per key.
+    Pg(Vec<i64>),
+    /// Named locks (`GET_LOCK(name, 0)`), one per name.
+    Mysql(Vec<String>),
+}
+
 /// Opens the native tool's history for a folder format on this target, creating the
 /// tool's table where it is missing (so that the tool, run later, does not apply the
-/// files again), and takes the tool's own lock. None for formats without a tool.
+/// files again), and takes the tool's own lock. None for formats without a tool, and
+/// for Sqitch when its registry is absent (see `sqitch.rs`).
 pub async fn open(
-    _conn: &mut Conn,
-    _format: Format,
-    _migrations: &[Migration],
+    conn: &mut Conn,
+    format: Format,
+    migrations: &[Migration],
 ) -> Result<Option<History>, NativeError> {
-    Ok(None)
+    let Some(tool) = Tool::for_format(format) else {
+        return Ok(None);
+    };
+    // The lock first, as the tools do: creating the table races a running tool otherwise.
+    let lock = match tool {
+        Tool::Sqlx => sqlx::lock(conn).await?,
+        Tool::GolangMigrate => golang_migrate::lock(conn).await?,
+        Tool::Flyway => flyway::lock(conn).await?,
+        Tool::Sqitch => sqitch::lock(conn).await?,
+        Tool::Diesel | Tool::Dbmate => None,
+    };
+    if let Some(l) = &lock {
+        take(conn, tool, l).await?;
+    }
+    let ensured = match tool {
+        Tool::Sqlx => sqlx::ensure(conn).await.map(Some),
+        Tool::Diesel => diesel::ensure(conn).await.map(Some),
+        Tool::GolangMigrate => golang_migrate::ensure(conn).await.map(Some),
+        Tool::Dbmate => dbmate::ensure(conn).await.map(Some),
+        Tool::Flyway => flyway::ensure(conn).await.map(Some),
+        Tool::Sqitch => sqitch::ensure(conn, migrations).await,
+    };
+    let (created, attached) = match ensured {
+        Ok(Some(created)) => (
+            created,
+            tool == Tool::Sqitch && conn.dialect == Dialect::Sqlite,
+        ),
+        Ok(None) | Err(_) => {
+            if let Some(l) = &lock {
+                release(conn, l).await;
+            }
+            if tool == Tool::Sqitch {
+                sqitch::detach(conn).await;
+            }
+            return ensured.map(|_| None).map_err(NativeError::from);
+        }
+    };
+    let table = match tool {
+        Tool::Sqlx => sqlx::TABLE,
+        Tool::Diesel => diesel::TABLE,
+        Tool::GolangMigrate => golang_migrate::TABLE,
+        Tool::Dbmate => dbmate::TABLE,
+        Tool::Flyway => flyway::TABLE,
+        Tool::Sqitch => sqitch::TABLE,
+    };
+    Ok(Some(History {
+        tool,
+        table: table.to_string(),
+        created,
+        lock,
+        attached,
+    }))
 }
 
 impl History {
     /// What the tool recorded, mapped onto the folder.
     pub async fn recorded(
         &self,
-        _conn: &mut Conn,
-        _migrations: &[Migration],
+        conn: &mut Conn,
+        migrations: &[Migration],
     ) -> Result<Recorded, DbError> {
-        Ok(Recorded::default())
+        match self.tool {
+            Tool::Sqlx => sqlx::recorded(conn, migrations).await,
+            Tool::Diesel => diesel::recorded(conn, migrations).await,
+            Tool::GolangMigrate => golang_migrate::recorded(conn, migrations).await,
+            Tool::Dbmate => dbmate::recorded(conn, migrations).await,
+            Tool::Flyway => flyway::recorded(conn, migrations).await,
+            Tool::Sqitch => sqitch::recorded(conn, migrations).await,
+        }
     }
 
     /// Writes the rows the tool writes when it applies `m` (inside the file's transaction
     /// where there is one).
     pub async fn record_apply(
         &self,
-        _conn: &mut Conn,
-        _m: &Migration,
-        _migrations: &[Migration],
-        _took: Duration,
-        _operator: &str,
+        conn: &mut Conn,
+        m: &Migration,
+        migrations: &[Migration],
+        took: Duration,
+        operator: &str,
     ) -> Result<(), DbError> {
-        Ok(())
+        match self.tool {
+            Tool::Sqlx => sqlx::record_apply(conn, m, took).await,
+            Tool::Diesel => diesel::record_apply(conn, m).await,
+            Tool::GolangMigrate => golang_migrate::record_apply(conn, m).await,
+            Tool::Dbmate => dbmate::record_apply(conn, m).await,
+            Tool::Flyway => flyway::record_apply(conn, m, took, operator).await,
+            Tool::Sqitch => sqitch::record_apply(conn, m, migrations, operator).await,
+        }
     }
 
     /// Writes what the tool writes when it reverts `m`.
     pub async fn record_revert(
         &self,
-        _conn: &mut Conn,
-        _m: &Migration,
-        _migrations: &[Migration],
-        _operator: &str,
+        conn: &mut Conn,
+        m: &Migration,
+        migrations: &[Migration],
+        operator: &str,
     ) -> Result<(), DbError> {
-        Ok(())
+        match self.tool {
+            Tool::Sqlx => sqlx::record_revert(conn, m).await,
+            Tool::Diesel => diesel::record_revert(conn, m).await,
+            Tool::GolangMigrate => golang_migrate::record_revert(conn, m, migrations).await,
+            Tool::Dbmate => dbmate::record_revert(conn, m).await,
+            Tool::Flyway => flyway::record_revert(conn, m, operator).await,
+            Tool::Sqitch => sqitch::record_revert(conn, m, operator).await,
+        }
     }
 
-    /// Releases the tool's lock.
-    pub async fn close(&self, _conn: &mut Conn) {}
+    /// Releases the tool's lock (and detaches Sqitch's SQLite registry).
+    pub async fn close(&self, conn: &mut Conn) {
+        if let Some(l) = &self.lock {
+            release(conn, l).await;
+        }
+        if self.attached {
+            sqitch::detach(conn).await;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Shared helpers: binds across backends, small queries, names, locks.
+
+/// A bind value for `run`/`strings`/`int`, the same on every backend.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Val<'a> {
+    I64(i64),
+    I32(i32),
+    OptI32(Option<i32>),
+    Str(&'a str),
+    OptStr(Option<&'a str>),
+    Bytes(&'a [u8]),
+    Bool(bool),
+}
+
+type Query<'q, DB> = ::sqlx::query::Query<'q, DB, <DB as ::sqlx::Database>::Arguments<'q>>;
+type QueryScalar<'q, DB, O> =
+    ::sqlx::query::QueryScalar<'q, DB, O, <DB as ::sqlx::Database>::Arguments<'q>>;
+
+/// Binds `vals` in order.
+fn bind<'q, DB>(mut q: Query<'q, DB>, vals: &[Val<'q>]) -> Query<'q, DB>
+where
+    DB: ::sqlx::Database,
+    i64: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
+    i32: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
+    Option<i32>: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
+    &'q str: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
+    Option<&'q str>: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
+    &'q [u8]: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
+    bool: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
+{
+    for v in vals {
+        q = match *v {
+            Val::I64(x) => q.bind(x),
+            Val::I32(x) => q.bind(x),
+            Val::OptI32(x) => q.bind(x),
+            Val::Str(x) => q.bind(x),
+            Val::OptStr(x) => q.bind(x),
+            Val::Bytes(x) => q.bind(x),
+            Val::Bool(x) => q.bind(x),
+        };
+    }
+    q
+}
+
+/// Binds `vals` in order, for a scalar query.
+fn bind_scalar<'q, DB, O>(mut q: QueryScalar<'q, DB, O>, vals: &[Val<'q>]) -> QueryScalar<'q, DB, O>
+where
+    DB: ::sqlx::Database,
+    i64: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
+    i32: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
+    Option<i32>: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
+    &'q str: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
+    Option<&'q str>: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
+    &'q [u8]: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
+    bool: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
+{
+    for v in vals {
+        q = match *v {
+            Val::I64(x) => q.bind(x),
+            Val::I32(x) => q.bind(x),
+            Val::OptI32(x) => q.bind(x),
+            Val::Str(x) => q.bind(x),
+            Val::OptStr(x) => q.bind(x),
+            Val::Bytes(x) => q.bind(x),
+            Val::Bool(x) => q.bind(x),
+        };
+    }
+    q
+}
+
+/// Reads an integer column whatever integer (or boolean) type the backend reports.
+macro_rules! get_int {
+    ($row:expr, $i:expr) => {{
+        use ::sqlx::Row as _;
+        let r = &$row;
+        r.try_get::<Option<i64>, _>($i)
+            .or_else(|_| r.try_get::<Option<i32>, _>($i).map(|v| v.map(i64::from)))
+            .or_else(|_| r.try_get::<Option<i16>, _>($i).map(|v| v.map(i64::from)))
+            .or_else(|_| r.try_get::<Option<bool>, _>($i).map(|v| v.map(i64::from)))
+    }};
+}
+pub(crate) use get_int;
+
+/// Runs one statement with binds (`?` placeholders, turned into `$n` on PostgreSQL).
+pub(crate) async fn run(
+    conn: &mut Conn,
+    ctx: &str,
+    sql: &str,
+    vals: &[Val<'_>],
+) -> Result<u64, DbError> {
+    let sql = conn.placeholders(sql);
+    let r: Result<u64, ::sqlx::Error> = with_conn!(conn, c => bind(::sqlx::query(&sql), vals)
+        .execute(&mut *c).await.map(|r| r.rows_affected()));
+    r.map_err(|e| conn.query_error(ctx, e))
+}
+
+/// Runs a statement (DDL) as text, without binds.
+pub(crate) async fn exec(conn: &mut Conn, ctx: &str, sql: &str) -> Result<(), DbError> {
+    conn.execute(sql)
+        .await
+        .map(|_| ())
+        .map_err(|f| DbError::Query {
+            target: conn.display.clone(),
+            context: ctx.to_string(),
+            message: f.message,
+        })
+}
+
+/// The first column of every row, as text (NULLs left out).
+pub(crate) async fn strings(
+    conn: &mut Conn,
+    ctx: &str,
+    sql: &str,
+    vals: &[Val<'_>],
+) -> Result<Vec<String>, DbError> {
+    let sql = conn.placeholders(sql);
+    let r: Result<Vec<Option<String>>, ::sqlx::Error> = with_conn!(conn, c => bind_scalar(::sqlx::query_scalar(&sql), vals).fetch_all(&mut *c).await);
+    r.map(|v| v.into_iter().flatten().collect())
+        .map_err(|e| conn.query_error(ctx, e))
+}
+
+/// The first column of the first row as an integer (None: no row, or NULL).
+pub(crate) async fn int(
+    conn: &mut Conn,
+    ctx: &str,
+    sql: &str,
+    vals: &[Val<'_>],
+) -> Result<Option<i64>, DbError> {
+    let sql = conn.placeholders(sql);
+    let r: Result<Option<i64>, ::sqlx::Error> = with_conn!(conn, c => bind(::sqlx::query(&sql), vals)
+        .fetch_optional(&mut *c).await
+        .and_then(|row| match row { Some(row) => get_int!(row, 0), None => Ok(None) }));
+    r.map_err(|e| conn.query_error(ctx, e))
+}
+
+/// Whether a table exists in the connection's current schema (PostgreSQL: the schemas
+/// on the search path; MySQL: the current database; SQLite: `main`).
+pub(crate) async fn table_exists(conn: &mut Conn, table: &str) -> Result<bool, DbError> {
+    super::ledger::table_exists(conn, table).await
+}
+
+/// PostgreSQL `current_database()`, MySQL `DATABASE()`, SQLite `main`.
+pub(crate) async fn database_name(conn: &mut Conn) -> Result<String, DbError> {
+    let sql = match conn.dialect {
+        Dialect::Postgres => "SELECT CAST(current_database() AS TEXT)",
+        Dialect::Mysql => "SELECT COALESCE(DATABASE(), '')",
+        Dialect::Sqlite => return Ok("main".to_string()),
+    };
+    let v = strings(conn, "reading the database name", sql, &[]).await?;
+    Ok(v.into_iter().next().unwrap_or_default())
+}
+
+/// PostgreSQL `current_schema()` (`public` when the search path names none).
+pub(crate) async fn current_schema(conn: &mut Conn) -> Result<String, DbError> {
+    let v = strings(
+        conn,
+        "reading the current schema",
+        "SELECT CAST(current_schema() AS TEXT)",
+        &[],
+    )
+    .await?;
+    Ok(v.into_iter().next().unwrap_or_else(|| "public".to_string()))
+}
+
+/// `"name"` with embedded quotes doubled (PostgreSQL, SQLite).
+pub(crate) fn dq(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `` `name` `` with embedded backticks doubled (MySQL).
+pub(crate) fn bq(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// The version text a tool records for `m`: what the folder reader filled in, or the
+/// version as written in the file name.
+pub(crate) fn native_version(m: &Migration) -> String {
+    if m.native.version.is_empty() {
+        m.version.as_str().to_string()
+    } else {
+        m.native.version.clone()
+    }
+}
+
+/// Takes every key of the tool's lock without waiting; on the first one held elsewhere,
+/// gives back the ones taken and reports the tool's lock as held.
+async fn take(conn: &mut Conn, tool: Tool, lock: &Lock) -> Result<(), NativeError> {
+    let ctx = format!("taking {}'s lock", tool.name());
+    match lock {
+        Lock::Pg(keys) => {
+            for (n, &k) in keys.iter().enumerate() {
+                let got = int(
+                    conn,
+                    &ctx,
+                    "SELECT CASE WHEN pg_try_advisory_lock(?) THEN 1 ELSE 0 END",
+                    &[Val::I64(k)],
+                )
+                .await?;
+                if got != Some(1) {
+                    release(conn, &Lock::Pg(keys[..n].to_vec())).await;
+                    return Err(NativeError::Locked { tool: tool.name() });
+                }
+            }
+        }
+        Lock::Mysql(names) => {
+            for (n, name) in names.iter().enumerate() {
+                let got = int(
+                    conn,
+                    &ctx,
+                    "SELECT COALESCE(GET_LOCK(?, 0), 0)",
+                    &[Val::Str(name)],
+                )
+                .await?;
+                if got != Some(1) {
+                    release(conn, &Lock::Mysql(names[..n].to_vec())).await;
+                    return Err(NativeError::Locked { tool: tool.name() });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Gives the lock back. Errors are ignored: the lock dies with the connection anyway.
+async fn release(conn: &mut Conn, lock: &Lock) {
+    match lock {
+        Lock::Pg(keys) => {
+            for &k in keys {
+                let _ = int(
+                    conn,
+                    "releasing a lock",
+                    "SELECT CASE WHEN pg_advisory_unlock(?) THEN 1 ELSE 0 END",
+                    &[Val::I64(k)],
+                )
+                .await;
+            }
+        }
+        Lock::Mysql(names) => {
+            for name in names {
+                let _ = int(
+                    conn,
+                    "releasing a lock",
+                    "SELECT COALESCE(RELEASE_LOCK(?), 0)",
+                    &[Val::Str(name)],
+                )
+                .await;
+            }
+        }
+    }
+}
+
+/// Java's `String.hashCode()` (Flyway's lock keys): `s[0]*31^(n-1) + ... + s[n-1]`
+/// over UTF-16 code units, wrapping in 32 bits.
+pub(crate) fn java_hash(s: &str) -> i32 {
+    s.encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_hash_matches_java() {
+        // Values from Java's documentation and common knowledge of String.hashCode.
+        assert_eq!(java_hash(""), 0);
+        assert_eq!(java_hash("a"), 97);
+        assert_eq!(java_hash("hello"), 99162322);
+        assert_eq!(java_hash("polygenelubricants"), i32::MIN);
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(dq("a\"b"), "\"a\"\"b\"");
+        assert_eq!(bq("a`b"), "`a``b`");
+    }
 }

@@ -1,0 +1,101 @@
+//! dbmate (`dbmate up`): `schema_migrations`, one row per applied version (the file
+//! name's leading digits, as text). No checksum, no failure state, no lock.
+//!
+//! As dbmate's `pkg/driver/{postgres,mysql,sqlite}`: PostgreSQL
+//! `create table if not exists <schema>.schema_migrations (version varchar primary key)`
+//! (unbounded varchar, names through `quote_ident`), MySQL and SQLite `varchar(128)`;
+//! `insert into <t> (version) values (?)` after the up section, `delete from <t> where
+//! version = ?` after the down section, in the migration's transaction.
+
+use super::{native_version, run, strings, table_exists, Recorded, Val};
+use crate::db::{Conn, DbError};
+use crate::source::Migration;
+use crate::sql::Dialect;
+
+pub(super) const TABLE: &str = "schema_migrations";
+
+pub(super) async fn ensure(conn: &mut Conn) -> Result<bool, DbError> {
+    if table_exists(conn, TABLE).await? {
+        return Ok(false);
+    }
+    let ctx = "creating dbmate's schema_migrations";
+    match conn.dialect {
+        Dialect::Postgres => {
+            // dbmate quotes server-side: `select quote_ident(unnest($1::text[]))`.
+            let names = strings(
+                conn,
+                ctx,
+                "SELECT CAST(quote_ident(current_schema()) || '.' || quote_ident('schema_migrations') AS TEXT)",
+                &[],
+            )
+            .await?;
+            let sql = format!(
+                "create table if not exists {} (version varchar primary key)",
+                names.concat()
+            );
+            super::exec(conn, ctx, &sql).await?;
+        }
+        Dialect::Mysql => {
+            super::exec(
+                conn,
+                ctx,
+                "create table if not exists `schema_migrations` (version varchar(128) primary key)",
+            )
+            .await?;
+        }
+        Dialect::Sqlite => {
+            super::exec(
+                conn,
+                ctx,
+                "create table if not exists \"schema_migrations\" (version varchar(128) primary key)",
+            )
+            .await?;
+        }
+    }
+    Ok(true)
+}
+
+pub(super) async fn recorded(
+    conn: &mut Conn,
+    migrations: &[Migration],
+) -> Result<Recorded, DbError> {
+    let versions = strings(
+        conn,
+        "reading dbmate's schema_migrations (a `version varchar` table; is it another tool's?)",
+        "select version from schema_migrations order by version desc",
+        &[],
+    )
+    .await?;
+    let mut rec = Recorded::default();
+    for v in versions.into_iter().rev() {
+        match migrations.iter().position(|m| native_version(m) == v) {
+            Some(i) => rec.applied.push(i),
+            None => rec.unknown.push(v),
+        }
+    }
+    Ok(rec)
+}
+
+pub(super) async fn record_apply(conn: &mut Conn, m: &Migration) -> Result<(), DbError> {
+    let v = native_version(m);
+    run(
+        conn,
+        "recording in dbmate's schema_migrations",
+        "insert into schema_migrations (version) values (?)",
+        &[Val::Str(&v)],
+    )
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn record_revert(conn: &mut Conn, m: &Migration) -> Result<(), DbError> {
+    let v = native_version(m);
+    run(
+        conn,
+        "recording the rollback in dbmate's schema_migrations",
+        "delete from schema_migrations where version = ?",
+        &[Val::Str(&v)],
+    )
+    .await?;
+    Ok(())
+}
