@@ -100,11 +100,6 @@ impl Version {
     pub fn as_str(&self) -> &str {
         &self.raw
     }
-
-    /// Equal in order, whatever the text (`0010` and `10`).
-    pub fn same_key(&self, other: &Version) -> bool {
-        self.key == other.key
-    }
 }
 
 impl Ord for Version {
