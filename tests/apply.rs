@@ -251,3 +251,120 @@ on_all_backends!(two_applies_at_once, |b| {
     assert!(codes.contains(&Some(0)));
     assert_eq!(db.scalar("SELECT COUNT(*) FROM t"), 1);
 });
+
+on_all_backends!(file_with_its_own_transaction_fails_cleanly, |b| {
+    let Some(db) = TestDb::new(b, "own_transaction") else {
+        return;
+    };
+    let begin = if b == Backend::Mysql {
+        "START TRANSACTION"
+    } else {
+        "BEGIN"
+    };
+    write_files(
+        &db.migrations_dir(),
+        &[
+            ("0001_a.sql", "CREATE TABLE a (id INTEGER NOT NULL PRIMARY KEY);\n"),
+            ("0002_own.sql", &format!("{begin};\nINSERT INTO a (id) VALUES (1);\nINSERT INTO a (id) VALUES (1);\nCOMMIT;\n")),
+        ],
+    );
+    db.write_plan("");
+    let out = cutover(db.dir.path(), &["apply"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("manages its own transaction"),
+        "says so before running: {t}"
+    );
+    assert!(t.contains("0002_own.sql:3"), "{t}");
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM a"),
+        0,
+        "the file's own transaction was rolled back"
+    );
+    assert_eq!(
+        db.strings("SELECT status FROM cutover_history WHERE version = '0002'"),
+        ["failed"]
+    );
+
+    // Fixed, its ledger row commits with the file's own COMMIT.
+    write_files(&db.migrations_dir(), &[("0002_own.sql", &format!("{begin};\nINSERT INTO a (id) VALUES (1);\nINSERT INTO a (id) VALUES (2);\nCOMMIT;\n"))]);
+    let out = cutover(db.dir.path(), &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM a"), 2);
+    assert_eq!(
+        db.strings("SELECT status FROM cutover_history WHERE version = '0002'"),
+        ["applied"]
+    );
+});
+
+#[test]
+fn postgres_statements_that_cannot_run_in_a_transaction() {
+    let Some(db) = TestDb::new(Backend::Postgres, "no_transaction") else {
+        return;
+    };
+    write_files(
+        &db.migrations_dir(),
+        &[
+            ("0001_a.sql", "CREATE TABLE a (id INTEGER NOT NULL PRIMARY KEY, n INTEGER);\n"),
+            ("0002_idx.sql", "CREATE INDEX CONCURRENTLY idx_a_n ON a (n);\n"),
+            ("0003_opt_out.sql", "-- no-transaction\nCREATE TYPE mood AS ENUM ('ok');\nALTER TYPE mood ADD VALUE 'sad';\n"),
+        ],
+    );
+    db.write_plan("");
+    let out = cutover(db.dir.path(), &["apply"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("0002_idx.sql: runs outside a transaction"),
+        "{t}"
+    );
+    assert!(
+        t.contains("0003_opt_out.sql: runs outside a transaction"),
+        "{t}"
+    );
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'idx_a_n'"),
+        1
+    );
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM pg_enum WHERE enumlabel = 'sad'"),
+        1
+    );
+}
+
+on_all_backends!(
+    sqlite_disk_full_and_other_statement_errors_keep_earlier_files,
+    |b| {
+        let Some(db) = TestDb::new(b, "disk_full") else {
+            return;
+        };
+        if b != Backend::Sqlite {
+            return;
+        }
+        // max_page_count makes SQLite report a full disk after a few pages, as a full
+        // volume would: the file fails, its transaction rolls back, earlier files stay.
+        write_files(
+        &db.migrations_dir(),
+        &[
+            ("0001_a.sql", "CREATE TABLE a (id INTEGER NOT NULL PRIMARY KEY, pad TEXT);\n"),
+            ("0002_fill.sql", "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000)\nINSERT INTO a (id, pad) SELECT x, hex(randomblob(200)) FROM c;\n"),
+        ],
+    );
+        let plan = db.dir.path().join("cutover.toml");
+        std::fs::write(
+        &plan,
+        format!("[target]\nurl = \"{}\"\ninit_sql = [\"PRAGMA max_page_count = 64\"]\n[migrations]\ndir = \"migrations\"\n", db.url),
+    )
+    .expect("plan");
+        let out = cutover(db.dir.path(), &["apply"]);
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{t}");
+        assert!(t.contains("0002_fill.sql:1") && t.contains("full"), "{t}");
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM a"), 0);
+        assert_eq!(
+            db.strings("SELECT version FROM cutover_history WHERE status = 'applied'"),
+            ["0001"]
+        );
+    }
+);
