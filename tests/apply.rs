@@ -333,38 +333,33 @@ fn postgres_statements_that_cannot_run_in_a_transaction() {
     );
 }
 
-on_all_backends!(
-    sqlite_disk_full_and_other_statement_errors_keep_earlier_files,
-    |b| {
-        let Some(db) = TestDb::new(b, "disk_full") else {
-            return;
-        };
-        if b != Backend::Sqlite {
-            return;
-        }
-        // max_page_count makes SQLite report a full disk after a few pages, as a full
-        // volume would: the file fails, its transaction rolls back, earlier files stay.
-        write_files(
-        &db.migrations_dir(),
-        &[
-            ("0001_a.sql", "CREATE TABLE a (id INTEGER NOT NULL PRIMARY KEY, pad TEXT);\n"),
-            ("0002_fill.sql", "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000)\nINSERT INTO a (id, pad) SELECT x, hex(randomblob(200)) FROM c;\n"),
-        ],
-    );
-        let plan = db.dir.path().join("cutover.toml");
-        std::fs::write(
-        &plan,
-        format!("[target]\nurl = \"{}\"\ninit_sql = [\"PRAGMA max_page_count = 64\"]\n[migrations]\ndir = \"migrations\"\n", db.url),
-    )
-    .expect("plan");
-        let out = cutover(db.dir.path(), &["apply"]);
-        let t = text(&out);
-        assert_eq!(out.status.code(), Some(1), "{t}");
-        assert!(t.contains("0002_fill.sql:1") && t.contains("full"), "{t}");
-        assert_eq!(db.scalar("SELECT COUNT(*) FROM a"), 0);
-        assert_eq!(
-            db.strings("SELECT version FROM cutover_history WHERE status = 'applied'"),
-            ["0001"]
-        );
-    }
+#[test]
+fn sqlite_full_disk_fails_the_file_and_keeps_earlier_ones() {
+    let Some(db) = TestDb::new(Backend::Sqlite, "disk_full") else {
+        return;
+    };
+    // max_page_count makes SQLite report a full disk after a few pages, as a full
+    // volume would: the file fails, its transaction rolls back, earlier files stay.
+    write_files(
+    &db.migrations_dir(),
+    &[
+        ("0001_a.sql", "CREATE TABLE a (id INTEGER NOT NULL PRIMARY KEY, pad TEXT);\n"),
+        ("0002_fill.sql", "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000)\nINSERT INTO a (id, pad) SELECT x, hex(randomblob(200)) FROM c;\n"),
+    ],
 );
+    let plan = db.dir.path().join("cutover.toml");
+    std::fs::write(
+    &plan,
+    format!("[target]\nurl = \"{}\"\ninit_sql = [\"PRAGMA max_page_count = 64\"]\n[migrations]\ndir = \"migrations\"\n", db.url),
+)
+.expect("plan");
+    let out = cutover(db.dir.path(), &["apply"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("0002_fill.sql:1") && t.contains("full"), "{t}");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM a"), 0);
+    assert_eq!(
+        db.strings("SELECT version FROM cutover_history WHERE status = 'applied'"),
+        ["0001"]
+    );
+}
