@@ -95,6 +95,10 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
         }
         if let Err(e) = json::write(&path, &value) {
             super::print_error(&e);
+            // A report that was asked for and not written must not pass silently.
+            if code == exit::OK {
+                return exit::CANNOT_RUN;
+            }
         }
     }
     code
