@@ -363,3 +363,59 @@ fn sqlite_full_disk_fails_the_file_and_keeps_earlier_ones() {
         ["0001"]
     );
 }
+
+#[test]
+fn interrupt_stops_between_files_with_exit_130() {
+    let Some(db) = TestDb::new(Backend::Sqlite, "interrupt") else {
+        return;
+    };
+    let slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT COUNT(*) FROM c;\n";
+    write_files(
+        &db.migrations_dir(),
+        &[
+            ("0001_slow.sql", slow),
+            (
+                "0002_t.sql",
+                "CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY);\n",
+            ),
+        ],
+    );
+    db.write_plan("");
+    for signal in ["-INT", "-TERM"] {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .arg("apply")
+            .current_dir(db.dir.path())
+            .env_remove("CUTOVER_PLAN")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // Wait until the slow file is running (its ledger has the lock row), then signal.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !db.has_table("cutover_lock") && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let killed = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let out = child.wait_with_output().expect("wait");
+        let t = text(&out);
+        if db.scalar("SELECT COUNT(*) FROM cutover_history WHERE version = '0002'") == 1 {
+            // The whole run finished before the signal landed: nothing to check this round.
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(130), "{signal}: {t}");
+        assert!(t.contains("stopping after the current file"), "{t}");
+        assert_eq!(
+            db.strings("SELECT status FROM cutover_history WHERE version = '0001'"),
+            ["applied"],
+            "the running file finished and was recorded"
+        );
+        assert!(!db.has_table("t"), "no file started after the interrupt");
+        // Start over for the second signal.
+        db.exec("DELETE FROM cutover_history");
+        db.exec("DROP TABLE cutover_lock");
+    }
+}
