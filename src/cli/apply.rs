@@ -44,6 +44,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
         dry_run: args.dry_run,
     };
     let cancel = Arc::new(AtomicBool::new(false));
+    let signalled = interrupted();
     let (tx, rx) = tokio::sync::mpsc::channel(1024);
     let printer = tokio::spawn(Printer::new(&ws).consume(rx));
     let job = {
@@ -95,7 +96,39 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
         }
         if let Err(e) = json::write(&path, &value) {
             super::print_error(&e);
+            // A report that was asked for and not written must not pass silently.
+            if code == exit::OK {
+                return exit::CANNOT_RUN;
+            }
         }
     }
     code
+}
+
+/// Registers for Ctrl-C (SIGINT) and SIGTERM now, so that a signal arriving at any
+/// point after this call is seen; the returned future resolves on the first of them.
+fn interrupted() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let int = signal(SignalKind::interrupt());
+        let term = signal(SignalKind::terminate());
+        async move {
+            match (int, term) {
+                (Ok(mut int), Ok(mut term)) => {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -37,8 +37,7 @@ impl Global {
     pub fn operator(&self) -> String {
         self.operator
             .clone()
-            .or_else(|| std::env::var("USER").ok())
-            .or_else(|| std::env::var("LOGNAME").ok())
+            .or_else(|| whoami::username().ok())
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "unknown".to_string())
     }

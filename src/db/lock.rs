@@ -105,7 +105,7 @@ pub async fn acquire(conn: &mut Conn, me: &Holder) -> Result<Guard, LockError> {
             }
         },
         Dialect::Postgres => {
-            scalar_i64(conn, "SELECT CASE WHEN pg_try_advisory_lock(hashtext('cutover:' || current_database())) THEN 1 ELSE 0 END").await? == 1
+            scalar_i64(conn, "SELECT CASE WHEN pg_try_advisory_lock(hashtext('cutover:' || current_database())) THEN 1::bigint ELSE 0::bigint END").await? == 1
         }
         Dialect::Mysql => {
             scalar_i64(conn, "SELECT COALESCE(GET_LOCK(CONCAT('cutover_', SHA1(DATABASE())), 0), 0)").await? == 1
@@ -128,7 +128,7 @@ pub async fn release(conn: &mut Conn, guard: Guard) -> Result<(), DbError> {
     let _ = conn.execute("DELETE FROM cutover_lock WHERE id = 1").await;
     match conn.dialect {
         Dialect::Postgres => {
-            scalar_i64(conn, "SELECT CASE WHEN pg_advisory_unlock(hashtext('cutover:' || current_database())) THEN 1 ELSE 0 END").await?;
+            scalar_i64(conn, "SELECT CASE WHEN pg_advisory_unlock(hashtext('cutover:' || current_database())) THEN 1::bigint ELSE 0::bigint END").await?;
         }
         Dialect::Mysql => {
             scalar_i64(

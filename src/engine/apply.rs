@@ -519,6 +519,7 @@ async fn apply_with(
         }
         let job = FileJob {
             migration: m,
+            format: ws.folder.format,
             all: migs,
             batch: batch_name,
             operator: &opts.operator,

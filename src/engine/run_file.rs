@@ -5,7 +5,7 @@ use super::Emitter;
 use crate::db::ledger::{self, Entry, Status};
 use crate::db::{native, Conn, DbError};
 use crate::event::{Event, FileStatus, Level};
-use crate::source::{Migration, TxMode};
+use crate::source::{Format, Migration, TxMode};
 use crate::sql::{self, Dialect, Statement, TxControl};
 use std::time::Instant;
 
@@ -36,13 +36,16 @@ pub enum RunError {
 }
 
 /// Decides the wrapping from the format's rules and the file's statements.
-pub fn wrapping(m: &Migration, stmts: &[Statement], dialect: Dialect) -> Wrapping {
+pub fn wrapping(m: &Migration, format: Format, stmts: &[Statement], dialect: Dialect) -> Wrapping {
     let own_tx = stmts
         .iter()
         .any(|s| sql::is_transaction_control(&s.sql, dialect).is_some());
     match &m.tx {
         TxMode::OptedOut(why) => return Wrapping::None(why.clone()),
         TxMode::FileManaged if own_tx => return Wrapping::FileOwn,
+        // golang-migrate's sqlite3 driver wraps each file in a transaction itself
+        // (unless x-no-tx-wrap); its other drivers send the file as it is.
+        TxMode::FileManaged if format == Format::GolangMigrate && dialect == Dialect::Sqlite => {}
         TxMode::FileManaged => {
             return Wrapping::None("its tool runs files without a transaction".into())
         }
@@ -93,6 +96,7 @@ fn failing_line(stmt: &Statement, position: Option<usize>) -> usize {
 
 pub struct FileJob<'a> {
     pub migration: &'a Migration,
+    pub format: Format,
     /// The whole folder (native tools' rows can depend on other files, e.g. Sqitch).
     pub all: &'a [Migration],
     pub batch: &'a str,
@@ -131,7 +135,7 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
     let version = m.version.to_string();
     let dialect = conn.dialect;
     let stmts = sql::split(&m.up_sql, dialect);
-    let wrap = wrapping(m, &stmts, dialect);
+    let wrap = wrapping(m, job.format, &stmts, dialect);
     let detail = match &wrap {
         Wrapping::Transaction if dialect == Dialect::Mysql && stmts.iter().any(|s| implicit_commit(&s.sql)) => {
             Some("not atomic on MySQL/MariaDB: DDL commits implicitly; a failure leaves earlier statements applied".to_string())
@@ -263,4 +267,123 @@ async fn fail(
 
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{Kind, Native, Version};
+
+    fn mig(sql: &str, tx: TxMode) -> Migration {
+        Migration {
+            version: Version::parse("1"),
+            name: "m".into(),
+            kind: Kind::Versioned,
+            path: "1_m.sql".into(),
+            up_sql: sql.into(),
+            down_sql: None,
+            down_path: None,
+            verify_sql: None,
+            tx,
+            checksum: crate::source::checksum(sql),
+            native: Native::default(),
+        }
+    }
+
+    fn wrap_of(sql: &str, tx: TxMode, format: Format, d: Dialect) -> Wrapping {
+        let m = mig(sql, tx);
+        wrapping(&m, format, &sql::split(sql, d), d)
+    }
+
+    #[test]
+    fn plain_files_run_in_one_transaction() {
+        let w = wrap_of(
+            "CREATE TABLE a (id INT);\nINSERT INTO a VALUES (1);",
+            TxMode::Wrapped,
+            Format::Sqlx,
+            Dialect::Postgres,
+        );
+        assert_eq!(w, Wrapping::Transaction);
+    }
+
+    #[test]
+    fn opt_out_and_untransactable_statements_run_outside() {
+        let w = wrap_of(
+            "SELECT 1;",
+            TxMode::OptedOut("-- no-transaction".into()),
+            Format::Sqlx,
+            Dialect::Sqlite,
+        );
+        assert_eq!(w, Wrapping::None("-- no-transaction".into()));
+        let w = wrap_of(
+            "CREATE INDEX CONCURRENTLY i ON a (id);",
+            TxMode::Wrapped,
+            Format::Sqlx,
+            Dialect::Postgres,
+        );
+        assert!(matches!(w, Wrapping::None(why) if why.contains("CONCURRENTLY")));
+    }
+
+    #[test]
+    fn files_with_their_own_begin_commit_are_not_wrapped_again() {
+        let sql = "PRAGMA foreign_keys=off;\nBEGIN TRANSACTION;\nCREATE TABLE b (id INT);\nCOMMIT;\nPRAGMA foreign_keys=on;";
+        assert_eq!(
+            wrap_of(sql, TxMode::Wrapped, Format::Sqlx, Dialect::Sqlite),
+            Wrapping::FileOwn
+        );
+        assert_eq!(
+            wrap_of(
+                "BEGIN;\nCREATE TABLE c (id INT);\nCOMMIT;",
+                TxMode::FileManaged,
+                Format::Sqitch,
+                Dialect::Postgres
+            ),
+            Wrapping::FileOwn
+        );
+    }
+
+    #[test]
+    fn golang_migrate_wraps_on_sqlite_only() {
+        let sql = "CREATE TABLE d (id INT);";
+        assert_eq!(
+            wrap_of(
+                sql,
+                TxMode::FileManaged,
+                Format::GolangMigrate,
+                Dialect::Sqlite
+            ),
+            Wrapping::Transaction
+        );
+        assert!(matches!(
+            wrap_of(
+                sql,
+                TxMode::FileManaged,
+                Format::GolangMigrate,
+                Dialect::Postgres
+            ),
+            Wrapping::None(_)
+        ));
+        assert!(matches!(
+            wrap_of(sql, TxMode::FileManaged, Format::Sqitch, Dialect::Sqlite),
+            Wrapping::None(_)
+        ));
+    }
+
+    #[test]
+    fn failing_line_follows_the_database_position() {
+        let st = Statement {
+            sql: "SELECT\n  a,\n  nope\nFROM t".into(),
+            line: 10,
+        };
+        assert_eq!(failing_line(&st, None), 10);
+        let at = st.sql.find("nope").expect("in text");
+        assert_eq!(failing_line(&st, Some(at)), 12);
+    }
+
+    #[test]
+    fn mysql_ddl_is_recognised_as_implicitly_committing() {
+        assert!(implicit_commit("  create table x (id int)"));
+        assert!(implicit_commit("ALTER TABLE x ADD y INT"));
+        assert!(!implicit_commit("INSERT INTO x VALUES (1)"));
+    }
 }

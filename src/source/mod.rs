@@ -1,8 +1,19 @@
 //! Migration folders: one file per format, each turning a folder into an ordered
-//! `Vec<Migration>`. Formats and their exact conventions: shared/MIGRATION_FORMATS.md.
+//! `Vec<Migration>`. Formats and their exact conventions: shared/MIGRATION_FORMATS.md;
+//! each reader's module documents what it follows and what it decides.
 
+mod custom;
+mod dbmate;
+mod detect;
+mod diesel;
+mod files;
+mod flyway;
+mod golang_migrate;
+mod sqitch;
+mod sqlx;
 mod version;
 
+pub use flyway::flyway_checksum;
 pub use version::Version;
 
 use std::path::{Path, PathBuf};
@@ -71,13 +82,14 @@ pub struct Native {
     /// The version exactly as the native tool records it (diesel "20200125033332",
     /// Flyway "1.2.10", dbmate "20240101120000", Sqitch the change name).
     pub version: String,
-    /// sqlx: the description it stores (DESC with `_` read as space).
+    /// sqlx and Flyway: the description they store (DESC with `_` read as space).
     pub description: String,
     /// sqlx: SHA-384 of the up file's bytes.
     pub sqlx_checksum: Option<Vec<u8>>,
     /// Flyway: CRC32 over the file's lines, line endings excluded (as a signed i32).
     pub flyway_checksum: Option<i32>,
-    /// Flyway: the script file name, e.g. `V1_2__add_users.sql`.
+    /// Flyway: the script file name, e.g. `V1_2__add_users.sql` (with its sub-folder,
+    /// `/`-separated, for scripts below the location's top).
     pub script: String,
     /// Sqitch: the plan line's fields.
     pub sqitch: Option<SqitchChange>,
@@ -165,8 +177,45 @@ pub struct ReadOptions {
 }
 
 /// Reads a migrations folder into its migrations, in apply order.
-pub fn read_folder(_dir: &Path, _opts: &ReadOptions) -> Result<Folder, SourceError> {
-    todo!("source readers")
+///
+/// With `opts.pattern` the folder is read with the custom pattern; with `opts.format`
+/// by that format's reader; otherwise the format is detected (`Folder.detected`).
+pub fn read_folder(dir: &Path, opts: &ReadOptions) -> Result<Folder, SourceError> {
+    let meta = std::fs::metadata(dir).map_err(|source| SourceError::Unreadable {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_dir() {
+        return Err(SourceError::Unreadable {
+            path: dir.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a directory"),
+        });
+    }
+    let (format, detected) = match (&opts.pattern, opts.format) {
+        (Some(_), _) => (Format::Custom, false),
+        (None, Some(Format::Custom)) => {
+            return Err(SourceError::Pattern(
+                "format = \"custom\" needs a pattern".to_string(),
+            ))
+        }
+        (None, Some(format)) => (format, false),
+        (None, None) => (detect::detect(dir)?, true),
+    };
+    let migrations = match format {
+        Format::Sqlx => sqlx::read(dir)?,
+        Format::Diesel => diesel::read(dir)?,
+        Format::GolangMigrate => golang_migrate::read(dir)?,
+        Format::Dbmate => dbmate::read(dir)?,
+        Format::Flyway => flyway::read(dir)?,
+        Format::Sqitch => sqitch::read(dir)?,
+        Format::Custom => custom::read(dir, opts.pattern.as_deref().unwrap_or_default())?,
+    };
+    Ok(Folder {
+        dir: dir.to_path_buf(),
+        format,
+        detected,
+        migrations,
+    })
 }
 
 /// sha256 hex of a text, the checksum the ledger keeps.

@@ -14,6 +14,9 @@ pub struct Version {
 enum Part {
     Num(u128),
     Text(String),
+    /// Sorts after every number and text: Flyway repeatable migrations, which run after
+    /// all versioned ones, in the order given by their rank.
+    After(u128),
 }
 
 impl Version {
@@ -70,13 +73,32 @@ impl Version {
         }
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.raw
+    /// A version shown as `raw` but ordered (and compared for duplicates) as `key_text`
+    /// parses. Flyway: `1.0` shows as written but orders equal to `1`.
+    pub fn keyed(raw: &str, key_text: &str) -> Version {
+        Version {
+            raw: raw.to_string(),
+            key: Version::parse(key_text).key,
+        }
     }
 
-    /// Equal in order, whatever the text (`0010` and `10`).
+    /// A version ordered after every numeric or textual version, by `rank` among its
+    /// kind (Flyway `R__` repeatable migrations, ranked by description).
+    pub fn after_all(raw: &str, rank: usize) -> Version {
+        Version {
+            raw: raw.to_string(),
+            key: vec![Part::After(rank as u128)],
+        }
+    }
+
+    /// True when both versions order the same, whatever their text (`1` and `01`):
+    /// the native tools treat such versions as the same migration.
     pub fn same_key(&self, other: &Version) -> bool {
         self.key == other.key
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.raw
     }
 }
 
@@ -111,6 +133,31 @@ mod tests {
         assert!(Version::parse("2") < Version::parse("10"));
         assert!(Version::parse("0009") < Version::parse("0010"));
         assert!(Version::parse("20200101000000") < Version::parse("20210101000000"));
+    }
+
+    #[test]
+    fn keyed_and_after_all() {
+        let a = Version::keyed("1.0", "1");
+        assert!(a.same_key(&Version::parse("1")));
+        assert_eq!(a.as_str(), "1.0");
+        let r0 = Version::after_all("R__a", 0);
+        let r1 = Version::after_all("R__b", 1);
+        assert!(Version::parse("99999999999999") < r0);
+        assert!(Version::parse("zzz") < r0);
+        assert!(r0 < r1);
+        assert!(Version::parse("01").same_key(&Version::parse("1")));
+        assert!(!Version::parse("1").same_key(&Version::parse("1.1")));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn dotted_versions_order_like_their_numbers(a in proptest::collection::vec(0u32..2000, 1..4),
+                                                  b in proptest::collection::vec(0u32..2000, 1..4)) {
+            let text = |v: &[u32]| v.iter().map(u32::to_string).collect::<Vec<_>>().join(".");
+            let (va, vb) = (Version::parse(&text(&a)), Version::parse(&text(&b)));
+            proptest::prop_assert_eq!(va.key.cmp(&vb.key), a.cmp(&b));
+            proptest::prop_assert_eq!(va.same_key(&vb), a == b);
+        }
     }
 
     #[test]

@@ -26,3 +26,6 @@ pub struct Statement {
     /// character stands.
     pub line: usize,
 }
+
+#[cfg(test)]
+mod tests;

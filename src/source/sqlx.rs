@@ -1,0 +1,214 @@
+//! sqlx (`sqlx migrate`): a flat folder of `<VERSION>_<DESC>.sql` ("simple") files, or
+//! `<VERSION>_<DESC>.up.sql` / `.down.sql` pairs ("reversible").
+//!
+//! As sqlx-core's `resolve_blocking`: the name is split at the first `_`; names without
+//! `_` or not ending in `.sql` are ignored; the part before `_` must parse as an integer
+//! (sqlx fails otherwise, so do we). sqlx documents versions as > 0; we reject 0 and
+//! negative numbers (they would also collide in numeric order). DESC with `_` read as a
+//! space is the description sqlx stores; the checksum it stores is SHA-384 of the file.
+//! A file starting with `-- no-transaction` runs outside a transaction.
+//!
+//! sqlx does not enforce pairs: an `.up.sql` without `.down.sql` runs (it has no down);
+//! a `.down.sql` without any up of its version is an error here (it can never run).
+
+use std::path::Path;
+
+use sha2::{Digest, Sha384};
+
+use super::files::{self, Entry};
+use super::{Migration, Native, SourceError, TxMode, Version};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Type {
+    Simple,
+    Up,
+    Down,
+}
+
+struct File {
+    entry: Entry,
+    raw_version: String,
+    version: i64,
+    desc: String,
+    ty: Type,
+}
+
+/// Parses one file name; `Ok(None)` for files sqlx ignores.
+fn parse_name(entry: &Entry) -> Result<Option<File>, SourceError> {
+    let Some((ver, rest)) = entry.name.split_once('_') else {
+        return Ok(None);
+    };
+    if !rest.ends_with(".sql") {
+        return Ok(None);
+    }
+    let invalid = |what: String| SourceError::Invalid {
+        path: entry.path.clone(),
+        what,
+    };
+    let version: i64 = match ver.parse() {
+        Ok(v) if ver.bytes().all(|b| b.is_ascii_digit()) => v,
+        _ => {
+            return Err(invalid(format!(
+                "sqlx expects an integer version before the first `_` (e.g. `20220101000000_create_users.sql`), found `{ver}`\n  hint: rename the file, or move it out of the migrations folder"
+            )))
+        }
+    };
+    if version <= 0 {
+        return Err(invalid(
+            "sqlx versions must be greater than 0\n  hint: number migrations from 1 (or use a timestamp)".to_string(),
+        ));
+    }
+    let (ty, stem) = if let Some(s) = rest.strip_suffix(".up.sql") {
+        (Type::Up, s)
+    } else if let Some(s) = rest.strip_suffix(".down.sql") {
+        (Type::Down, s)
+    } else {
+        (Type::Simple, &rest[..rest.len() - ".sql".len()])
+    };
+    Ok(Some(File {
+        entry: entry.clone(),
+        raw_version: ver.to_string(),
+        version,
+        desc: stem.to_string(),
+        ty,
+    }))
+}
+
+pub(crate) fn read(dir: &Path) -> Result<Vec<Migration>, SourceError> {
+    let mut ups = Vec::new();
+    let mut downs = Vec::new();
+    for entry in files::list(dir)? {
+        if !entry.is_file || files::ignored(&entry.name) {
+            continue;
+        }
+        if let Some(file) = parse_name(&entry)? {
+            if file.ty == Type::Down {
+                downs.push(file);
+            } else {
+                ups.push(file);
+            }
+        }
+    }
+
+    let mut migrations = Vec::with_capacity(ups.len());
+    for file in ups {
+        let bytes = files::read_bytes(&file.entry.path)?;
+        let sqlx_checksum = Sha384::digest(&bytes).to_vec();
+        let sql = files::utf8(&file.entry.path, bytes)?;
+        let tx = files::no_transaction_marker(&sql).unwrap_or(TxMode::Wrapped);
+        let native = Native {
+            version: file.version.to_string(),
+            description: file.desc.replace('_', " "),
+            sqlx_checksum: Some(sqlx_checksum),
+            ..Native::default()
+        };
+        migrations.push(files::migration(
+            Version::parse(&file.raw_version),
+            file.desc.clone(),
+            files::relative(dir, &file.entry.path),
+            sql,
+            tx,
+            native,
+        ));
+    }
+    files::sort_and_check(dir, &mut migrations)?;
+
+    downs.sort_by(|a, b| {
+        a.version
+            .cmp(&b.version)
+            .then(a.entry.name.cmp(&b.entry.name))
+    });
+    for pair in downs.windows(2) {
+        if pair[0].version == pair[1].version {
+            return Err(files::duplicate(
+                dir,
+                &Version::parse(&pair[0].raw_version),
+                &files::relative(dir, &pair[0].entry.path),
+                &Version::parse(&pair[1].raw_version),
+                &files::relative(dir, &pair[1].entry.path),
+            ));
+        }
+    }
+    for down in downs {
+        let version = Version::parse(&down.raw_version);
+        let Some(m) = migrations.iter_mut().find(|m| m.version.same_key(&version)) else {
+            return Err(SourceError::Invalid {
+                path: down.entry.path.clone(),
+                what: format!(
+                    "a down migration without its up migration: expected `{}_{}.up.sql` beside it\n  hint: add the up file, or delete the stray down file",
+                    down.raw_version, down.desc
+                ),
+            });
+        };
+        m.down_sql = Some(files::read_text(&down.entry.path)?);
+        m.down_path = Some(files::relative(dir, &down.entry.path));
+    }
+    Ok(migrations)
+}
+
+/// True when the name is one sqlx would read (for detection): `<digits>_<...>.sql`.
+pub(crate) fn looks_like(name: &str) -> bool {
+    match name.split_once('_') {
+        Some((ver, rest)) => {
+            !ver.is_empty() && ver.bytes().all(|b| b.is_ascii_digit()) && rest.ends_with(".sql")
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    #[test]
+    fn simple_and_reversible() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        fs::write(
+            d.join("10_add_email.sql"),
+            "ALTER TABLE users ADD email TEXT;\n",
+        )
+        .expect("w");
+        fs::write(
+            d.join("2_create_users.up.sql"),
+            "CREATE TABLE users (id INT);\n",
+        )
+        .expect("w");
+        fs::write(d.join("2_create_users.down.sql"), "DROP TABLE users;\n").expect("w");
+        fs::write(d.join("README.md"), "notes").expect("w");
+        fs::write(d.join("seed.sql"), "-- no underscore: ignored").expect("w");
+        let ms = read(d).expect("read");
+        assert_eq!(ms.len(), 2);
+        assert_eq!(ms[0].version.as_str(), "2");
+        assert_eq!(ms[0].name, "create_users");
+        assert_eq!(ms[0].native.description, "create users");
+        assert_eq!(ms[0].down_sql.as_deref(), Some("DROP TABLE users;\n"));
+        assert_eq!(ms[1].version.as_str(), "10");
+        assert!(ms[1].down_sql.is_none());
+    }
+
+    #[test]
+    fn bad_version_is_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("v1_init.sql"), "").expect("w");
+        let err = read(dir.path()).expect_err("must fail");
+        assert!(err.to_string().contains("v1_init.sql"), "{err}");
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("0_init.sql"), "").expect("w");
+        let err = read(dir.path()).expect_err("must fail");
+        assert!(err.to_string().contains("greater than 0"), "{err}");
+    }
+
+    #[test]
+    fn orphan_down() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("3_x.down.sql"), "").expect("w");
+        let err = read(dir.path()).expect_err("must fail");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("3_x.down.sql") && msg.contains("3_x.up.sql"),
+            "{msg}"
+        );
+    }
+}
