@@ -55,16 +55,15 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
             async move { engine::apply(&ws, &target, &opts, &Emitter::new(tx), cancel).await },
         )
     };
-    // Ctrl-C asks the job to stop at the next safe point (between files).
+    // Ctrl-C or SIGTERM asks the job to stop at the next safe point (between files).
     let watcher = {
         let cancel = cancel.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!(
-                    "\ninterrupt: stopping after the current file (a file is never left half-done)"
-                );
-                cancel.store(true, Ordering::SeqCst);
-            }
+            signalled.await;
+            eprintln!(
+                "\ninterrupt: stopping after the current file (a file is never left half-done)"
+            );
+            cancel.store(true, Ordering::SeqCst);
         })
     };
     let result = job.await;

@@ -2,9 +2,8 @@
 //! batch by batch, stopping at the first failure.
 
 use super::run_file::{self, FileJob, RunError};
-use super::{Drift, Emitter, EngineError, Workspace};
+use super::{Drift, Emitter, EngineError, Session, Workspace};
 use crate::db::ledger::{self, Status};
-use crate::db::lock::{self, Holder};
 use crate::db::{self, native, ConnectInfo};
 use crate::event::{Event, FileStatus, Level, Outcome};
 use crate::source::Kind;
@@ -47,10 +46,6 @@ pub struct ApplyReport {
     pub created_database: bool,
 }
 
-fn host() -> String {
-    gethostname::gethostname().to_string_lossy().into_owned()
-}
-
 /// Runs the apply job. `cancel` is checked between files (never inside one).
 pub async fn apply(
     ws: &Workspace,
@@ -63,7 +58,7 @@ pub async fn apply(
         plan: ws.plan.name.clone(),
         target: target.display.clone(),
         operator: opts.operator.clone(),
-        host: host(),
+        host: super::session::host(),
         version: env!("CARGO_PKG_VERSION").to_string(),
     })
     .await;
@@ -71,7 +66,17 @@ pub async fn apply(
         job: "apply".into(),
     })
     .await;
-    let result = apply_locked(ws, target, opts, em, cancel).await;
+    let result = async {
+        let mut session = Session::open(target, &opts.operator, ws, em).await?;
+        let result = session.apply(ws, opts, em, cancel).await;
+        let created = session.created_database;
+        session.close(em).await;
+        result.map(|mut r| {
+            r.created_database = created;
+            r
+        })
+    }
+    .await;
     let outcome = match &result {
         Ok(r) => r.outcome,
         Err(_) => Outcome::Refused,
@@ -83,42 +88,6 @@ pub async fn apply(
     .await;
     em.emit(Event::SessionEnded).await;
     result
-}
-
-async fn apply_locked(
-    ws: &Workspace,
-    target: &ConnectInfo,
-    opts: &ApplyOptions,
-    em: &Emitter,
-    cancel: Arc<AtomicBool>,
-) -> Result<ApplyReport, EngineError> {
-    let (mut conn, created) = db::connect(target).await?;
-    if created {
-        em.log(
-            Level::Info,
-            format!("created SQLite database {}", target.display),
-        )
-        .await;
-    }
-    let me = Holder {
-        operator: opts.operator.clone(),
-        host: host(),
-        pid: std::process::id() as i64,
-        since: run_file::now(),
-    };
-    let guard = lock::acquire(&mut conn, &me).await?;
-    let result = apply_files(&mut conn, ws, opts, em, cancel).await;
-    // The lock goes even when the run failed; a failure to release is logged only,
-    // since the lock dies with the connection anyway.
-    if let Err(e) = lock::release(&mut conn, guard).await {
-        em.log(Level::Warn, format!("releasing the lock: {e}"))
-            .await;
-    }
-    conn.close().await;
-    result.map(|mut r| {
-        r.created_database = created;
-        r
-    })
 }
 
 /// Which migrations (indices) this run should apply, in order.
@@ -184,36 +153,6 @@ fn select(
         scope.retain(|&i| migs[i].kind == Kind::Versioned && migs[i].version <= limit);
     }
     Ok(scope.into_iter().filter(|&i| is_pending(i)).collect())
-}
-
-async fn apply_files(
-    conn: &mut db::Conn,
-    ws: &Workspace,
-    opts: &ApplyOptions,
-    em: &Emitter,
-    cancel: Arc<AtomicBool>,
-) -> Result<ApplyReport, EngineError> {
-    ledger::ensure(conn).await?;
-    let native = native::open(conn, ws.folder.format, &ws.folder.migrations)
-        .await
-        .map_err(|e| EngineError::Ledger(e.to_string()))?;
-    if let Some(n) = &native {
-        let what = if n.created { "created" } else { "keeping" };
-        em.log(
-            Level::Info,
-            format!(
-                "{what} {}'s history ({}) alongside cutover's",
-                n.tool.name(),
-                n.table
-            ),
-        )
-        .await;
-    }
-    let result = apply_with(conn, ws, opts, em, cancel, native.as_ref()).await;
-    if let Some(n) = &native {
-        n.close(conn).await;
-    }
-    result
 }
 
 /// Brings cutover's ledger in line with what the folder's own tool recorded: versions it
@@ -333,6 +272,20 @@ async fn adopt(
         }
     }
     Ok(())
+}
+
+impl Session {
+    /// Applies what `opts` selects, in this session (its connection and lock).
+    pub async fn apply(
+        &mut self,
+        ws: &Workspace,
+        opts: &ApplyOptions,
+        em: &Emitter,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<ApplyReport, EngineError> {
+        let native = self.native.clone();
+        apply_with(&mut self.conn, ws, opts, em, cancel, native.as_ref()).await
+    }
 }
 
 async fn apply_with(

@@ -1,0 +1,108 @@
+//! A session on a target: one connection holding the target's lock (and the folder's
+//! own tool's lock, where adopted) for as long as an operator works on it, across as
+//! many jobs as they run. The cockpit keeps one open; a headless run opens one per job.
+
+use super::{run_file, Emitter, EngineError, Workspace};
+use crate::db::lock::{self, Holder};
+use crate::db::{self, ledger, native, Conn, ConnectInfo};
+use crate::event::Level;
+
+pub struct Session {
+    pub(crate) conn: Conn,
+    guard: Option<lock::Guard>,
+    pub(crate) native: Option<native::History>,
+    /// True when the SQLite database file did not exist and was created.
+    pub created_database: bool,
+}
+
+pub(crate) fn host() -> String {
+    gethostname::gethostname().to_string_lossy().into_owned()
+}
+
+impl Session {
+    /// Connects, takes the target's lock (or says who holds it), makes sure cutover's
+    /// ledger exists, and opens the folder's own tool's history.
+    pub async fn open(
+        target: &ConnectInfo,
+        operator: &str,
+        ws: &Workspace,
+        em: &Emitter,
+    ) -> Result<Session, EngineError> {
+        let (mut conn, created) = db::connect(target).await?;
+        if created {
+            em.log(
+                Level::Info,
+                format!("created SQLite database {}", target.display),
+            )
+            .await;
+        }
+        let me = Holder {
+            operator: operator.to_string(),
+            host: host(),
+            pid: std::process::id() as i64,
+            since: run_file::now(),
+        };
+        let guard = match lock::acquire(&mut conn, &me).await {
+            Ok(g) => g,
+            Err(e) => {
+                conn.close().await;
+                return Err(e.into());
+            }
+        };
+        let mut session = Session {
+            conn,
+            guard: Some(guard),
+            native: None,
+            created_database: created,
+        };
+        let opened = async {
+            ledger::ensure(&mut session.conn).await?;
+            native::open(&mut session.conn, ws.folder.format, &ws.folder.migrations)
+                .await
+                .map_err(|e| EngineError::Ledger(e.to_string()))
+        }
+        .await;
+        match opened {
+            Ok(n) => {
+                if let Some(n) = &n {
+                    let what = if n.created { "created" } else { "keeping" };
+                    em.log(
+                        Level::Info,
+                        format!(
+                            "{what} {}'s history ({}) alongside cutover's",
+                            n.tool.name(),
+                            n.table
+                        ),
+                    )
+                    .await;
+                }
+                session.native = n;
+                Ok(session)
+            }
+            Err(e) => {
+                session.close(em).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// What cutover's ledger holds now.
+    pub async fn ledger(&mut self) -> Result<Vec<ledger::Entry>, EngineError> {
+        Ok(ledger::read(&mut self.conn).await?)
+    }
+
+    /// Releases the locks and the connection. A failure to release is logged only: the
+    /// locks die with the connection anyway.
+    pub async fn close(mut self, em: &Emitter) {
+        if let Some(n) = &self.native {
+            n.close(&mut self.conn).await;
+        }
+        if let Some(guard) = self.guard.take() {
+            if let Err(e) = lock::release(&mut self.conn, guard).await {
+                em.log(Level::Warn, format!("releasing the lock: {e}"))
+                    .await;
+            }
+        }
+        self.conn.close().await;
+    }
+}
