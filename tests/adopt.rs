@@ -1349,17 +1349,61 @@ on_all_backends!(sqitch_registry_without_the_project_registers_it, |b| {
     }
 });
 
-on_all_backends!(sqitch_without_registry_applies_without_it, |b| {
+on_all_backends!(sqitch_fresh_database_gets_its_registry, |b| {
     if b == Backend::Mysql {
-        // MySQL's registry is the server-wide database `sqitch`, which the other tests
-        // create: "no registry" cannot be arranged there without disturbing them.
+        // cutover leaves MySQL's registry (a server-wide database with a function and
+        // triggers) to Sqitch; and the other tests create it on this server anyway.
         return;
     }
-    let Some(db) = TestDb::new(b, "sqitch_no_registry") else {
+    let Some(db) = TestDb::new(b, "sqitch_fresh") else {
         return;
     };
-    let project = sqitch_project(b, "none");
+    let project = sqitch_project(b, "fresh");
     write_owned(&db.migrations_dir(), &sqitch_files(&project));
+    plan(&db, "sqitch");
+    let out = apply(&db);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("created Sqitch's history (sqitch.changes)"),
+        "{}",
+        text(&out)
+    );
+    let reg = Registry::new(&db);
+    assert_eq!(
+        reg.strings(
+            "SELECT CAST(ROUND(CAST(MAX(version) AS NUMERIC), 1) AS TEXT) FROM sqitch.releases"
+        ),
+        ["1.1"],
+        "Sqitch reads its registry version so"
+    );
+    assert_eq!(
+        reg.strings(&format!(
+            "SELECT \"change\" FROM sqitch.changes WHERE project = '{project}' ORDER BY committed_at"
+        )),
+        ["users", "seed_users", "posts"]
+    );
+    assert_eq!(
+        reg.count(&format!(
+            "SELECT project FROM sqitch.projects WHERE project = '{project}'"
+        )),
+        1
+    );
+});
+
+on_all_backends!(sqitch_plan_with_uri_goes_without_registry, |b| {
+    if b == Backend::Mysql {
+        return; // the registry database is shared on the server (see above)
+    }
+    let Some(db) = TestDb::new(b, "sqitch_uri") else {
+        return;
+    };
+    let project = sqitch_project(b, "uri");
+    let mut files = sqitch_files(&project);
+    files[0].1 = files[0].1.replace(
+        &format!("%project={project}\n"),
+        &format!("%project={project}\n%uri=https://example.com/{project}/\n"),
+    );
+    write_owned(&db.migrations_dir(), &files);
     plan(&db, "sqitch");
     let out = apply(&db);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));

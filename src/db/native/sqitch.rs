@@ -18,14 +18,15 @@
 //! - lock: PostgreSQL `pg_advisory_lock(75474063)`, MySQL
 //!   `get_lock('sqitch working on <db>')`; SQLite none.
 //!
-//! When the registry does not exist (Sqitch never deployed to this target), cutover does
-//! not create it: `open` returns None and the run goes on without it. Sqitch's registry
-//! is several tables (and on MySQL a function and triggers) whose exact shape differs by
-//! Sqitch release; a team that wants Sqitch's view afterwards records what cutover
-//! applied with `sqitch deploy --log-only`, which initialises the registry and logs the
-//! changes without running them. The same holds when the registry exists but does not
-//! know this project and the plan has a `%uri` (cutover cannot read the URI back, and
-//! Sqitch refuses a project registered with a different one).
+//! When the registry does not exist (Sqitch never deployed to this target), cutover
+//! creates it as `sqitch deploy` would (`initialize`: the release 1.1 tables and release
+//! row; `register_project`) on PostgreSQL and SQLite. It does not on MySQL, where the
+//! registry is a database of its own with a function and triggers that need privileges
+//! a migration user rarely has, nor when the plan has a `%uri` (cutover cannot read the
+//! URI back, and Sqitch refuses a project registered with a different one): `open`
+//! returns None and the run goes on without the registry. The team then records what
+//! cutover applied with `sqitch deploy --log-only`, which initialises the registry and
+//! logs the changes without running them.
 //!
 //! Known gaps: `tags` rows are not written (the plan's tag details are not read by the
 //! folder reader); Sqitch adds the missing tags of the latest change itself at its next
@@ -71,15 +72,25 @@ pub(super) async fn ensure(
     migrations: &[Migration],
 ) -> Result<Option<bool>, DbError> {
     let ctx = "looking for Sqitch's registry";
+    let Some(first) = migrations.iter().find_map(|m| m.native.sqitch.as_ref()) else {
+        return Ok(None);
+    };
+    // Registering the project needs the plan's %uri, which only shows in the change
+    // ids: when the first change's id is what it would be without a URI, there is none.
+    let registrable = migrations
+        .first()
+        .and_then(|m| m.native.sqitch.as_ref())
+        .is_some_and(|c| c.change_id == change_id(c, None, None));
     let present = match conn.dialect {
         Dialect::Sqlite => {
             let Some(target) = conn.sqlite_file.clone() else {
                 return Ok(None);
             };
             let registry = sqlite_registry(&target);
-            if !registry.is_file() {
+            if !registry.is_file() && !registrable {
                 return Ok(None);
             }
+            // ATTACH creates the file when it is missing (then initialised below).
             let path = registry.to_string_lossy().into_owned();
             run(
                 conn,
@@ -106,31 +117,29 @@ pub(super) async fn ensure(
             .await?
         }
     };
-    if present.unwrap_or(0) == 0 {
-        return Ok(None);
-    }
-    let Some(first) = migrations.iter().find_map(|m| m.native.sqitch.as_ref()) else {
-        return Ok(Some(false));
-    };
-    let known = super::int(
-        conn,
-        ctx,
-        "SELECT COUNT(*) FROM sqitch.projects WHERE project = ?",
-        &[Val::Str(&first.project)],
-    )
-    .await?
-    .unwrap_or(0);
-    if known > 0 {
-        return Ok(Some(false));
-    }
-    // Registering needs the plan's %uri, which only shows in the change ids: when the
-    // first change's id is what it would be without a URI, the plan has none.
-    let first_is_first = migrations
-        .first()
-        .and_then(|m| m.native.sqitch.as_ref())
-        .is_some_and(|c| c.change_id == change_id(c, None, None));
-    if !first_is_first {
-        return Ok(None);
+    let present = present.unwrap_or(0) > 0;
+    if !present {
+        // MySQL's registry (a database of its own, with a function and triggers that
+        // need privileges a migration user rarely has) is left to Sqitch.
+        if !registrable || conn.dialect == Dialect::Mysql {
+            return Ok(None);
+        }
+        initialise(conn).await?;
+    } else {
+        let known = super::int(
+            conn,
+            ctx,
+            "SELECT COUNT(*) FROM sqitch.projects WHERE project = ?",
+            &[Val::Str(&first.project)],
+        )
+        .await?
+        .unwrap_or(0);
+        if known > 0 {
+            return Ok(Some(false));
+        }
+        if !registrable {
+            return Ok(None);
+        }
     }
     let (name, email) = committer(&operator_name());
     let sql = format!(
@@ -145,6 +154,176 @@ pub(super) async fn ensure(
     )
     .await?;
     Ok(Some(true))
+}
+
+/// Sqitch's registry DDL, release 1.1 (`Engine/pg.sql`, `Engine/sqlite.sql`; column
+/// comments left out), addressed as `sqitch.<table>`.
+fn registry_ddl(d: Dialect) -> Vec<&'static str> {
+    match d {
+        Dialect::Postgres => vec![
+            "CREATE SCHEMA IF NOT EXISTS sqitch",
+            "COMMENT ON SCHEMA sqitch IS 'Sqitch database deployment metadata v1.1.'",
+            "CREATE TABLE sqitch.releases (
+    version         REAL        PRIMARY KEY,
+    installed_at    TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    installer_name  TEXT        NOT NULL,
+    installer_email TEXT        NOT NULL
+)",
+            "CREATE TABLE sqitch.projects (
+    project         TEXT        PRIMARY KEY,
+    uri             TEXT            NULL UNIQUE,
+    created_at      TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    creator_name    TEXT        NOT NULL,
+    creator_email   TEXT        NOT NULL
+)",
+            "CREATE TABLE sqitch.changes (
+    change_id       TEXT        PRIMARY KEY,
+    script_hash     TEXT            NULL,
+    change          TEXT        NOT NULL,
+    project         TEXT        NOT NULL REFERENCES sqitch.projects(project) ON UPDATE CASCADE,
+    note            TEXT        NOT NULL DEFAULT '',
+    committed_at    TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    committer_name  TEXT        NOT NULL,
+    committer_email TEXT        NOT NULL,
+    planned_at      TIMESTAMPTZ NOT NULL,
+    planner_name    TEXT        NOT NULL,
+    planner_email   TEXT        NOT NULL,
+    UNIQUE(project, script_hash)
+)",
+            "CREATE TABLE sqitch.tags (
+    tag_id          TEXT        PRIMARY KEY,
+    tag             TEXT        NOT NULL,
+    project         TEXT        NOT NULL REFERENCES sqitch.projects(project) ON UPDATE CASCADE,
+    change_id       TEXT        NOT NULL REFERENCES sqitch.changes(change_id) ON UPDATE CASCADE,
+    note            TEXT        NOT NULL DEFAULT '',
+    committed_at    TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    committer_name  TEXT        NOT NULL,
+    committer_email TEXT        NOT NULL,
+    planned_at      TIMESTAMPTZ NOT NULL,
+    planner_name    TEXT        NOT NULL,
+    planner_email   TEXT        NOT NULL,
+    UNIQUE(project, tag)
+)",
+            "CREATE TABLE sqitch.dependencies (
+    change_id       TEXT        NOT NULL REFERENCES sqitch.changes(change_id) ON UPDATE CASCADE ON DELETE CASCADE,
+    type            TEXT        NOT NULL,
+    dependency      TEXT        NOT NULL,
+    dependency_id   TEXT            NULL REFERENCES sqitch.changes(change_id) ON UPDATE CASCADE CONSTRAINT dependencies_check CHECK (
+            (type = 'require'  AND dependency_id IS NOT NULL)
+         OR (type = 'conflict' AND dependency_id IS NULL)
+    ),
+    PRIMARY KEY (change_id, dependency)
+)",
+            "CREATE TABLE sqitch.events (
+    event           TEXT        NOT NULL CONSTRAINT events_event_check CHECK (
+        event IN ('deploy', 'revert', 'fail', 'merge')
+    ),
+    change_id       TEXT        NOT NULL,
+    change          TEXT        NOT NULL,
+    project         TEXT        NOT NULL REFERENCES sqitch.projects(project) ON UPDATE CASCADE,
+    note            TEXT        NOT NULL DEFAULT '',
+    requires        TEXT[]      NOT NULL DEFAULT '{}',
+    conflicts       TEXT[]      NOT NULL DEFAULT '{}',
+    tags            TEXT[]      NOT NULL DEFAULT '{}',
+    committed_at    TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    committer_name  TEXT        NOT NULL,
+    committer_email TEXT        NOT NULL,
+    planned_at      TIMESTAMPTZ NOT NULL,
+    planner_name    TEXT        NOT NULL,
+    planner_email   TEXT        NOT NULL,
+    PRIMARY KEY (change_id, committed_at)
+)",
+        ],
+        Dialect::Sqlite => vec![
+            "CREATE TABLE sqitch.releases (
+    version         FLOAT       PRIMARY KEY,
+    installed_at    DATETIME    NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    installer_name  TEXT        NOT NULL,
+    installer_email TEXT        NOT NULL
+)",
+            "CREATE TABLE sqitch.projects (
+    project         TEXT        PRIMARY KEY,
+    uri             TEXT            NULL UNIQUE,
+    created_at      DATETIME    NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    creator_name    TEXT        NOT NULL,
+    creator_email   TEXT        NOT NULL
+)",
+            "CREATE TABLE sqitch.changes (
+    change_id       TEXT        PRIMARY KEY,
+    script_hash     TEXT            NULL,
+    change          TEXT        NOT NULL,
+    project         TEXT        NOT NULL REFERENCES projects(project) ON UPDATE CASCADE,
+    note            TEXT        NOT NULL DEFAULT '',
+    committed_at    DATETIME    NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    committer_name  TEXT        NOT NULL,
+    committer_email TEXT        NOT NULL,
+    planned_at      DATETIME    NOT NULL,
+    planner_name    TEXT        NOT NULL,
+    planner_email   TEXT        NOT NULL,
+    UNIQUE(project, script_hash)
+)",
+            "CREATE TABLE sqitch.tags (
+    tag_id          TEXT        PRIMARY KEY,
+    tag             TEXT        NOT NULL,
+    project         TEXT        NOT NULL REFERENCES projects(project) ON UPDATE CASCADE,
+    change_id       TEXT        NOT NULL REFERENCES changes(change_id) ON UPDATE CASCADE,
+    note            TEXT        NOT NULL DEFAULT '',
+    committed_at    DATETIME    NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    committer_name  TEXT        NOT NULL,
+    committer_email TEXT        NOT NULL,
+    planned_at      DATETIME    NOT NULL,
+    planner_name    TEXT        NOT NULL,
+    planner_email   TEXT        NOT NULL,
+    UNIQUE(project, tag)
+)",
+            "CREATE TABLE sqitch.dependencies (
+    change_id       TEXT        NOT NULL REFERENCES changes(change_id) ON UPDATE CASCADE ON DELETE CASCADE,
+    type            TEXT        NOT NULL,
+    dependency      TEXT        NOT NULL,
+    dependency_id   TEXT            NULL REFERENCES changes(change_id) ON UPDATE CASCADE
+                                         CONSTRAINT dependencies_check CHECK (
+            (type = 'require'  AND dependency_id IS NOT NULL)
+         OR (type = 'conflict' AND dependency_id IS NULL)
+    ),
+    PRIMARY KEY (change_id, dependency)
+)",
+            "CREATE TABLE sqitch.events (
+    event           TEXT        NOT NULL CONSTRAINT events_event_check CHECK (
+        event IN ('deploy', 'revert', 'fail', 'merge')
+    ),
+    change_id       TEXT        NOT NULL,
+    change          TEXT        NOT NULL,
+    project         TEXT        NOT NULL REFERENCES projects(project) ON UPDATE CASCADE,
+    note            TEXT        NOT NULL DEFAULT '',
+    requires        TEXT        NOT NULL DEFAULT '',
+    conflicts       TEXT        NOT NULL DEFAULT '',
+    tags            TEXT        NOT NULL DEFAULT '',
+    committed_at    DATETIME    NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    committer_name  TEXT        NOT NULL,
+    committer_email TEXT        NOT NULL,
+    planned_at      DATETIME    NOT NULL,
+    planner_name    TEXT        NOT NULL,
+    planner_email   TEXT        NOT NULL,
+    PRIMARY KEY (change_id, committed_at)
+)",
+        ],
+        Dialect::Mysql => Vec::new(),
+    }
+}
+
+/// `initialize`: the registry tables, then the release row (1.1).
+async fn initialise(conn: &mut Conn) -> Result<(), DbError> {
+    let ctx = "creating Sqitch's registry";
+    for stmt in registry_ddl(conn.dialect) {
+        super::exec(conn, ctx, stmt).await?;
+    }
+    let (name, email) = committer(&operator_name());
+    let sql = format!(
+        "INSERT INTO sqitch.releases (version, installed_at, installer_name, installer_email) VALUES (1.1, {}, ?, ?)",
+        ts(conn.dialect)
+    );
+    run(conn, ctx, &sql, &[Val::Str(&name), Val::Str(&email)]).await?;
+    Ok(())
 }
 
 /// The operator as `ensure` sees it (it is not passed to `open`): `$USER`.
