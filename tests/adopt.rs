@@ -1419,3 +1419,91 @@ on_all_backends!(sqitch_plan_with_uri_goes_without_registry, |b| {
         _ => assert!(!db.dir.path().join("sqitch.db").exists()),
     }
 });
+
+// ---------------------------------------------------------------------------------
+// The other tools' locks, held the way the tool holds them.
+
+/// Java's `String.hashCode()`.
+fn java_hash(s: &str) -> i32 {
+    s.encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)))
+}
+
+/// Holds a lock from a connection of the test's own while cutover runs, and checks
+/// that cutover refuses, naming the tool, and runs once it is released.
+fn refused_while_held(db: &TestDb, tool: &str, take: impl FnOnce(Backend, &str) -> Vec<String>) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let conn = rt.block_on(async {
+        let (mut c, _) = cutover::db::connect(&db.info()).await.expect("connect");
+        let name = match db.backend {
+            Backend::Postgres => {
+                c.column_strings("SELECT CAST(current_database() AS TEXT)")
+                    .await
+            }
+            _ => c.column_strings("SELECT DATABASE()").await,
+        }
+        .expect("db name")
+        .remove(0);
+        for sql in take(db.backend, &name) {
+            c.execute(&sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {}", e.message));
+        }
+        c
+    });
+    let out = apply(db);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains(&format!("{tool}'s lock")), "{t}");
+    assert!(!db.has_table("users"), "nothing ran");
+    rt.block_on(conn.close());
+    let out = apply(db);
+    assert_eq!(out.status.code(), Some(0), "after release: {}", text(&out));
+}
+
+on_all_backends!(flyway_lock_held_refuses, |b| {
+    if b == Backend::Sqlite {
+        return; // Flyway does not lock SQLite
+    }
+    let Some(db) = TestDb::new(b, "flyway_lock") else {
+        return;
+    };
+    write_files(&db.migrations_dir(), FLYWAY);
+    plan(&db, "flyway");
+    refused_while_held(&db, "Flyway", |b, name| match b {
+        // Flyway's default: a transaction-level advisory lock, inside its transaction.
+        Backend::Postgres => {
+            let key =
+                0x466C_7977_6179_i64 + i64::from(java_hash("\"public\".\"flyway_schema_history\""));
+            vec![
+                "BEGIN".into(),
+                format!("SELECT pg_advisory_xact_lock({key})"),
+            ]
+        }
+        _ => vec![format!(
+            "SELECT GET_LOCK('Flyway-{}', 10)",
+            java_hash(&format!("`{name}`.`flyway_schema_history`"))
+        )],
+    });
+});
+
+on_all_backends!(sqitch_lock_held_refuses, |b| {
+    if b == Backend::Sqlite {
+        return; // Sqitch does not lock SQLite
+    }
+    let Some(db) = TestDb::new(b, "sqitch_lock") else {
+        return;
+    };
+    let project = sqitch_project(b, "lock");
+    write_owned(&db.migrations_dir(), &sqitch_files(&project));
+    plan(&db, "sqitch");
+    let reg = Registry::new(&db);
+    if b == Backend::Mysql {
+        reg.create();
+    }
+    refused_while_held(&db, "Sqitch", |b, name| match b {
+        Backend::Postgres => vec!["SELECT pg_try_advisory_lock(75474063)".into()],
+        _ => vec![format!("SELECT get_lock('sqitch working on {name}', 0)")],
+    });
+    reg.cleanup(&project);
+});
