@@ -1507,3 +1507,80 @@ on_all_backends!(sqitch_lock_held_refuses, |b| {
     });
     reg.cleanup(&project);
 });
+
+// ---------------------------------------------------------------------------------
+// Drift in files cutover applied: cutover's own check (with the diff) decides, and the
+// tool's checksum follows an accepted change.
+
+on_all_backends!(drift_in_cutover_applied_file_shows_the_diff, |b| {
+    let Some(db) = TestDb::new(b, "native_drift") else {
+        return;
+    };
+    write_files(&db.migrations_dir(), SQLX);
+    plan(&db, "sqlx");
+    let out = apply(&db);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let edited = "CREATE TABLE posts (id INTEGER NOT NULL PRIMARY KEY, user_id BIGINT NOT NULL);\n";
+    write_files(&db.migrations_dir(), &[("0003_posts.sql", edited)]);
+    let out = apply(&db);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains(
+            "-CREATE TABLE posts (id INTEGER NOT NULL PRIMARY KEY, user_id INTEGER NOT NULL);"
+        ) && t.contains(
+            "+CREATE TABLE posts (id INTEGER NOT NULL PRIMARY KEY, user_id BIGINT NOT NULL);"
+        ),
+        "cutover's diff, not only sqlx's checksums: {t}"
+    );
+    // What --accept-drift has the tool record (its checksum becomes the file's).
+    let migs = read(&db, Format::Sqlx);
+    with_conn(&db, async |c| {
+        let h = cutover::db::native::open(c, Format::Sqlx, &migs)
+            .await
+            .expect("open")
+            .expect("sqlx history");
+        h.record_accept(c, &migs[2]).await.expect("accept");
+        h.close(c).await;
+    });
+    assert_eq!(
+        db.strings(&format!(
+            "SELECT {} FROM _sqlx_migrations WHERE version = 3",
+            hex_of(b, "checksum")
+        )),
+        [hex::encode(sha384(edited))]
+    );
+});
+
+on_all_backends!(flyway_accept_repairs_the_checksum, |b| {
+    let Some(db) = TestDb::new(b, "flyway_accept") else {
+        return;
+    };
+    write_files(&db.migrations_dir(), FLYWAY);
+    plan(&db, "flyway");
+    let out = apply(&db);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let edited = "CREATE TABLE posts (id INTEGER NOT NULL PRIMARY KEY, user_id BIGINT NOT NULL);\n";
+    write_files(&db.migrations_dir(), &[("V3__posts.sql", edited)]);
+    let migs = read(&db, Format::Flyway);
+    let v3 = migs
+        .iter()
+        .find(|m| m.native.version == "3")
+        .expect("V3")
+        .clone();
+    with_conn(&db, async |c| {
+        let h = cutover::db::native::open(c, Format::Flyway, &migs)
+            .await
+            .expect("open")
+            .expect("Flyway history");
+        h.record_accept(c, &v3).await.expect("repair");
+        h.close(c).await;
+    });
+    assert_eq!(
+        db.scalar(&big(
+            b,
+            "SELECT checksum FROM flyway_schema_history WHERE version = '3'"
+        )),
+        i64::from(flyway_crc(edited))
+    );
+});

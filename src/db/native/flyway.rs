@@ -538,6 +538,38 @@ pub(super) async fn record_apply(
     .await
 }
 
+/// `flyway repair` realigns the applied rows of a version with the file:
+/// `UPDATE t SET description = ?, type = ?, checksum = ? WHERE version = ?` (here only
+/// its `SQL` rows, leaving undo rows as they are); repeatables are not repaired.
+pub(super) async fn record_accept(conn: &mut Conn, m: &Migration) -> Result<(), DbError> {
+    if m.kind != Kind::Versioned {
+        return Ok(());
+    }
+    let d = conn.dialect;
+    let sql = format!(
+        "UPDATE {} SET {} = ?, {} = ? WHERE {} = ? AND {} = 'SQL'",
+        col(d, TABLE),
+        col(d, "description"),
+        col(d, "checksum"),
+        col(d, "version"),
+        col(d, "type")
+    );
+    let description = abbreviate_description(&description_of(m));
+    let version = version_of(m);
+    run(
+        conn,
+        "recording the accepted checksum in flyway_schema_history",
+        &sql,
+        &[
+            Val::Str(&description),
+            Val::I32(checksum_of(m)),
+            Val::Str(&version),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 /// The description of an undo script from its file name (`U1__drop_users.sql`).
 fn undo_description(path: &std::path::Path) -> Option<String> {
     let name = path.file_name()?.to_string_lossy().into_owned();

@@ -175,18 +175,46 @@ pub async fn open(
 
 impl History {
     /// What the tool recorded, mapped onto the folder.
+    ///
+    /// A checksum mismatch is reported only for versions cutover's own ledger does not
+    /// hold as applied: for those it does, cutover's drift check (which has the applied
+    /// text, shows the difference and takes `--accept-drift`) decides.
     pub async fn recorded(
         &self,
         conn: &mut Conn,
         migrations: &[Migration],
     ) -> Result<Recorded, DbError> {
-        match self.tool {
+        let mut rec = match self.tool {
             Tool::Sqlx => sqlx::recorded(conn, migrations).await,
             Tool::Diesel => diesel::recorded(conn, migrations).await,
             Tool::GolangMigrate => golang_migrate::recorded(conn, migrations).await,
             Tool::Dbmate => dbmate::recorded(conn, migrations).await,
             Tool::Flyway => flyway::recorded(conn, migrations).await,
             Tool::Sqitch => sqitch::recorded(conn, migrations).await,
+        }?;
+        if !rec.mismatched.is_empty() {
+            let ours: Vec<String> = super::ledger::read(conn)
+                .await?
+                .into_iter()
+                .filter(|e| e.status == super::ledger::Status::Applied)
+                .map(|e| e.version)
+                .collect();
+            rec.mismatched
+                .retain(|(i, _, _)| !ours.iter().any(|v| v == migrations[*i].version.as_str()));
+        }
+        Ok(rec)
+    }
+
+    /// Writes what the tool's own repair writes when the operator accepts the file on
+    /// disk as applied (cutover's `--accept-drift`): the tool's checksum becomes the
+    /// file's (sqlx `checksum`, Flyway `repair`, Sqitch `script_hash`); a no-op for
+    /// tools without checksums.
+    pub async fn record_accept(&self, conn: &mut Conn, m: &Migration) -> Result<(), DbError> {
+        match self.tool {
+            Tool::Sqlx => sqlx::record_accept(conn, m).await,
+            Tool::Flyway => flyway::record_accept(conn, m).await,
+            Tool::Sqitch => sqitch::record_accept(conn, m).await,
+            Tool::Diesel | Tool::GolangMigrate | Tool::Dbmate => Ok(()),
         }
     }
 

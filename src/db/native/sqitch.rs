@@ -680,6 +680,25 @@ async fn event(
     Ok(())
 }
 
+/// The deploy script's new hash for a deployed change (Sqitch's own hash rewrite is
+/// `UPDATE changes SET script_hash = ? WHERE change_id = ?`).
+pub(super) async fn record_accept(conn: &mut Conn, m: &Migration) -> Result<(), DbError> {
+    let Some(c) = m.native.sqitch.as_ref() else {
+        return Ok(());
+    };
+    if c.script_hash.is_empty() {
+        return Ok(());
+    }
+    run(
+        conn,
+        "recording the accepted script hash in Sqitch's registry",
+        "UPDATE sqitch.changes SET script_hash = ? WHERE change_id = ?",
+        &[Val::Str(&c.script_hash), Val::Str(&c.change_id)],
+    )
+    .await?;
+    Ok(())
+}
+
 pub(super) async fn record_revert(
     conn: &mut Conn,
     m: &Migration,

@@ -180,6 +180,23 @@ pub(super) async fn record_apply(
     Ok(())
 }
 
+/// The new checksum for an applied version (what `sqlx` users do by hand after
+/// editing an applied file; sqlx itself has no repair command).
+pub(super) async fn record_accept(conn: &mut Conn, m: &Migration) -> Result<(), DbError> {
+    let Some(version) = version_of(m) else {
+        return Ok(());
+    };
+    let checksum = checksum_of(m);
+    run(
+        conn,
+        "recording the accepted checksum in _sqlx_migrations",
+        "UPDATE _sqlx_migrations SET checksum = ? WHERE version = ?",
+        &[Val::Bytes(&checksum), Val::I64(version)],
+    )
+    .await?;
+    Ok(())
+}
+
 pub(super) async fn record_revert(conn: &mut Conn, m: &Migration) -> Result<(), DbError> {
     let Some(version) = version_of(m) else {
         return Ok(());
