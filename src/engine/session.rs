@@ -15,7 +15,7 @@ pub struct Session {
     pub created_database: bool,
 }
 
-pub(crate) fn host() -> String {
+pub fn host() -> String {
     gethostname::gethostname().to_string_lossy().into_owned()
 }
 
@@ -84,6 +84,10 @@ impl Session {
                 Err(e)
             }
         }
+    }
+
+    pub fn dialect(&self) -> crate::sql::Dialect {
+        self.conn.dialect
     }
 
     /// What cutover's ledger holds now.
