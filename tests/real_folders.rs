@@ -178,7 +178,6 @@ fn sqlx_atuin_server_sqlite() {
 }
 
 #[test]
-#[ignore = "cutover bug: src/source/sqlx.rs rejects version 0 ('sqlx versions must be greater than 0'); sqlx parses the prefix as i64 and its own test suite runs tests/sqlite/migrations_no_tx/0_vacuum.sql"]
 fn sqlx_no_transaction_vacuum_sqlite() {
     apply_real(
         Backend::Sqlite,

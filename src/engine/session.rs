@@ -28,6 +28,21 @@ impl Session {
         ws: &Workspace,
         em: &Emitter,
     ) -> Result<Session, EngineError> {
+        let how = if ws.folder.detected {
+            "detected"
+        } else {
+            "as the plan says"
+        };
+        em.log(
+            Level::Info,
+            format!(
+                "{}: {} migration(s), {} format ({how})",
+                ws.folder.dir.display(),
+                ws.folder.migrations.len(),
+                ws.folder.format
+            ),
+        )
+        .await;
         let (mut conn, created) = db::connect(target).await?;
         if created {
             em.log(
