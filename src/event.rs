@@ -68,6 +68,37 @@ pub enum Outcome {
     Cancelled,
 }
 
+/// A file of the plan as the screen shows it, with its SQL (so a replay can show it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanFile {
+    pub version: String,
+    pub name: String,
+    /// Relative to the migrations folder.
+    pub file: String,
+    pub sql: String,
+    /// How the file will be wrapped, when it is not one transaction of ours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanBatch {
+    pub name: String,
+    /// low | medium | high
+    pub risk: String,
+    pub files: Vec<PlanFile>,
+}
+
+/// What the ledger says of a file when a session opens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LedgerFile {
+    pub version: String,
+    pub status: FileStatus,
+    pub applied_at: Option<String>,
+    pub applied_by: Option<String>,
+    pub duration_ms: Option<f64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
@@ -80,6 +111,14 @@ pub enum Event {
         version: String,
     },
     SessionEnded,
+    /// The plan's batches and files, in apply order.
+    PlanLoaded {
+        batches: Vec<PlanBatch>,
+    },
+    /// The target's ledger when the session opened.
+    LedgerLoaded {
+        files: Vec<LedgerFile>,
+    },
     JobStarted {
         job: String,
     },

@@ -3,6 +3,7 @@
 
 use super::{apply, Global};
 use clap::Args;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// The demo's migrations, embedded at build time.
@@ -96,6 +97,10 @@ pub struct DemoArgs {
     /// Where to make the demo (default: a new folder under the system's temp dir)
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// Apply the demo with plain output instead of opening the cockpit
+    /// (the default when there is no terminal)
+    #[arg(long)]
+    pub headless: bool,
 }
 
 /// Writes the demo plan and migrations into `dir`; returns the plan's path.
@@ -149,7 +154,12 @@ pub async fn run(global: &Global, args: DemoArgs) -> i32 {
     );
     let global = Global {
         plan: Some(plan),
-        operator: global.operator.clone(),
+        ..global.clone()
     };
-    apply::run(&global, apply::ApplyArgs::default()).await
+    let terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    if args.headless || !terminal {
+        apply::run(&global, apply::ApplyArgs::default()).await
+    } else {
+        super::tui::run(&global).await
+    }
 }

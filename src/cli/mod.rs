@@ -5,6 +5,7 @@ mod apply;
 mod demo;
 mod progress;
 mod status;
+mod tui;
 mod workspace;
 
 use clap::{Args, Parser, Subcommand};
@@ -19,8 +20,9 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// Without a command: the cockpit on the plan
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -31,6 +33,9 @@ pub struct Global {
     /// Who is operating: recorded in the ledger and the journal (default: the login name)
     #[arg(long, global = true)]
     pub operator: Option<String>,
+    /// The cockpit's colours: dark, light, high-contrast, or a path to a theme .toml
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
 }
 
 impl Global {
@@ -45,6 +50,8 @@ impl Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The cockpit (the default when no command is given)
+    Tui,
     /// A throwaway SQLite demo: a shop database migrated in three batches
     Demo(demo::DemoArgs),
     /// Apply pending migration files, batch by batch
@@ -67,7 +74,8 @@ pub fn run(cli: Cli) -> i32 {
         }
     };
     rt.block_on(async {
-        match cli.command {
+        match cli.command.unwrap_or(Command::Tui) {
+            Command::Tui => tui::run(&cli.global).await,
             Command::Demo(args) => demo::run(&cli.global, args).await,
             Command::Apply(args) => apply::run(&cli.global, args).await,
             Command::Status(args) => status::run(&cli.global, args).await,

@@ -14,6 +14,7 @@ impl Emitter {
     }
 
     pub async fn emit(&self, event: Event) {
+        trace(&event);
         let stamped = Stamped {
             at_ms: chrono::Utc::now().timestamp_millis(),
             event,
@@ -27,5 +28,31 @@ impl Emitter {
             text: text.into(),
         })
         .await;
+    }
+}
+
+/// What goes to the log file: the domain's log lines and job boundaries, not the
+/// per-statement stream.
+fn trace(event: &Event) {
+    match event {
+        Event::Log { level, text } => match level {
+            Level::Error => tracing::error!("{text}"),
+            Level::Warn => tracing::warn!("{text}"),
+            Level::Info => tracing::info!("{text}"),
+            Level::Debug => tracing::debug!("{text}"),
+        },
+        Event::JobStarted { job } => tracing::info!(job, "job started"),
+        Event::JobFinished { job, outcome } => tracing::info!(job, ?outcome, "job finished"),
+        Event::FileFailed {
+            file,
+            line,
+            message,
+            ..
+        } => tracing::error!(file, line, "{message}"),
+        Event::FileApplied {
+            version,
+            duration_ms,
+        } => tracing::info!(version, duration_ms, "applied"),
+        _ => {}
     }
 }

@@ -5,13 +5,14 @@
 pub mod apply;
 mod drift;
 mod emit;
-mod run_file;
+pub mod job;
+pub(crate) mod run_file;
 mod session;
 
 pub use apply::{apply, ApplyOptions, ApplyReport, FileReport};
 pub use drift::Drift;
 pub use emit::Emitter;
-pub use session::Session;
+pub use session::{host, Session};
 
 use crate::db::lock::LockError;
 use crate::db::DbError;

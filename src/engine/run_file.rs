@@ -43,9 +43,11 @@ pub fn wrapping(m: &Migration, format: Format, stmts: &[Statement], dialect: Dia
     match &m.tx {
         TxMode::OptedOut(why) => return Wrapping::None(why.clone()),
         TxMode::FileManaged if own_tx => return Wrapping::FileOwn,
-        // golang-migrate's sqlite3 driver wraps each file in a transaction itself
-        // (unless x-no-tx-wrap); its other drivers send the file as it is.
-        TxMode::FileManaged if format == Format::GolangMigrate && dialect == Dialect::Sqlite => {}
+        // golang-migrate's sqlite3 driver wraps each file in a transaction (unless
+        // x-no-tx-wrap); its postgres driver sends the whole file as one simple-protocol
+        // query, which PostgreSQL runs as one implicit transaction. Either way the file is
+        // atomic, as in one transaction of ours. Its mysql driver wraps nothing.
+        TxMode::FileManaged if format == Format::GolangMigrate && dialect != Dialect::Mysql => {}
         TxMode::FileManaged => {
             return Wrapping::None("its tool runs files without a transaction".into())
         }
@@ -64,6 +66,7 @@ pub fn wrapping(m: &Migration, format: Format, stmts: &[Statement], dialect: Dia
 }
 
 /// Whether a MySQL statement commits implicitly (DDL), which makes a file non-atomic.
+/// `PREPARE`/`EXECUTE` may run DDL built at run time, so they count too.
 fn implicit_commit(stmt: &str) -> bool {
     let head = stmt
         .trim_start()
@@ -343,30 +346,14 @@ mod tests {
     }
 
     #[test]
-    fn golang_migrate_wraps_on_sqlite_only() {
+    fn golang_migrate_is_atomic_where_its_drivers_make_it_so() {
         let sql = "CREATE TABLE d (id INT);";
-        assert_eq!(
-            wrap_of(
-                sql,
-                TxMode::FileManaged,
-                Format::GolangMigrate,
-                Dialect::Sqlite
-            ),
-            Wrapping::Transaction
-        );
-        assert!(matches!(
-            wrap_of(
-                sql,
-                TxMode::FileManaged,
-                Format::GolangMigrate,
-                Dialect::Postgres
-            ),
-            Wrapping::None(_)
-        ));
-        assert!(matches!(
-            wrap_of(sql, TxMode::FileManaged, Format::Sqitch, Dialect::Sqlite),
-            Wrapping::None(_)
-        ));
+        let gm = |d| wrap_of(sql, TxMode::FileManaged, Format::GolangMigrate, d);
+        assert_eq!(gm(Dialect::Sqlite), Wrapping::Transaction);
+        assert_eq!(gm(Dialect::Postgres), Wrapping::Transaction);
+        assert!(matches!(gm(Dialect::Mysql), Wrapping::None(_)));
+        let sqitch = wrap_of(sql, TxMode::FileManaged, Format::Sqitch, Dialect::Sqlite);
+        assert!(matches!(sqitch, Wrapping::None(_)));
     }
 
     #[test]

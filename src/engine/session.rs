@@ -15,7 +15,7 @@ pub struct Session {
     pub created_database: bool,
 }
 
-pub(crate) fn host() -> String {
+pub fn host() -> String {
     gethostname::gethostname().to_string_lossy().into_owned()
 }
 
@@ -28,6 +28,21 @@ impl Session {
         ws: &Workspace,
         em: &Emitter,
     ) -> Result<Session, EngineError> {
+        let how = if ws.folder.detected {
+            "detected"
+        } else {
+            "as the plan says"
+        };
+        em.log(
+            Level::Info,
+            format!(
+                "{}: {} migration(s), {} format ({how})",
+                ws.folder.dir.display(),
+                ws.folder.migrations.len(),
+                ws.folder.format
+            ),
+        )
+        .await;
         let (mut conn, created) = db::connect(target).await?;
         if created {
             em.log(
@@ -84,6 +99,10 @@ impl Session {
                 Err(e)
             }
         }
+    }
+
+    pub fn dialect(&self) -> crate::sql::Dialect {
+        self.conn.dialect
     }
 
     /// What cutover's ledger holds now.

@@ -3,8 +3,8 @@
 //!
 //! As sqlx-core's `resolve_blocking`: the name is split at the first `_`; names without
 //! `_` or not ending in `.sql` are ignored; the part before `_` must parse as an integer
-//! (sqlx fails otherwise, so do we). sqlx documents versions as > 0; we reject 0 and
-//! negative numbers (they would also collide in numeric order). DESC with `_` read as a
+//! (sqlx fails otherwise, so do we). sqlx documents versions as > 0 but its parser
+//! accepts 0 (its own test folders use `0_vacuum.sql`), so we accept it too. DESC with `_` read as a
 //! space is the description sqlx stores; the checksum it stores is SHA-384 of the file.
 //! A file starting with `-- no-transaction` runs outside a transaction.
 //!
@@ -53,11 +53,6 @@ fn parse_name(entry: &Entry) -> Result<Option<File>, SourceError> {
             )))
         }
     };
-    if version <= 0 {
-        return Err(invalid(
-            "sqlx versions must be greater than 0\n  hint: number migrations from 1 (or use a timestamp)".to_string(),
-        ));
-    }
     let (ty, stem) = if let Some(s) = rest.strip_suffix(".up.sql") {
         (Type::Up, s)
     } else if let Some(s) = rest.strip_suffix(".down.sql") {
@@ -194,10 +189,10 @@ mod tests {
         fs::write(dir.path().join("v1_init.sql"), "").expect("w");
         let err = read(dir.path()).expect_err("must fail");
         assert!(err.to_string().contains("v1_init.sql"), "{err}");
+        // Version 0 is what sqlx's own parser accepts (and its test folders use).
         let dir = tempfile::tempdir().expect("tempdir");
         fs::write(dir.path().join("0_init.sql"), "").expect("w");
-        let err = read(dir.path()).expect_err("must fail");
-        assert!(err.to_string().contains("greater than 0"), "{err}");
+        assert_eq!(read(dir.path()).expect("0 is a version").len(), 1);
     }
 
     #[test]

@@ -1,0 +1,95 @@
+//! Running jobs inside an open session, as the cockpit does: each job announces its
+//! start and end, and a job that cannot run says why in the log instead of ending
+//! the session.
+
+use super::{run_file, ApplyOptions, ApplyReport, Emitter, Session, Workspace};
+use crate::db::ledger::Status;
+use crate::event::{Event, FileStatus, LedgerFile, Level, Outcome, PlanBatch, PlanFile};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+/// The plan's batches and files as the screen shows them (and a journal keeps them).
+pub fn plan_event(ws: &Workspace, dialect: crate::sql::Dialect) -> Event {
+    let batches = ws
+        .batches
+        .iter()
+        .map(|b| PlanBatch {
+            name: b.name.clone(),
+            risk: format!("{:?}", b.risk).to_lowercase(),
+            files: b
+                .migrations
+                .iter()
+                .map(|&i| {
+                    let m = &ws.folder.migrations[i];
+                    let stmts = crate::sql::split(&m.up_sql, dialect);
+                    let note = match run_file::wrapping(m, ws.folder.format, &stmts, dialect) {
+                        run_file::Wrapping::Transaction => None,
+                        run_file::Wrapping::FileOwn => {
+                            Some("the file manages its own transaction".to_string())
+                        }
+                        run_file::Wrapping::None(why) => {
+                            Some(format!("runs outside a transaction: {why}"))
+                        }
+                    };
+                    PlanFile {
+                        version: m.version.to_string(),
+                        name: m.name.clone(),
+                        file: m.path.display().to_string(),
+                        sql: m.up_sql.clone(),
+                        note,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Event::PlanLoaded { batches }
+}
+
+/// The ledger as the screen shows it when a session opens.
+pub async fn ledger_event(session: &mut Session) -> Result<Event, super::EngineError> {
+    let files = session
+        .ledger()
+        .await?
+        .into_iter()
+        .map(|e| LedgerFile {
+            version: e.version,
+            status: match e.status {
+                Status::Applied => FileStatus::Applied,
+                Status::RolledBack => FileStatus::RolledBack,
+                Status::Failed => FileStatus::Failed,
+            },
+            applied_at: e.applied_at,
+            applied_by: e.applied_by,
+            duration_ms: Some(e.duration_ms as f64),
+        })
+        .collect();
+    Ok(Event::LedgerLoaded { files })
+}
+
+/// One apply job in an open session, framed by JobStarted/JobFinished.
+pub async fn run_apply(
+    session: &mut Session,
+    ws: &Workspace,
+    opts: &ApplyOptions,
+    em: &Emitter,
+    cancel: Arc<AtomicBool>,
+) -> Option<ApplyReport> {
+    em.emit(Event::JobStarted {
+        job: "apply".into(),
+    })
+    .await;
+    let result = session.apply(ws, opts, em, cancel).await;
+    let outcome = match &result {
+        Ok(r) => r.outcome,
+        Err(e) => {
+            em.log(Level::Error, e.to_string()).await;
+            Outcome::Refused
+        }
+    };
+    em.emit(Event::JobFinished {
+        job: "apply".into(),
+        outcome,
+    })
+    .await;
+    result.ok()
+}

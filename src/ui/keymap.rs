@@ -1,0 +1,389 @@
+//! One table of key bindings: the keys the reducer understands, the key bar, and the
+//! help screen all come from it, so they cannot drift apart.
+
+use super::state::{Action, Overlay, State};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// When a binding means something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    /// The main screen, no dialog open.
+    Main,
+    /// The quit confirmation.
+    Confirm,
+    /// Help or a file's SQL.
+    Overlay,
+}
+
+pub struct Binding {
+    /// What the key bar and help show, e.g. "↑/k".
+    pub label: &'static str,
+    pub action: Action,
+    pub desc: &'static str,
+    pub context: Context,
+    /// Shown in the key bar (help shows every binding).
+    pub in_bar: bool,
+    keys: &'static [KeyCode],
+    ctrl: bool,
+}
+
+const fn b(
+    label: &'static str,
+    keys: &'static [KeyCode],
+    ctrl: bool,
+    action: Action,
+    desc: &'static str,
+    context: Context,
+    in_bar: bool,
+) -> Binding {
+    Binding {
+        label,
+        action,
+        desc,
+        context,
+        in_bar,
+        keys,
+        ctrl,
+    }
+}
+
+use Context::{Confirm, Main, Overlay as Ov};
+use KeyCode::{Char, Down, End, Enter, Esc, Home, PageDown, PageUp, Tab, Up};
+
+pub const BINDINGS: &[Binding] = &[
+    b(
+        "a",
+        &[Char('a')],
+        false,
+        Action::ApplyNext,
+        "apply next file",
+        Main,
+        true,
+    ),
+    b(
+        "A",
+        &[Char('A')],
+        false,
+        Action::ApplyBatch,
+        "apply batch",
+        Main,
+        true,
+    ),
+    b(
+        "p",
+        &[Char('p')],
+        false,
+        Action::Pause,
+        "pause after file",
+        Main,
+        true,
+    ),
+    b(
+        "↑↓/jk",
+        &[Up, Char('k')],
+        false,
+        Action::Up,
+        "move up",
+        Main,
+        false,
+    ),
+    b(
+        "↓/j",
+        &[Down, Char('j')],
+        false,
+        Action::Down,
+        "move down",
+        Main,
+        false,
+    ),
+    b(
+        "g/Home",
+        &[Char('g'), Home],
+        false,
+        Action::Top,
+        "first",
+        Main,
+        false,
+    ),
+    b(
+        "G/End",
+        &[Char('G'), End],
+        false,
+        Action::Bottom,
+        "last",
+        Main,
+        false,
+    ),
+    b(
+        "C-u/PgUp",
+        &[PageUp, Char('u')],
+        false,
+        Action::PageUp,
+        "page up",
+        Main,
+        false,
+    ),
+    b(
+        "C-d/PgDn",
+        &[PageDown, Char('d')],
+        false,
+        Action::PageDown,
+        "page down",
+        Main,
+        false,
+    ),
+    b(
+        "Tab",
+        &[Tab],
+        false,
+        Action::NextPanel,
+        "next panel",
+        Main,
+        true,
+    ),
+    b(
+        "S-Tab",
+        &[KeyCode::BackTab],
+        false,
+        Action::PrevPanel,
+        "previous panel",
+        Main,
+        false,
+    ),
+    b(
+        "⏎",
+        &[Enter, Char('l')],
+        false,
+        Action::Open,
+        "open",
+        Main,
+        true,
+    ),
+    b(
+        "Esc/h",
+        &[Esc, Char('h')],
+        false,
+        Action::Back,
+        "back",
+        Main,
+        false,
+    ),
+    b("?", &[Char('?')], false, Action::Help, "help", Main, true),
+    b("q", &[Char('q')], false, Action::Quit, "quit", Main, true),
+    b(
+        "y",
+        &[Char('y'), Char('Y')],
+        false,
+        Action::Yes,
+        "yes, quit after the current file",
+        Confirm,
+        true,
+    ),
+    b(
+        "n/Esc",
+        &[Char('n'), Char('N'), Esc],
+        false,
+        Action::No,
+        "no, keep going",
+        Confirm,
+        true,
+    ),
+    b(
+        "↑↓/jk",
+        &[Up, Char('k')],
+        false,
+        Action::Up,
+        "scroll up",
+        Ov,
+        true,
+    ),
+    b(
+        "↓/j",
+        &[Down, Char('j')],
+        false,
+        Action::Down,
+        "scroll down",
+        Ov,
+        false,
+    ),
+    b(
+        "PgUp/PgDn",
+        &[PageUp],
+        false,
+        Action::PageUp,
+        "page up",
+        Ov,
+        false,
+    ),
+    b(
+        "PgDn",
+        &[PageDown],
+        false,
+        Action::PageDown,
+        "page down",
+        Ov,
+        false,
+    ),
+    b(
+        "g/G",
+        &[Char('g'), Home],
+        false,
+        Action::Top,
+        "top",
+        Ov,
+        false,
+    ),
+    b(
+        "G",
+        &[Char('G'), End],
+        false,
+        Action::Bottom,
+        "bottom",
+        Ov,
+        false,
+    ),
+    b(
+        "Esc/q",
+        &[Esc, Char('q'), Enter],
+        false,
+        Action::Back,
+        "close",
+        Ov,
+        true,
+    ),
+];
+
+/// Ctrl-chords, matched before the plain table (Ctrl-d/u page, Ctrl-c quits).
+fn ctrl(code: KeyCode) -> Option<Action> {
+    match code {
+        Char('d') => Some(Action::PageDown),
+        Char('u') => Some(Action::PageUp),
+        Char('c') => Some(Action::Quit),
+        _ => None,
+    }
+}
+
+pub fn context(state: &State) -> Context {
+    match state.overlay {
+        Some(Overlay::ConfirmQuit) => Context::Confirm,
+        Some(_) => Context::Overlay,
+        None => Context::Main,
+    }
+}
+
+/// The action a key press means now, if any. Key releases and repeats of other kinds
+/// are ignored (Windows reports releases).
+pub fn action_for(key: &KeyEvent, state: &State) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    let ctx = context(state);
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        return ctrl(key.code).filter(|_| ctx != Context::Confirm || key.code == Char('c'));
+    }
+    // Page keys via plain u/d are only chords; plain d/u do nothing.
+    if matches!(key.code, Char('d') | Char('u')) {
+        return None;
+    }
+    BINDINGS
+        .iter()
+        .filter(|b| b.context == ctx && !b.ctrl)
+        .find(|b| b.keys.contains(&key.code))
+        .map(|b| b.action)
+}
+
+/// Whether an action does something in the state as it is (the key bar shows only those).
+pub fn available(action: Action, state: &State) -> bool {
+    let busy = state.job.is_some();
+    match action {
+        Action::ApplyNext => !state.read_only && !busy && state.next_pending().is_some(),
+        Action::ApplyBatch => {
+            !state.read_only
+                && !busy
+                && !state.batches.is_empty()
+                && state.batch_ready(state.selected_batch)
+        }
+        Action::Pause => !state.read_only && busy && !state.pause_requested,
+        _ => true,
+    }
+}
+
+/// The key bar's entries for the state as it is.
+pub fn bar(state: &State) -> Vec<(&'static str, &'static str)> {
+    let ctx = context(state);
+    BINDINGS
+        .iter()
+        .filter(|b| b.context == ctx && b.in_bar && available(b.action, state))
+        .map(|b| (b.label, b.desc))
+        .collect()
+}
+
+/// Every binding for the help screen, per context.
+pub fn help() -> Vec<(&'static str, &'static str, Context)> {
+    let mut seen = Vec::new();
+    for b in BINDINGS {
+        if !seen.iter().any(|(l, d, c): &(&str, &str, Context)| {
+            *l == b.label && *d == b.desc && *c == b.context
+        }) {
+            seen.push((b.label, b.desc, b.context));
+        }
+    }
+    seen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn no_two_bindings_of_one_context_share_a_key() {
+        for (i, a) in BINDINGS.iter().enumerate() {
+            for b in &BINDINGS[i + 1..] {
+                if a.context == b.context && a.action != b.action {
+                    for k in a.keys {
+                        assert!(
+                            !b.keys.contains(k),
+                            "{k:?} bound to {:?} and {:?}",
+                            a.action,
+                            b.action
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn keys_mean_what_the_context_says() {
+        let mut s = State::default();
+        assert_eq!(action_for(&key(Char('j')), &s), Some(Action::Down));
+        assert_eq!(action_for(&key(Char('y')), &s), None);
+        s.overlay = Some(Overlay::ConfirmQuit);
+        assert_eq!(action_for(&key(Char('y')), &s), Some(Action::Yes));
+        assert_eq!(
+            action_for(&key(Char('a')), &s),
+            None,
+            "the dialog consumes every other key"
+        );
+        assert_eq!(
+            action_for(
+                &KeyEvent::new(Char('d'), KeyModifiers::CONTROL),
+                &State::default()
+            ),
+            Some(Action::PageDown)
+        );
+    }
+
+    #[test]
+    fn key_bar_shows_only_what_applies_now() {
+        let s = State::default();
+        let labels: Vec<_> = bar(&s).into_iter().map(|(l, _)| l).collect();
+        assert!(!labels.contains(&"a"), "nothing to apply in an empty plan");
+        assert!(!labels.contains(&"p"), "nothing to pause");
+        assert!(labels.contains(&"q"));
+    }
+}

@@ -1,0 +1,8 @@
+//! The cockpit: `state` (a pure reducer), `view` (drawing from state), `keymap`,
+//! `theme`, and `app` (the event loop that ties them to the terminal and the engine).
+
+pub mod app;
+pub mod keymap;
+pub mod state;
+pub mod theme;
+pub mod view;

@@ -1,0 +1,214 @@
+//! Folding engine events into the state.
+
+use super::{BatchView, FileView, JobView, LogLine, Risk, State};
+use crate::event::{Event, FileStatus, Level, Outcome, Stamped};
+
+fn risk(s: &str) -> Risk {
+    match s {
+        "high" => Risk::High,
+        "medium" => Risk::Medium,
+        _ => Risk::Low,
+    }
+}
+
+impl State {
+    pub(super) fn log_line(&mut self, at_ms: i64, level: Level, text: String) {
+        self.log.push(LogLine { at_ms, level, text });
+        if self.log_scroll > 0 {
+            // Keep the lines the operator is reading in place while new ones arrive.
+            self.log_scroll = (self.log_scroll + 1).min(self.log.len().saturating_sub(1));
+        }
+    }
+
+    fn file_mut(&mut self, version: &str) -> Option<&mut FileView> {
+        let i = *self.index.get(version)?;
+        self.files.get_mut(i)
+    }
+
+    /// Moves the cursor to a file when the job reaches it, so the screen follows the work.
+    fn follow(&mut self, version: &str) {
+        let Some(&i) = self.index.get(version) else {
+            return;
+        };
+        let b = self.files[i].batch;
+        if let Some(pos) = self.batches[b].files.iter().position(|&f| f == i) {
+            self.selected_batch = b;
+            self.selected_file = pos;
+        }
+    }
+
+    pub(super) fn apply_engine(&mut self, s: &Stamped) -> bool {
+        let at = s.at_ms;
+        self.now_ms = self.now_ms.max(at);
+        match &s.event {
+            Event::SessionStarted {
+                plan,
+                target,
+                operator,
+                ..
+            } => {
+                self.plan = plan.clone();
+                self.target = target.clone();
+                self.operator = operator.clone();
+                self.started_ms.get_or_insert(at);
+            }
+            Event::SessionEnded => {}
+            Event::PlanLoaded { batches } => {
+                self.batches.clear();
+                self.files.clear();
+                self.index.clear();
+                for (b, pb) in batches.iter().enumerate() {
+                    let mut ids = Vec::with_capacity(pb.files.len());
+                    for f in &pb.files {
+                        self.index.insert(f.version.clone(), self.files.len());
+                        ids.push(self.files.len());
+                        self.files.push(FileView {
+                            version: f.version.clone(),
+                            name: f.name.clone(),
+                            file: f.file.clone(),
+                            sql: f.sql.clone(),
+                            batch: b,
+                            status: FileStatus::Pending,
+                            duration_ms: None,
+                            statement: None,
+                            error: None,
+                            note: f.note.clone(),
+                            applied_by: None,
+                        });
+                    }
+                    self.batches.push(BatchView {
+                        name: pb.name.clone(),
+                        risk: risk(&pb.risk),
+                        files: ids,
+                    });
+                }
+                self.selected_batch = 0;
+                self.selected_file = 0;
+            }
+            Event::LedgerLoaded { files } => {
+                for lf in files {
+                    if let Some(f) = self.file_mut(&lf.version) {
+                        f.status = lf.status;
+                        f.duration_ms = lf.duration_ms;
+                        f.applied_by = lf.applied_by.clone();
+                    }
+                }
+                // Start on the first batch with work left.
+                if let Some(b) = (0..self.batches.len()).find(|&b| {
+                    let (d, t) = self.batch_progress(b);
+                    d < t
+                }) {
+                    self.selected_batch = b;
+                    self.selected_file = 0;
+                }
+            }
+            Event::JobStarted { job } => {
+                self.job = Some(JobView {
+                    name: job.clone(),
+                    started_ms: at,
+                    done: 0,
+                    total: 0,
+                });
+                self.pause_requested = false;
+            }
+            Event::JobFinished { job, outcome } => {
+                self.job = None;
+                self.pause_requested = false;
+                let (level, what) = match outcome {
+                    Outcome::Succeeded => (Level::Info, "finished"),
+                    Outcome::NothingToDo => (Level::Info, "had nothing to do"),
+                    Outcome::Failed => (Level::Error, "failed"),
+                    Outcome::Refused => (Level::Error, "could not run"),
+                    Outcome::Cancelled => (Level::Warn, "paused between files"),
+                };
+                self.log_line(at, level, format!("{job} {what}"));
+                if self.quit_after_job {
+                    self.quitting = true;
+                }
+            }
+            Event::BatchStarted { batch, name } => {
+                self.log_line(at, Level::Info, format!("batch {batch} {name} started"));
+            }
+            Event::BatchFinished { batch, outcome } => {
+                let name = self
+                    .batches
+                    .get(batch.saturating_sub(1))
+                    .map_or("", |b| b.name.as_str())
+                    .to_string();
+                self.log_line(
+                    at,
+                    Level::Info,
+                    format!("batch {batch} {name}: {outcome:?}").to_lowercase(),
+                );
+            }
+            Event::FileStatus {
+                version,
+                status,
+                detail,
+            } => {
+                if *status == FileStatus::Applying {
+                    self.follow(version);
+                }
+                let Some(f) = self.file_mut(version) else {
+                    return false;
+                };
+                f.status = *status;
+                if *status == FileStatus::Applying {
+                    f.error = None;
+                    f.statement = None;
+                    if detail.is_some() {
+                        f.note = detail.clone();
+                    }
+                }
+                if *status != FileStatus::Applying {
+                    f.statement = None;
+                }
+            }
+            Event::StatementStarted {
+                version,
+                index,
+                total,
+                ..
+            }
+            | Event::StatementFinished {
+                version,
+                index,
+                total,
+                ..
+            } => {
+                let Some(f) = self.file_mut(version) else {
+                    return false;
+                };
+                f.statement = Some((*index, *total));
+            }
+            Event::FileApplied {
+                version,
+                duration_ms,
+            } => {
+                if let Some(f) = self.file_mut(version) {
+                    f.duration_ms = Some(*duration_ms);
+                    f.applied_by = None;
+                }
+            }
+            Event::FileFailed {
+                version,
+                file,
+                line,
+                message,
+            } => {
+                if let Some(f) = self.file_mut(version) {
+                    f.error = Some((*line, message.clone()));
+                }
+                self.log_line(at, Level::Error, format!("{file}:{line}: {message}"));
+            }
+            Event::Progress { done, total, .. } => {
+                if let Some(j) = &mut self.job {
+                    j.done = *done;
+                    j.total = *total;
+                }
+            }
+            Event::Log { level, text } => self.log_line(at, *level, text.clone()),
+        }
+        true
+    }
+}

@@ -1,0 +1,216 @@
+//! Folding operator actions into the state. Dangerous or long work leaves as effects.
+
+use super::{Action, Effect, Overlay, Panel, State};
+use crate::event::Level;
+
+impl State {
+    fn move_cursor(&mut self, delta: isize) {
+        let step = |cur: usize, len: usize| -> usize {
+            if len == 0 {
+                return 0;
+            }
+            (cur as isize + delta).clamp(0, len as isize - 1) as usize
+        };
+        match self.focus {
+            Panel::Batches => {
+                let b = step(self.selected_batch, self.batches.len());
+                if b != self.selected_batch {
+                    self.selected_batch = b;
+                    self.selected_file = 0;
+                }
+            }
+            Panel::Files => self.selected_file = step(self.selected_file, self.batch_files().len()),
+            Panel::Log => {
+                let max = self.log.len().saturating_sub(1) as isize;
+                self.log_scroll = (self.log_scroll as isize - delta).clamp(0, max) as usize;
+            }
+        }
+    }
+
+    fn page(&self) -> isize {
+        (self.height as isize / 2).max(1)
+    }
+
+    /// What the operator asked for. Returns whether the screen changed.
+    pub(super) fn apply_action(&mut self, a: Action, effects: &mut Vec<Effect>) -> bool {
+        let at = self.now_ms;
+        match self.overlay.clone() {
+            Some(Overlay::ConfirmQuit) => {
+                // The dialog consumes every key; only an explicit yes quits.
+                match a {
+                    Action::Yes => {
+                        self.overlay = None;
+                        self.quit_after_job = true;
+                        if !self.pause_requested {
+                            self.pause_requested = true;
+                            effects.push(Effect::Pause);
+                        }
+                        self.log_line(at, Level::Warn, "quitting after the current file".into());
+                    }
+                    Action::No | Action::Back | Action::Quit => self.overlay = None,
+                    _ => return false,
+                }
+                return true;
+            }
+            Some(Overlay::Help) => {
+                return match a {
+                    Action::Back | Action::Help | Action::Quit | Action::Open => {
+                        self.overlay = None;
+                        true
+                    }
+                    _ => false,
+                };
+            }
+            Some(Overlay::Detail { file, scroll }) => {
+                let lines = self.files.get(file).map_or(0, |f| f.sql.lines().count());
+                let max = lines.saturating_sub(1) as isize;
+                let new = match a {
+                    Action::Back | Action::Open | Action::Quit => {
+                        self.overlay = None;
+                        return true;
+                    }
+                    Action::Up => scroll as isize - 1,
+                    Action::Down => scroll as isize + 1,
+                    Action::PageUp => scroll as isize - self.page(),
+                    Action::PageDown => scroll as isize + self.page(),
+                    Action::Top => 0,
+                    Action::Bottom => max,
+                    _ => return false,
+                };
+                self.overlay = Some(Overlay::Detail {
+                    file,
+                    scroll: new.clamp(0, max.max(0)) as usize,
+                });
+                return true;
+            }
+            None => {}
+        }
+        match a {
+            Action::Up => self.move_cursor(-1),
+            Action::Down => self.move_cursor(1),
+            Action::PageUp => self.move_cursor(-self.page()),
+            Action::PageDown => self.move_cursor(self.page()),
+            Action::Top => self.move_cursor(isize::MIN / 2),
+            Action::Bottom => self.move_cursor(isize::MAX / 2),
+            Action::NextPanel | Action::PrevPanel => {
+                let order = [Panel::Batches, Panel::Files, Panel::Log];
+                let i = order.iter().position(|p| *p == self.focus).unwrap_or(0);
+                let next = if a == Action::NextPanel {
+                    i + 1
+                } else {
+                    i + order.len() - 1
+                };
+                self.focus = order[next % order.len()];
+            }
+            Action::Open => match self.focus {
+                Panel::Batches => self.focus = Panel::Files,
+                Panel::Files => {
+                    let Some(file) = self.cursor_file() else {
+                        return false;
+                    };
+                    // Open on the failing statement, with a little context above it.
+                    let scroll = self.files[file]
+                        .error
+                        .as_ref()
+                        .map_or(0, |(line, _)| line.saturating_sub(4));
+                    self.overlay = Some(Overlay::Detail { file, scroll });
+                }
+                Panel::Log => return false,
+            },
+            Action::Back => match self.focus {
+                Panel::Files | Panel::Log => self.focus = Panel::Batches,
+                Panel::Batches => return false,
+            },
+            Action::Help => self.overlay = Some(Overlay::Help),
+            Action::ApplyNext => {
+                if self.read_only || self.job.is_some() {
+                    return false;
+                }
+                let Some(i) = self.next_pending() else {
+                    self.log_line(
+                        at,
+                        Level::Info,
+                        "nothing to apply: every file is applied".into(),
+                    );
+                    return true;
+                };
+                let version = self.files[i].version.clone();
+                self.log_line(
+                    at,
+                    Level::Info,
+                    format!(
+                        "apply {} requested by {}",
+                        self.files[i].file, self.operator
+                    ),
+                );
+                effects.push(Effect::ApplyTo(version));
+            }
+            Action::ApplyBatch => {
+                if self.read_only || self.job.is_some() || self.batches.is_empty() {
+                    return false;
+                }
+                let b = self.selected_batch;
+                if !self.batch_ready(b) {
+                    let (d, t) = self.batch_progress(b);
+                    let why = if d == t {
+                        format!(
+                            "batch {} {} is already applied",
+                            b + 1,
+                            self.batches[b].name
+                        )
+                    } else {
+                        let before = (0..b).find(|&p| {
+                            let (d, t) = self.batch_progress(p);
+                            d < t
+                        });
+                        match before {
+                            Some(p) => format!(
+                                "batch {} {} cannot start: batch {} {} has files left",
+                                b + 1,
+                                self.batches[b].name,
+                                p + 1,
+                                self.batches[p].name
+                            ),
+                            None => format!("batch {} cannot start", b + 1),
+                        }
+                    };
+                    self.log_line(at, Level::Warn, why);
+                    return true;
+                }
+                self.log_line(
+                    at,
+                    Level::Info,
+                    format!(
+                        "apply batch {} {} requested by {}",
+                        b + 1,
+                        self.batches[b].name,
+                        self.operator
+                    ),
+                );
+                effects.push(Effect::ApplyBatch(b + 1));
+            }
+            Action::Pause => {
+                if self.read_only || self.job.is_none() || self.pause_requested {
+                    return false;
+                }
+                self.pause_requested = true;
+                self.log_line(
+                    at,
+                    Level::Warn,
+                    "pause requested: stopping after the current file".into(),
+                );
+                effects.push(Effect::Pause);
+            }
+            Action::Quit => {
+                if self.job.is_some() && !self.read_only {
+                    self.overlay = Some(Overlay::ConfirmQuit);
+                } else {
+                    self.quitting = true;
+                    effects.push(Effect::Quit);
+                }
+            }
+            Action::Yes | Action::No => return false,
+        }
+        true
+    }
+}

@@ -1,0 +1,285 @@
+//! The cockpit's state: a pure fold over inputs (engine events, operator actions,
+//! resizes, timer ticks). Drawing reads it and nothing else; the reducer never reads
+//! the clock or does I/O — it returns effects for the event loop to carry out. So a
+//! replay that feeds the same inputs shows the same screens.
+
+mod engine;
+mod keys;
+mod ring;
+
+pub use ring::Ring;
+
+use crate::event::{FileStatus, Level, Stamped};
+
+/// How many log lines the screen keeps (older ones fall off; the journal keeps all).
+pub const LOG_CAPACITY: usize = 10_000;
+
+/// One input to the reducer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Engine(Stamped),
+    Action(Action),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// The animation timer fired, at this wall time (ms since the epoch).
+    Tick {
+        at_ms: i64,
+    },
+}
+
+/// What an operator's key means, once the keymap has read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    NextPanel,
+    PrevPanel,
+    Open,
+    Back,
+    Help,
+    ApplyNext,
+    ApplyBatch,
+    Pause,
+    Quit,
+    Yes,
+    No,
+}
+
+/// Something the event loop must do for the reducer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Apply the next pending file (by version).
+    ApplyTo(String),
+    /// Apply a batch (1-based number).
+    ApplyBatch(usize),
+    /// Stop the running job at the next safe point.
+    Pause,
+    /// Leave the cockpit (after the running job stopped, if any).
+    Quit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Panel {
+    Batches,
+    Files,
+    Log,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    /// The SQL of a file (index into `files`), scrolled to a line.
+    Detail {
+        file: usize,
+        scroll: usize,
+    },
+    /// Quitting while a job runs: asks first, defaults to No.
+    ConfirmQuit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Risk {
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchView {
+    pub name: String,
+    pub risk: Risk,
+    /// Indices into `State::files`.
+    pub files: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileView {
+    pub version: String,
+    pub name: String,
+    pub file: String,
+    pub sql: String,
+    pub batch: usize,
+    pub status: FileStatus,
+    pub duration_ms: Option<f64>,
+    /// Statement k of n while applying.
+    pub statement: Option<(usize, usize)>,
+    /// Where it failed and what the database said.
+    pub error: Option<(usize, String)>,
+    /// Why it runs outside one transaction, when it does.
+    pub note: Option<String>,
+    pub applied_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogLine {
+    pub at_ms: i64,
+    pub level: Level,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobView {
+    pub name: String,
+    pub started_ms: i64,
+    pub done: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub plan: String,
+    pub target: String,
+    pub operator: String,
+    pub started_ms: Option<i64>,
+    pub now_ms: i64,
+    /// Lit by the journal while it records.
+    pub recording: bool,
+    pub batches: Vec<BatchView>,
+    pub files: Vec<FileView>,
+    pub log: Ring<LogLine>,
+    pub focus: Panel,
+    pub selected_batch: usize,
+    /// Position within the selected batch's files.
+    pub selected_file: usize,
+    /// Lines scrolled up from the newest log line (0 follows the tail).
+    pub log_scroll: usize,
+    pub overlay: Option<Overlay>,
+    pub job: Option<JobView>,
+    pub pause_requested: bool,
+    pub quit_after_job: bool,
+    pub quitting: bool,
+    pub width: u16,
+    pub height: u16,
+    /// Keys the cockpit refuses while replaying.
+    pub read_only: bool,
+    /// Version -> index into `files`.
+    pub index: std::collections::HashMap<String, usize>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            plan: String::new(),
+            target: String::new(),
+            operator: String::new(),
+            started_ms: None,
+            now_ms: 0,
+            recording: false,
+            batches: Vec::new(),
+            files: Vec::new(),
+            log: Ring::new(LOG_CAPACITY),
+            focus: Panel::Batches,
+            selected_batch: 0,
+            selected_file: 0,
+            log_scroll: 0,
+            overlay: None,
+            job: None,
+            pause_requested: false,
+            quit_after_job: false,
+            quitting: false,
+            width: 80,
+            height: 24,
+            read_only: false,
+            index: std::collections::HashMap::new(),
+        }
+    }
+}
+
+impl State {
+    /// Folds one input. Returns whether anything visible changed; effects for the
+    /// event loop are pushed onto `effects`.
+    pub fn apply(&mut self, input: &Input, effects: &mut Vec<Effect>) -> bool {
+        match input {
+            Input::Engine(s) => self.apply_engine(s),
+            Input::Action(a) => self.apply_action(*a, effects),
+            Input::Resize { width, height } => {
+                let changed = (self.width, self.height) != (*width, *height);
+                self.width = *width;
+                self.height = *height;
+                changed
+            }
+            Input::Tick { at_ms } => {
+                let before = self.clock_text();
+                self.now_ms = self.now_ms.max(*at_ms);
+                self.clock_text() != before || self.animating()
+            }
+        }
+    }
+
+    /// Whether something on screen moves by itself (a running job's spinner and clock).
+    pub fn animating(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// The header's clock: elapsed since the session started, to the second while a job
+    /// runs, else to the minute (so an idle screen needs a tick only once a minute).
+    pub fn clock_text(&self) -> String {
+        let Some(start) = self.started_ms else {
+            return String::new();
+        };
+        let secs = (self.now_ms - start).max(0) / 1000;
+        let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+        if self.animating() {
+            format!("{h:02}:{m:02}:{s:02}")
+        } else {
+            format!("{h:02}:{m:02}")
+        }
+    }
+
+    /// The files of the selected batch.
+    pub fn batch_files(&self) -> &[usize] {
+        self.batches
+            .get(self.selected_batch)
+            .map_or(&[], |b| b.files.as_slice())
+    }
+
+    /// The file under the cursor, as an index into `files`.
+    pub fn cursor_file(&self) -> Option<usize> {
+        self.batch_files().get(self.selected_file).copied()
+    }
+
+    /// The first file not yet applied, in plan order.
+    pub fn next_pending(&self) -> Option<usize> {
+        self.batches
+            .iter()
+            .flat_map(|b| b.files.iter().copied())
+            .find(|&i| {
+                matches!(
+                    self.files[i].status,
+                    FileStatus::Pending | FileStatus::Failed | FileStatus::RolledBack
+                )
+            })
+    }
+
+    /// Files applied out of a batch's total.
+    pub fn batch_progress(&self, b: usize) -> (usize, usize) {
+        let files = &self.batches[b].files;
+        let done = files
+            .iter()
+            .filter(|&&i| {
+                matches!(
+                    self.files[i].status,
+                    FileStatus::Applied | FileStatus::Validated
+                )
+            })
+            .count();
+        (done, files.len())
+    }
+
+    /// Whether the batch can be applied now: not done, and every batch before it done.
+    pub fn batch_ready(&self, b: usize) -> bool {
+        let (done, total) = self.batch_progress(b);
+        done < total
+            && (0..b).all(|p| {
+                let (d, t) = self.batch_progress(p);
+                d == t
+            })
+    }
+}

@@ -1,0 +1,116 @@
+//! What draws over the panels: help, a file's SQL, and the quit confirmation.
+
+use super::super::keymap::{self, Context};
+use super::super::state::State;
+use super::super::theme::Theme;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(h.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [r] = Layout::horizontal([Constraint::Length(w.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    r
+}
+
+fn popup(f: &mut Frame, area: Rect, title: String, t: &Theme) -> Rect {
+    f.render_widget(Clear, area);
+    let block = Block::bordered()
+        .border_style(t.border_focus)
+        .title(Span::styled(title, t.title));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    inner
+}
+
+pub fn help(f: &mut Frame, area: Rect, t: &Theme) {
+    let all = keymap::help();
+    let h = (all.len() as u16 + 6).min(area.height);
+    let inner = popup(f, centered(area, 64, h), " Keys · Esc to close ".into(), t);
+    let mut lines = Vec::new();
+    for (ctx, heading) in [
+        (Context::Main, "Main screen"),
+        (Context::Overlay, "Help and SQL view"),
+        (Context::Confirm, "Quit dialog"),
+    ] {
+        lines.push(Line::from(Span::styled(heading, t.title)));
+        for (label, desc, c) in &all {
+            if *c == ctx {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {label:<12}"), t.key),
+                    Span::styled(*desc, t.text),
+                ]));
+            }
+        }
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A file's SQL with line numbers; after a failure, the failing line is marked and the
+/// database's message stands on top.
+pub fn detail(f: &mut Frame, area: Rect, s: &State, t: &Theme, file: usize, scroll: usize) {
+    let Some(fv) = s.files.get(file) else { return };
+    let r = centered(
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+    );
+    let title = format!(" {} · version {} · Esc to close ", fv.file, fv.version);
+    let inner = popup(f, r, title, t);
+    let mut lines = Vec::new();
+    if let Some((line, msg)) = &fv.error {
+        lines.push(Line::from(Span::styled(
+            format!("✖ failed at line {line}: {msg}"),
+            t.error,
+        )));
+    }
+    if let Some(note) = &fv.note {
+        lines.push(Line::from(Span::styled(format!("⚠ {note}"), t.warn)));
+    }
+    let err_line = fv.error.as_ref().map(|(l, _)| *l);
+    let total = fv.sql.lines().count().max(1);
+    let num_w = total.to_string().len();
+    let rows = (inner.height as usize).saturating_sub(lines.len());
+    for (n, text) in fv.sql.lines().enumerate().skip(scroll).take(rows) {
+        let n = n + 1;
+        let failing = Some(n) == err_line;
+        let mark = if failing { "▶" } else { " " };
+        let style = if failing { t.error } else { t.text };
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{mark}{n:>num_w$} │ "),
+                if failing { t.error } else { t.muted },
+            ),
+            Span::styled(text.replace('\t', "    "), style),
+        ]));
+    }
+    if fv.sql.trim().is_empty() {
+        lines.push(Line::from(Span::styled("(empty file: a no-op)", t.muted)));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn confirm_quit(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
+    let inner = popup(f, centered(area, 60, 8), " Quit? ".into(), t);
+    let job = s.job.as_ref().map_or(String::new(), |j| {
+        format!("{} is running ({}/{} files)", j.name, j.done, j.total)
+    });
+    let lines = vec![
+        Line::from(Span::styled(job, t.warn)),
+        Line::from("Quitting stops it after the current file; a file is never"),
+        Line::from("left half-applied."),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("y", t.key),
+            Span::raw(" quit after this file   "),
+            Span::styled("n/Esc", t.key),
+            Span::raw(" keep going (default)"),
+        ]),
+    ];
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}

@@ -1,0 +1,91 @@
+use super::super::state::{Panel, State};
+use super::super::theme::Theme;
+use crate::event::FileStatus;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+/// The selected batch's files: status, version, name, duration, and the checkpoint and
+/// checks columns. Only visible rows are built, so a batch of thousands draws fast.
+pub fn draw(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
+    let title = match s.batches.get(s.selected_batch) {
+        Some(b) => format!("Files · batch {} {}", s.selected_batch + 1, b.name),
+        None => "Files".to_string(),
+    };
+    let block = super::panel(&title, s, Some(Panel::Files), t);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let width = inner.width as usize;
+    let ids = s.batch_files();
+    let ver_w = ids
+        .iter()
+        .map(|&i| s.files[i].version.chars().count())
+        .max()
+        .unwrap_or(7)
+        .clamp(7, 16);
+    // status 14, version, name (rest), time 8, ckpt 5, checks 6
+    let fixed = 2 + 14 + ver_w + 1 + 8 + 5 + 6;
+    let name_w = width.saturating_sub(fixed).max(8);
+    let head = format!(
+        "  {:<14}{:<ver_w$} {:<name_w$}{:>8}{:>5}{:>6}",
+        "STATUS", "VERSION", "NAME", "TIME", "CKPT", "CHECK"
+    );
+    let mut lines = vec![Line::from(Span::styled(super::fit(&head, width), t.muted))];
+    let rows = (inner.height as usize).saturating_sub(1);
+    let first = super::window(s.selected_file, ids.len(), rows);
+    for (pos, &i) in ids.iter().enumerate().skip(first).take(rows) {
+        let file = &s.files[i];
+        let (glyph, word) = super::status_glyph(file.status);
+        let status = match (file.status, file.statement) {
+            (FileStatus::Applying, Some((k, n))) => format!("{glyph} {k}/{n}"),
+            _ => format!("{glyph} {word}"),
+        };
+        let time = match file.duration_ms {
+            Some(ms) if ms >= 10_000.0 => format!("{:.0}s", ms / 1000.0),
+            Some(ms) if ms >= 1000.0 => format!("{:.1}s", ms / 1000.0),
+            Some(ms) => format!("{ms:.0}ms"),
+            None => "-".into(),
+        };
+        let mut name = file.name.clone();
+        if file.note.is_some() {
+            name.push_str(" ⚠");
+        }
+        let sel = pos == s.selected_file;
+        let mut line = Line::from(vec![
+            Span::raw(if sel { "▶ " } else { "  " }),
+            Span::styled(
+                format!("{:<14}", super::fit(&status, 13)),
+                super::status_style(file.status, t),
+            ),
+            Span::styled(
+                format!("{:<ver_w$} ", super::fit(&file.version, ver_w)),
+                t.text,
+            ),
+            Span::styled(format!("{:<name_w$}", super::fit(&name, name_w)), t.text),
+            Span::styled(format!("{time:>8}"), t.muted),
+            Span::styled(format!("{:>5}", "-"), t.muted),
+            Span::styled(format!("{:>6}", "-"), t.muted),
+        ]);
+        if sel && s.focus == Panel::Files {
+            line = line.style(t.selected);
+        }
+        lines.push(line);
+    }
+    if ids.is_empty() {
+        lines.push(Line::from(Span::styled("no files", t.muted)));
+    }
+    // The failing file's message, under the table, where the eye already is.
+    if let Some((line, msg)) = s
+        .cursor_file()
+        .and_then(|i| s.files[i].error.as_ref().map(|e| (e.0, e.1.clone())))
+    {
+        if lines.len() < inner.height as usize {
+            lines.push(Line::from(Span::styled(
+                super::fit(&format!("✖ line {line}: {msg}"), width),
+                t.error,
+            )));
+        }
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
