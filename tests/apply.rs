@@ -382,7 +382,7 @@ fn interrupt_stops_between_files_with_exit_130() {
     );
     db.write_plan("");
     for signal in ["-INT", "-TERM"] {
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
             .arg("apply")
             .current_dir(db.dir.path())
             .env_remove("CUTOVER_PLAN")
@@ -390,10 +390,30 @@ fn interrupt_stops_between_files_with_exit_130() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("spawn");
-        // Wait until the slow file is running (its ledger has the lock row), then signal.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while !db.has_table("cutover_lock") && std::time::Instant::now() < deadline {
-            std::thread::sleep(std::time::Duration::from_millis(20));
+        // Signal once the output says the slow file is running.
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let reader = std::thread::spawn(move || {
+            use std::io::BufRead;
+            let mut all = String::new();
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line.clone());
+                all.push_str(&line);
+                all.push('\n');
+            }
+            all
+        });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) if line.contains("applying 0001_slow.sql") => break,
+                Ok(_) => {}
+                Err(e) => panic!("never saw the slow file start: {e}"),
+            }
         }
         let killed = std::process::Command::new("kill")
             .args([signal, &child.id().to_string()])
@@ -401,7 +421,11 @@ fn interrupt_stops_between_files_with_exit_130() {
             .expect("kill");
         assert!(killed.success());
         let out = child.wait_with_output().expect("wait");
-        let t = text(&out);
+        let t = format!(
+            "{}{}",
+            reader.join().expect("reader"),
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert_eq!(out.status.code(), Some(130), "{signal}: {t}");
         assert!(t.contains("stopping after the current file"), "{t}");
         assert_eq!(
@@ -411,7 +435,8 @@ fn interrupt_stops_between_files_with_exit_130() {
         );
         assert!(!db.has_table("t"), "no file started after the interrupt");
         // Start over for the second signal.
+        // Start over: cutover's ledger and the sqlx history it keeps for this folder.
         db.exec("DELETE FROM cutover_history");
-        db.exec("DROP TABLE cutover_lock");
+        db.exec("DELETE FROM _sqlx_migrations");
     }
 }

@@ -251,7 +251,8 @@ async fn adopt(
     }
     // Applied in our ledger, absent from the tool's: the tool reverted it since.
     for (i, m) in migs.iter().enumerate() {
-        if rec.applied.contains(&i) {
+        // A changed repeatable is pending again, not reverted.
+        if rec.applied.contains(&i) || m.kind == Kind::Repeatable {
             continue;
         }
         if let Some(e) = entries
@@ -333,6 +334,10 @@ async fn apply_with(
                 &e.checksum,
             )
             .await?;
+            // The folder's own tool must see the new text as applied too.
+            if let Some(n) = native {
+                n.record_accept(conn, m).await?;
+            }
         }
         em.log(
             Level::Warn,

@@ -105,6 +105,17 @@ impl TestDb {
         })
     }
 
+    /// An existing SQLite file (made by the binary under test) to check afterwards.
+    pub fn sqlite_at(file: &Path) -> TestDb {
+        TestDb {
+            backend: Backend::Sqlite,
+            url: format!("sqlite://{}", file.display()),
+            admin_url: None,
+            name: String::new(),
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
     pub fn info(&self) -> ConnectInfo {
         info(&self.url)
     }

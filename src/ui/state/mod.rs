@@ -283,3 +283,6 @@ impl State {
             })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -24,13 +24,19 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
         .max()
         .unwrap_or(7)
         .clamp(7, 16);
-    // status 14, version, name (rest), time 8, ckpt 5, checks 6
-    let fixed = 2 + 14 + ver_w + 1 + 8 + 5 + 6;
+    // The checkpoint and check columns need room; on narrow screens the name keeps it.
+    let wide = width >= 72;
+    let extra = if wide { 11 } else { 0 };
+    // marker 2, status 12, version, name (the rest), time 7, [ckpt 5, check 6]
+    let fixed = 2 + 12 + ver_w + 1 + 7 + extra;
     let name_w = width.saturating_sub(fixed).max(8);
-    let head = format!(
-        "  {:<14}{:<ver_w$} {:<name_w$}{:>8}{:>5}{:>6}",
-        "STATUS", "VERSION", "NAME", "TIME", "CKPT", "CHECK"
+    let mut head = format!(
+        "  {:<12}{:<ver_w$} {:<name_w$}{:>7}",
+        "STATUS", "VERSION", "NAME", "TIME"
     );
+    if wide {
+        head.push_str(&format!("{:>5}{:>6}", "CKPT", "CHECK"));
+    }
     let mut lines = vec![Line::from(Span::styled(super::fit(&head, width), t.muted))];
     let rows = (inner.height as usize).saturating_sub(1);
     let first = super::window(s.selected_file, ids.len(), rows);
@@ -52,10 +58,10 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
             name.push_str(" ⚠");
         }
         let sel = pos == s.selected_file;
-        let mut line = Line::from(vec![
+        let mut spans = vec![
             Span::raw(if sel { "▶ " } else { "  " }),
             Span::styled(
-                format!("{:<14}", super::fit(&status, 13)),
+                format!("{:<12}", super::fit(&status, 11)),
                 super::status_style(file.status, t),
             ),
             Span::styled(
@@ -63,10 +69,12 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
                 t.text,
             ),
             Span::styled(format!("{:<name_w$}", super::fit(&name, name_w)), t.text),
-            Span::styled(format!("{time:>8}"), t.muted),
-            Span::styled(format!("{:>5}", "-"), t.muted),
-            Span::styled(format!("{:>6}", "-"), t.muted),
-        ]);
+            Span::styled(format!("{time:>7}"), t.muted),
+        ];
+        if wide {
+            spans.push(Span::styled(format!("{:>5}{:>6}", "-", "-"), t.muted));
+        }
+        let mut line = Line::from(spans);
         if sel && s.focus == Panel::Files {
             line = line.style(t.selected);
         }

@@ -9,7 +9,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
     let rec = if s.recording {
         Span::styled(" ● REC ", t.recording.patch(t.header))
     } else {
-        Span::styled(" ○ not recording ", t.header)
+        Span::styled(" ○ rec off ", t.header)
     };
     let left = format!(
         " cutover │ {} │ {} │ operator {} ",

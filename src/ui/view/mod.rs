@@ -132,3 +132,6 @@ fn window(selected: usize, len: usize, height: usize) -> usize {
     let half = height / 2;
     selected.saturating_sub(half).min(len - height)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,268 @@
+use super::*;
+use crate::event::{Event, FileStatus, Outcome, PlanBatch, PlanFile};
+
+fn stamped(at_ms: i64, event: Event) -> Input {
+    Input::Engine(Stamped { at_ms, event })
+}
+
+fn plan(s: &mut State) {
+    let f = |v: &str| PlanFile {
+        version: v.into(),
+        name: format!("f{v}"),
+        file: format!("{v}.sql"),
+        sql: "SELECT 1;\nSELECT 2;".into(),
+        note: None,
+    };
+    let batches = vec![
+        PlanBatch {
+            name: "one".into(),
+            risk: "low".into(),
+            files: vec![f("1"), f("2")],
+        },
+        PlanBatch {
+            name: "two".into(),
+            risk: "high".into(),
+            files: vec![f("3")],
+        },
+    ];
+    s.apply(&stamped(1, Event::PlanLoaded { batches }), &mut Vec::new());
+}
+
+#[test]
+fn apply_keys_become_effects_only_when_they_can_run() {
+    let mut s = State::default();
+    plan(&mut s);
+    let mut fx = Vec::new();
+    s.apply(&Input::Action(Action::ApplyNext), &mut fx);
+    assert_eq!(fx, [Effect::ApplyTo("1".into())]);
+    fx.clear();
+    // Batch two cannot start before batch one is done.
+    s.apply(&Input::Action(Action::Down), &mut fx);
+    s.apply(&Input::Action(Action::ApplyBatch), &mut fx);
+    assert!(fx.is_empty());
+    assert!(s
+        .log
+        .iter()
+        .last()
+        .is_some_and(|l| l.text.contains("cannot start")));
+    // While a job runs, apply keys do nothing and pause works once.
+    s.apply(
+        &stamped(
+            2,
+            Event::JobStarted {
+                job: "apply".into(),
+            },
+        ),
+        &mut fx,
+    );
+    s.apply(&Input::Action(Action::ApplyNext), &mut fx);
+    assert!(fx.is_empty());
+    s.apply(&Input::Action(Action::Pause), &mut fx);
+    s.apply(&Input::Action(Action::Pause), &mut fx);
+    assert_eq!(fx, [Effect::Pause]);
+}
+
+#[test]
+fn quit_asks_while_a_job_runs_and_defaults_to_no() {
+    let mut s = State::default();
+    plan(&mut s);
+    let mut fx = Vec::new();
+    s.apply(
+        &stamped(
+            2,
+            Event::JobStarted {
+                job: "apply".into(),
+            },
+        ),
+        &mut fx,
+    );
+    s.apply(&Input::Action(Action::Quit), &mut fx);
+    assert_eq!(s.overlay, Some(Overlay::ConfirmQuit));
+    s.apply(&Input::Action(Action::ApplyNext), &mut fx);
+    assert_eq!(
+        s.overlay,
+        Some(Overlay::ConfirmQuit),
+        "the dialog consumes other keys"
+    );
+    s.apply(&Input::Action(Action::Back), &mut fx);
+    assert_eq!(s.overlay, None);
+    assert!(!s.quitting);
+    s.apply(&Input::Action(Action::Quit), &mut fx);
+    s.apply(&Input::Action(Action::Yes), &mut fx);
+    assert_eq!(fx, [Effect::Pause]);
+    assert!(!s.quitting, "waits for the job to stop");
+    s.apply(
+        &stamped(
+            3,
+            Event::JobFinished {
+                job: "apply".into(),
+                outcome: Outcome::Cancelled,
+            },
+        ),
+        &mut fx,
+    );
+    assert!(s.quitting);
+}
+
+#[test]
+fn statuses_follow_events_and_the_cursor_follows_the_work() {
+    let mut s = State::default();
+    plan(&mut s);
+    let mut fx = Vec::new();
+    s.apply(
+        &stamped(
+            5,
+            Event::FileStatus {
+                version: "3".into(),
+                status: FileStatus::Applying,
+                detail: None,
+            },
+        ),
+        &mut fx,
+    );
+    assert_eq!((s.selected_batch, s.cursor_file()), (1, Some(2)));
+    s.apply(
+        &stamped(
+            6,
+            Event::StatementStarted {
+                version: "3".into(),
+                index: 1,
+                total: 2,
+                line: 1,
+            },
+        ),
+        &mut fx,
+    );
+    assert_eq!(s.files[2].statement, Some((1, 2)));
+    s.apply(
+        &stamped(
+            7,
+            Event::FileFailed {
+                version: "3".into(),
+                file: "3.sql".into(),
+                line: 2,
+                message: "boom".into(),
+            },
+        ),
+        &mut fx,
+    );
+    s.apply(
+        &stamped(
+            8,
+            Event::FileStatus {
+                version: "3".into(),
+                status: FileStatus::Failed,
+                detail: None,
+            },
+        ),
+        &mut fx,
+    );
+    assert_eq!(s.files[2].error, Some((2, "boom".into())));
+    assert_eq!(s.files[2].statement, None);
+    // Opening the failed file scrolls to its failing line.
+    s.focus = Panel::Files;
+    s.apply(&Input::Action(Action::Open), &mut fx);
+    assert_eq!(s.overlay, Some(Overlay::Detail { file: 2, scroll: 0 }));
+}
+
+#[test]
+fn unknown_versions_and_events_before_the_plan_never_panic() {
+    let mut s = State::default();
+    let mut fx = Vec::new();
+    for e in [
+        Event::FileStatus {
+            version: "x".into(),
+            status: FileStatus::Applied,
+            detail: None,
+        },
+        Event::StatementStarted {
+            version: "x".into(),
+            index: 1,
+            total: 1,
+            line: 1,
+        },
+        Event::FileApplied {
+            version: "x".into(),
+            duration_ms: 1.0,
+        },
+        Event::BatchFinished {
+            batch: 9,
+            outcome: Outcome::Failed,
+        },
+    ] {
+        s.apply(&stamped(1, e), &mut fx);
+    }
+    for a in [
+        Action::Up,
+        Action::Down,
+        Action::Open,
+        Action::ApplyBatch,
+        Action::ApplyNext,
+        Action::Bottom,
+        Action::PageDown,
+    ] {
+        s.apply(&Input::Action(a), &mut fx);
+    }
+}
+
+#[test]
+fn idle_clock_shows_minutes_and_running_clock_seconds() {
+    let mut s = State::default();
+    s.apply(
+        &stamped(
+            0,
+            Event::SessionStarted {
+                plan: "p".into(),
+                target: "t".into(),
+                operator: "o".into(),
+                host: "h".into(),
+                version: "v".into(),
+            },
+        ),
+        &mut Vec::new(),
+    );
+    s.apply(&Input::Tick { at_ms: 65_000 }, &mut Vec::new());
+    assert_eq!(s.clock_text(), "00:01");
+    s.apply(
+        &stamped(
+            65_000,
+            Event::JobStarted {
+                job: "apply".into(),
+            },
+        ),
+        &mut Vec::new(),
+    );
+    assert_eq!(s.clock_text(), "00:01:05");
+}
+
+#[test]
+fn log_keeps_the_reader_in_place_and_stays_bounded() {
+    let mut s = State::default();
+    for i in 0..(LOG_CAPACITY + 50) {
+        s.apply(
+            &stamped(
+                i as i64,
+                Event::Log {
+                    level: Level::Info,
+                    text: format!("line {i}"),
+                },
+            ),
+            &mut Vec::new(),
+        );
+    }
+    assert_eq!(s.log.len(), LOG_CAPACITY);
+    s.focus = Panel::Log;
+    s.apply(&Input::Action(Action::Up), &mut Vec::new());
+    assert_eq!(s.log_scroll, 1);
+    s.apply(
+        &stamped(
+            1,
+            Event::Log {
+                level: Level::Info,
+                text: "new".into(),
+            },
+        ),
+        &mut Vec::new(),
+    );
+    assert_eq!(s.log_scroll, 2, "the line being read stays on screen");
+}

@@ -1,0 +1,318 @@
+//! Each view rendered into a buffer and compared with its snapshot. The state is built
+//! by folding events through the reducer, as the cockpit builds it.
+
+use super::draw;
+use crate::event::{Event, FileStatus, LedgerFile, Level, Outcome, PlanBatch, PlanFile, Stamped};
+use crate::ui::state::{Action, Input, State};
+use crate::ui::theme::Theme;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+const T0: i64 = 1_795_000_000_000;
+
+fn file(version: &str, name: &str, sql: &str) -> PlanFile {
+    PlanFile {
+        version: version.into(),
+        name: name.into(),
+        file: format!("{version}_{}.sql", name.replace(' ', "_")),
+        sql: sql.into(),
+        note: None,
+    }
+}
+
+fn feed(s: &mut State, at: i64, e: Event) {
+    s.apply(
+        &Input::Engine(Stamped {
+            at_ms: T0 + at,
+            event: e,
+        }),
+        &mut Vec::new(),
+    );
+}
+
+fn act(s: &mut State, a: Action) {
+    s.apply(&Input::Action(a), &mut Vec::new());
+}
+
+/// A window in the middle of a migration: batch 1 applied, batch 2 running, batch 3 waiting.
+fn mid_migration() -> State {
+    let mut s = State::default();
+    feed(
+        &mut s,
+        0,
+        Event::SessionStarted {
+            plan: "shop v2 cutover".into(),
+            target: "postgres://ops@db.internal:5432/shop".into(),
+            operator: "alice".into(),
+            host: "ops-7".into(),
+            version: "0.1.0".into(),
+        },
+    );
+    let mut broken = file("0006", "backfill totals", "ALTER TABLE orders ADD COLUMN total_cents INTEGER;\nUPDATE orders SET total_cents = (\n    SELECT SUM(qty * price) FROM order_items i WHERE i.order_id = orders.id\n);\n");
+    broken.note = Some(
+        "runs outside a transaction: CREATE INDEX CONCURRENTLY cannot run inside a transaction"
+            .into(),
+    );
+    feed(
+        &mut s,
+        1,
+        Event::PlanLoaded {
+            batches: vec![
+                PlanBatch {
+                    name: "simple-replacements".into(),
+                    risk: "low".into(),
+                    files: vec![
+                        file("0001", "baseline", "CREATE TABLE a (id INT);"),
+                        file(
+                            "0002",
+                            "add phone",
+                            "ALTER TABLE customers ADD COLUMN phone TEXT;",
+                        ),
+                    ],
+                },
+                PlanBatch {
+                    name: "service-layer".into(),
+                    risk: "medium".into(),
+                    files: vec![
+                        file(
+                            "0005",
+                            "order statuses",
+                            "CREATE TABLE order_statuses (code TEXT);",
+                        ),
+                        broken,
+                        file("0007", "totals view", "CREATE VIEW v AS SELECT 1;"),
+                    ],
+                },
+                PlanBatch {
+                    name: "complex".into(),
+                    risk: "high".into(),
+                    files: vec![file(
+                        "0008",
+                        "split names",
+                        "UPDATE customers SET first = name;",
+                    )],
+                },
+            ],
+        },
+    );
+    feed(
+        &mut s,
+        2,
+        Event::LedgerLoaded {
+            files: ["0001", "0002"]
+                .iter()
+                .map(|v| LedgerFile {
+                    version: v.to_string(),
+                    status: FileStatus::Applied,
+                    applied_at: None,
+                    applied_by: Some("alice".into()),
+                    duration_ms: Some(1234.0),
+                })
+                .collect(),
+        },
+    );
+    feed(
+        &mut s,
+        1000,
+        Event::JobStarted {
+            job: "apply".into(),
+        },
+    );
+    feed(
+        &mut s,
+        1001,
+        Event::BatchStarted {
+            batch: 2,
+            name: "service-layer".into(),
+        },
+    );
+    feed(
+        &mut s,
+        1002,
+        Event::FileStatus {
+            version: "0005".into(),
+            status: FileStatus::Applying,
+            detail: None,
+        },
+    );
+    feed(
+        &mut s,
+        1100,
+        Event::FileApplied {
+            version: "0005".into(),
+            duration_ms: 98.0,
+        },
+    );
+    feed(
+        &mut s,
+        1101,
+        Event::FileStatus {
+            version: "0005".into(),
+            status: FileStatus::Applied,
+            detail: None,
+        },
+    );
+    feed(
+        &mut s,
+        1102,
+        Event::FileStatus {
+            version: "0006".into(),
+            status: FileStatus::Applying,
+            detail: None,
+        },
+    );
+    feed(
+        &mut s,
+        1103,
+        Event::StatementStarted {
+            version: "0006".into(),
+            index: 2,
+            total: 2,
+            line: 2,
+        },
+    );
+    feed(
+        &mut s,
+        1104,
+        Event::Progress {
+            job: "apply".into(),
+            done: 1,
+            total: 3,
+        },
+    );
+    feed(
+        &mut s,
+        61_000,
+        Event::Log {
+            level: Level::Warn,
+            text: "0006_backfill_totals.sql: runs outside a transaction".into(),
+        },
+    );
+    s
+}
+
+fn render(s: &State, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    term.draw(|f| draw(f, s, &Theme::monochrome()))
+        .expect("draw");
+    let buf = term.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        for x in 0..w {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn main_screen_mid_migration_at_80x24() {
+    insta::assert_snapshot!(render(&mid_migration(), 80, 24));
+}
+
+#[test]
+fn main_screen_mid_migration_at_120x32() {
+    insta::assert_snapshot!(render(&mid_migration(), 120, 32));
+}
+
+#[test]
+fn failed_file_detail_highlights_the_line() {
+    let mut s = mid_migration();
+    feed(
+        &mut s,
+        62_000,
+        Event::FileFailed {
+            version: "0006".into(),
+            file: "0006_backfill_totals.sql".into(),
+            line: 3,
+            message: "column \"qty\" does not exist [42703]".into(),
+        },
+    );
+    feed(
+        &mut s,
+        62_001,
+        Event::FileStatus {
+            version: "0006".into(),
+            status: FileStatus::Failed,
+            detail: None,
+        },
+    );
+    feed(
+        &mut s,
+        62_002,
+        Event::JobFinished {
+            job: "apply".into(),
+            outcome: Outcome::Failed,
+        },
+    );
+    let list = render(&s, 100, 26);
+    assert!(list.contains("✖ failed"), "{list}");
+    insta::assert_snapshot!("failed_list", list);
+    act(&mut s, Action::NextPanel);
+    act(&mut s, Action::Open);
+    let detail = render(&s, 100, 26);
+    assert!(detail.contains("▶3 │"), "failing line marked: {detail}");
+    insta::assert_snapshot!("failed_detail", detail);
+}
+
+#[test]
+fn help_lists_the_bindings() {
+    let mut s = mid_migration();
+    act(&mut s, Action::Help);
+    insta::assert_snapshot!(render(&s, 100, 34));
+}
+
+#[test]
+fn quit_while_running_asks() {
+    let mut s = mid_migration();
+    act(&mut s, Action::Quit);
+    insta::assert_snapshot!(render(&s, 80, 24));
+}
+
+#[test]
+fn too_small() {
+    insta::assert_snapshot!(render(&mid_migration(), 60, 20));
+}
+
+#[test]
+fn tiny_and_zero_sizes_never_panic() {
+    let s = mid_migration();
+    for (w, h) in [
+        (0, 0),
+        (1, 1),
+        (80, 1),
+        (1, 24),
+        (79, 23),
+        (80, 24),
+        (300, 100),
+    ] {
+        render(&s, w, h);
+    }
+}
+
+#[test]
+fn idle_key_bar_offers_apply_and_hides_pause() {
+    let mut s = mid_migration();
+    feed(
+        &mut s,
+        70_000,
+        Event::JobFinished {
+            job: "apply".into(),
+            outcome: Outcome::Cancelled,
+        },
+    );
+    let screen = render(&s, 120, 30);
+    let bar = screen
+        .lines()
+        .rev()
+        .find(|l| !l.is_empty())
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        bar.contains("apply next file") && !bar.contains("pause"),
+        "{bar}"
+    );
+}

@@ -1,0 +1,243 @@
+//! The cockpit as a person uses it: the real binary in a pseudo-terminal, keys sent,
+//! the screen read back through a terminal emulator, and the database checked after.
+
+mod common;
+use common::*;
+use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+struct Screen {
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    _master: Box<dyn MasterPty + Send>,
+}
+
+impl Screen {
+    fn spawn(args: &[&str], cwd: &std::path::Path, cols: u16, rows: u16) -> Screen {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_cutover"));
+        cmd.args(args);
+        cmd.cwd(cwd);
+        cmd.env("NO_COLOR", "1");
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("CUTOVER_PLAN");
+        let child = pty.slave.spawn_command(cmd).expect("spawn in pty");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().expect("reader");
+        let writer = pty.master.take_writer().expect("writer");
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let p = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                p.lock().expect("parser").process(&buf[..n]);
+            }
+        });
+        Screen {
+            parser,
+            writer,
+            child,
+            _master: pty.master,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.parser.lock().expect("parser").screen().contents()
+    }
+
+    /// Waits until the screen shows `needle`, or fails with what it shows.
+    fn wait_for(&self, needle: &str, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let t = self.text();
+            if t.contains(needle) {
+                return t;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "screen never showed {needle:?}; it shows:\n{t}"
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Waits until the screen no longer shows `needle`.
+    fn wait_gone(&self, needle: &str, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while self.text().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "screen still shows {needle:?}:\n{}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).expect("send keys");
+        self.writer.flush().expect("flush");
+    }
+
+    fn wait_exit(&mut self, secs: u64) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status.exit_code();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "cutover did not exit; screen:\n{}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+}
+
+fn demo_db(dir: &std::path::Path) -> TestDb {
+    TestDb::sqlite_at(&dir.join("shop.db"))
+}
+
+/// A plan whose first file runs for a few seconds, so a key can land while it runs.
+fn slow_plan(dir: &std::path::Path) {
+    let slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 8000000) SELECT COUNT(*) FROM c;\n";
+    write_files(
+        &dir.join("migrations"),
+        &[
+            ("0001_slow.sql", slow),
+            (
+                "0002_t.sql",
+                "CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY);\n",
+            ),
+        ],
+    );
+    std::fs::write(
+        dir.join("cutover.toml"),
+        "[plan]\nname = \"slow\"\n[target]\nurl = \"sqlite://slow.db\"\n[migrations]\ndir = \"migrations\"\n",
+    )
+    .expect("plan");
+}
+
+#[test]
+fn apply_batch_one_with_keys_then_quit() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("demo");
+    let mut s = Screen::spawn(
+        &["demo", "--dir", dir.to_str().expect("utf8")],
+        tmp.path(),
+        100,
+        30,
+    );
+    let first = s.wait_for("simple-replacements", 30);
+    assert!(
+        first.contains("Batches") && first.contains("Files") && first.contains("Log"),
+        "{first}"
+    );
+    assert!(
+        first.contains("0001") && first.contains("baseline"),
+        "{first}"
+    );
+    assert!(
+        first.contains("apply batch"),
+        "the key bar offers A: {first}"
+    );
+
+    s.send("A");
+    let shown = s.wait_for("4/4 · ✔ done", 60);
+    assert!(shown.contains("✔ applied"), "{shown}");
+    assert!(
+        shown.contains("0/3 · ○ pending"),
+        "batch 2 untouched: {shown}"
+    );
+
+    s.send("?");
+    s.wait_for("Keys · Esc to close", 5);
+    // A lone Esc, then wait: Esc followed at once by a key reads as Alt+key.
+    s.send("\x1b");
+    s.wait_gone("Keys · Esc to close", 5);
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+
+    let db = demo_db(&dir);
+    assert_eq!(
+        db.strings("SELECT version FROM cutover_history WHERE status = 'applied' ORDER BY version"),
+        ["0001", "0002", "0003", "0004"]
+    );
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM customers"), 20_000);
+    assert!(!db.has_table("order_statuses"), "batch 2 was not applied");
+}
+
+#[test]
+fn quitting_while_a_job_runs_asks_first_and_no_keeps_going() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    slow_plan(tmp.path());
+    let mut s = Screen::spawn(&[], tmp.path(), 100, 30);
+    s.wait_for("0001", 30);
+    s.send("a");
+    s.wait_for("⟳", 10);
+    s.send("q");
+    let t = s.wait_for("Quit?", 5);
+    assert!(t.contains("keep going (default)"), "{t}");
+    s.send("x"); // any other key leaves the dialog open
+    s.send("n");
+    s.wait_for("apply finished", 30);
+    assert!(!s.text().contains("Quit?"));
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+    let db = TestDb::sqlite_at(&tmp.path().join("slow.db"));
+    assert_eq!(
+        db.strings("SELECT version FROM cutover_history WHERE status = 'applied'"),
+        ["0001"]
+    );
+}
+
+#[test]
+fn quitting_while_a_job_runs_stops_after_the_current_file() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    slow_plan(tmp.path());
+    let mut s = Screen::spawn(&[], tmp.path(), 100, 30);
+    s.wait_for("0001", 30);
+    s.send("A");
+    s.wait_for("⟳", 10);
+    s.send("q");
+    s.wait_for("Quit?", 5);
+    s.send("y");
+    assert_eq!(s.wait_exit(30), 0);
+    let db = TestDb::sqlite_at(&tmp.path().join("slow.db"));
+    assert_eq!(
+        db.strings("SELECT version FROM cutover_history WHERE status = 'applied'"),
+        ["0001"],
+        "the running file finished; the next one never started"
+    );
+    assert!(!db.has_table("t"));
+}
+
+#[test]
+fn too_small_terminal_says_so_instead_of_drawing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("demo");
+    let mut s = Screen::spawn(
+        &["demo", "--dir", dir.to_str().expect("utf8")],
+        tmp.path(),
+        60,
+        20,
+    );
+    let t = s.wait_for("terminal too small", 30);
+    assert!(t.contains("need 80x24, have 60x20"), "{t}");
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+}
