@@ -216,6 +216,10 @@ fn main() {
         folder,
         batches,
     };
+    // The same folder read through a custom pattern: no native tool, so no sqlx history
+    // table is kept. The difference to `engine` is what adopting sqlx costs.
+    let mut ws_plain = ws.clone();
+    ws_plain.folder.format = cutover::source::Format::Custom;
     let runs: usize = std::env::var("CUTOVER_BENCH_RUNS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -234,6 +238,7 @@ fn main() {
     );
     for (kind, dialect) in kinds {
         let (mut f, mut e, mut b, mut s) = (vec![], vec![], vec![], vec![]);
+        let mut e_plain = vec![];
         for r in 0..runs {
             let t = fresh(kind, root.path(), r * 4, pg.as_deref());
             f.push(floor(&t.url, &files, dialect).as_secs_f64());
@@ -243,6 +248,9 @@ fn main() {
             drop(t);
             let t = fresh(kind, root.path(), r * 4 + 2, pg.as_deref());
             b.push(binary_run(&plan, &t.url).as_secs_f64());
+            drop(t);
+            let t = fresh(kind, root.path(), r * 4 + 100, pg.as_deref());
+            e_plain.push(engine_run(&ws_plain, &t.url).as_secs_f64());
             drop(t);
             if has_sqlx {
                 let t = fresh(kind, root.path(), r * 4 + 3, pg.as_deref());
@@ -264,6 +272,8 @@ fn main() {
             em / fm,
             (em - fm) * 1000.0 / FILES as f64
         );
+        let pm = median(&mut e_plain);
+        println!("{name:<9} engine without a native history table {:>8.3} s  ({:.2}x floor, overhead {:.3} ms/file)", pm, pm / fm, (pm - fm) * 1000.0 / FILES as f64);
         println!("{name:<9} binary   {:>8.3} s  ({:.2}x floor)", bm, bm / fm);
         if s.is_empty() {
             println!("{name:<9} sqlx-cli  (not on PATH: cargo install sqlx-cli --no-default-features --features sqlite,postgres,rustls)");

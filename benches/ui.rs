@@ -162,8 +162,11 @@ fn bench_key_latency() {
                 let mut i = 0usize;
                 let mut sent = 0u64;
                 let start = Instant::now();
+                // Paced by the clock: catch up to 100k events per elapsed second, then
+                // sleep a little (tokio's sleeps run long, so a fixed burst undershoots).
                 while !stop.load(Ordering::Relaxed) {
-                    for _ in 0..100 {
+                    let due = (start.elapsed().as_secs_f64() * 100_000.0) as u64;
+                    while sent < due {
                         let ev = Event::StatementStarted { version: format!("{:04}", i % 1000), index: i % 9 + 1, total: 9, line: 1 };
                         if etx.send(Stamped { at_ms: T0, event: ev }).await.is_err() {
                             return sent as f64 / start.elapsed().as_secs_f64();

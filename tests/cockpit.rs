@@ -12,7 +12,7 @@ struct Screen {
     parser: Arc<Mutex<vt100::Parser>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn Child + Send + Sync>,
-    _master: Box<dyn MasterPty + Send>,
+    master: Box<dyn MasterPty + Send>,
 }
 
 impl Screen {
@@ -50,7 +50,7 @@ impl Screen {
             parser,
             writer,
             child,
-            _master: pty.master,
+            master: pty.master,
         }
     }
 
@@ -90,6 +90,23 @@ impl Screen {
     fn send(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).expect("send keys");
         self.writer.flush().expect("flush");
+    }
+
+    /// Resizes the terminal as a window manager would (the program gets SIGWINCH).
+    fn resize(&mut self, cols: u16, rows: u16) {
+        self.parser
+            .lock()
+            .expect("parser")
+            .screen_mut()
+            .set_size(rows, cols);
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize");
     }
 
     fn wait_exit(&mut self, secs: u64) -> u32 {
@@ -164,6 +181,11 @@ fn apply_batch_one_with_keys_then_quit() {
         "batch 2 untouched: {shown}"
     );
 
+    // A second job in the same session: the next file, 0005, from batch 2.
+    s.send("a");
+    s.wait_for("1/3 · ◐ partial", 30);
+    assert!(!s.text().contains("ERROR"), "{}", s.text());
+
     s.send("?");
     s.wait_for("Keys · Esc to close", 5);
     // A lone Esc, then wait: Esc followed at once by a key reads as Alt+key.
@@ -175,10 +197,13 @@ fn apply_batch_one_with_keys_then_quit() {
     let db = demo_db(&dir);
     assert_eq!(
         db.strings("SELECT version FROM cutover_history WHERE status = 'applied' ORDER BY version"),
-        ["0001", "0002", "0003", "0004"]
+        ["0001", "0002", "0003", "0004", "0005"]
     );
     assert_eq!(db.scalar("SELECT COUNT(*) FROM customers"), 20_000);
-    assert!(!db.has_table("order_statuses"), "batch 2 was not applied");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM order_statuses"), 3);
+    assert!(!db.has_table("customer_totals"), "0007 was not applied");
+    // The sqlx history the demo folder's tool keeps holds each version once.
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM _sqlx_migrations"), 5);
 }
 
 #[test]
@@ -240,4 +265,126 @@ fn too_small_terminal_says_so_instead_of_drawing() {
     assert!(t.contains("need 80x24, have 60x20"), "{t}");
     s.send("q");
     assert_eq!(s.wait_exit(20), 0);
+}
+
+#[test]
+fn resize_redraws_and_small_sizes_say_so() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("demo");
+    let mut s = Screen::spawn(
+        &["demo", "--dir", dir.to_str().expect("utf8")],
+        tmp.path(),
+        100,
+        30,
+    );
+    s.wait_for("simple-replacements", 30);
+    s.resize(70, 20);
+    s.wait_for("need 80x24, have 70x20", 10);
+    s.resize(120, 40);
+    let t = s.wait_for("simple-replacements", 10);
+    assert!(!t.contains("too small"), "{t}");
+    assert!(
+        t.contains("CKPT"),
+        "a wide screen shows the checkpoint column: {t}"
+    );
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_releases_the_lock() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("demo");
+    let mut s = Screen::spawn(
+        &["demo", "--dir", dir.to_str().expect("utf8")],
+        tmp.path(),
+        100,
+        30,
+    );
+    s.wait_for("simple-replacements", 30);
+    assert!(
+        s.parser.lock().expect("parser").screen().alternate_screen(),
+        "the cockpit uses the alternate screen"
+    );
+    let pid = s.child.process_id().expect("pid");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    assert_eq!(s.wait_exit(20), 0);
+    // Give the reader thread a moment to take in the last bytes.
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        !s.parser.lock().expect("parser").screen().alternate_screen(),
+        "left the alternate screen"
+    );
+    // The lock is free again: a headless apply on the same demo runs.
+    let out = cutover(
+        tmp.path(),
+        &[
+            "apply",
+            "-p",
+            dir.join("cutover.toml").to_str().expect("utf8"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn no_color_means_no_colour_and_a_log_file_is_written() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("demo");
+    let mut s = Screen::spawn(
+        &["demo", "--dir", dir.to_str().expect("utf8")],
+        tmp.path(),
+        100,
+        30,
+    );
+    s.wait_for("simple-replacements", 30);
+    {
+        let p = s.parser.lock().expect("parser");
+        let screen = p.screen();
+        for row in 0..30 {
+            for col in 0..100 {
+                let cell = screen.cell(row, col).expect("cell");
+                assert_eq!(
+                    cell.fgcolor(),
+                    vt100::Color::Default,
+                    "colour at {row},{col} under NO_COLOR"
+                );
+                assert_eq!(
+                    cell.bgcolor(),
+                    vt100::Color::Default,
+                    "colour at {row},{col} under NO_COLOR"
+                );
+            }
+        }
+    }
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+    let logs: Vec<_> = std::fs::read_dir(dir.join(".cutover/logs"))
+        .expect("log folder")
+        .flatten()
+        .collect();
+    assert!(!logs.is_empty());
+    let text = std::fs::read_to_string(logs[0].path()).expect("log");
+    assert!(text.contains("cockpit opened"), "{text}");
+}
+
+#[test]
+fn a_second_cockpit_on_the_same_target_is_refused_before_the_screen_is_taken() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    slow_plan(tmp.path());
+    let mut first = Screen::spawn(&[], tmp.path(), 100, 30);
+    first.wait_for("0001", 30);
+    let mut second = Screen::spawn(&[], tmp.path(), 100, 30);
+    assert_eq!(second.wait_exit(20), 2);
+    let t = second.text();
+    assert!(
+        t.contains("locked by another cutover") && t.contains("pid"),
+        "{t}"
+    );
+    first.send("q");
+    assert_eq!(first.wait_exit(20), 0);
 }

@@ -269,3 +269,42 @@ fn report_that_cannot_be_written_is_an_error() {
     assert_eq!(out.status.code(), Some(2), "{t}");
     assert!(t.contains("/dev/full"), "{t}");
 }
+
+#[test]
+fn malformed_theme_names_file_and_line() {
+    let dir = plan_dir(
+        "[target]\nurl = \"sqlite://x.db\"\n",
+        &[("1_a.sql", "SELECT 1;")],
+    );
+    std::fs::write(
+        dir.path().join("mine.toml"),
+        "[colors]\nok = \"not-a-colour\"\n",
+    )
+    .expect("theme");
+    let out = cutover(dir.path(), &["--theme", "mine.toml"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("mine.toml:2:6") && t.contains("not-a-colour"),
+        "{t}"
+    );
+    let out = cutover(dir.path(), &["--theme", "nope"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("dark, light, high-contrast"), "{t}");
+}
+
+#[test]
+fn cockpit_without_a_terminal_says_what_to_use() {
+    let dir = plan_dir(
+        "[target]\nurl = \"sqlite://x.db\"\n",
+        &[("1_a.sql", "SELECT 1;")],
+    );
+    let out = cutover(dir.path(), &[]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("needs a terminal") && t.contains("cutover apply"),
+        "{t}"
+    );
+}

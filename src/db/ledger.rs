@@ -155,13 +155,22 @@ pub async fn read(conn: &mut Conn) -> Result<Vec<Entry>, DbError> {
 /// Writes (or replaces) the row for a version. Runs inside the caller's transaction
 /// where there is one, so a file and its ledger row commit together.
 pub async fn record(conn: &mut Conn, e: &Entry) -> Result<(), DbError> {
-    let del = conn.placeholders("DELETE FROM cutover_history WHERE version = ?");
-    let ins = conn.placeholders(
+    // One statement whether the version is new or seen before (a failed file applied
+    // again): fewer statements per file on the hot path.
+    let upsert = match conn.dialect {
+        Dialect::Mysql => " ON DUPLICATE KEY UPDATE name = VALUES(name), checksum = VALUES(checksum), \
+             batch = VALUES(batch), status = VALUES(status), applied_at = VALUES(applied_at), \
+             applied_by = VALUES(applied_by), duration_ms = VALUES(duration_ms), \
+             rolled_back_at = VALUES(rolled_back_at), sql_text = VALUES(sql_text), error = VALUES(error)",
+        _ => " ON CONFLICT (version) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, \
+             batch = excluded.batch, status = excluded.status, applied_at = excluded.applied_at, \
+             applied_by = excluded.applied_by, duration_ms = excluded.duration_ms, \
+             rolled_back_at = excluded.rolled_back_at, sql_text = excluded.sql_text, error = excluded.error",
+    };
+    let ins = conn.placeholders(&format!(
         "INSERT INTO cutover_history (version, name, checksum, batch, status, applied_at, applied_by, \
-         duration_ms, rolled_back_at, sql_text, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    );
-    let res: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&del).bind(&e.version).execute(&mut *c).await.map(|_| ()));
-    res.map_err(|err| conn.query_error("recording in cutover_history", err))?;
+         duration_ms, rolled_back_at, sql_text, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?){upsert}"
+    ));
     let res: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&ins)
         .bind(&e.version)
         .bind(&e.name)

@@ -169,15 +169,16 @@ async fn adopt(
     let migs = &ws.folder.migrations;
     let tool = n.tool.name();
     if n.created {
+        // The tool's table is new this session: fill it from our ledger, once. Later
+        // jobs of the same session find those rows (and the ones they wrote) there.
+        let have = n.recorded(conn, migs).await?.applied;
         for (i, m) in migs.iter().enumerate() {
-            if entries
-                .get(m.version.as_str())
-                .is_some_and(|e| e.status == Status::Applied)
-            {
-                let took = std::time::Duration::from_millis(
-                    entries[m.version.as_str()].duration_ms.max(0) as u64,
-                );
-                n.record_apply(conn, &migs[i], migs, took, operator).await?;
+            let Some(e) = entries.get(m.version.as_str()) else {
+                continue;
+            };
+            if e.status == Status::Applied && !have.contains(&i) {
+                let took = std::time::Duration::from_millis(e.duration_ms.max(0) as u64);
+                n.record_apply(conn, m, migs, took, operator).await?;
             }
         }
         return Ok(());

@@ -130,15 +130,26 @@ impl State {
                 self.log_line(at, Level::Info, format!("batch {batch} {name} started"));
             }
             Event::BatchFinished { batch, outcome } => {
-                let name = self
-                    .batches
-                    .get(batch.saturating_sub(1))
-                    .map_or("", |b| b.name.as_str())
-                    .to_string();
+                let b = batch.saturating_sub(1);
+                let Some(name) = self.batches.get(b).map(|x| x.name.clone()) else {
+                    return false;
+                };
+                let (done, total) = self.batch_progress(b);
+                let how = match outcome {
+                    Outcome::Succeeded | Outcome::NothingToDo => "ok",
+                    Outcome::Failed => "failed",
+                    Outcome::Refused => "could not run",
+                    Outcome::Cancelled => "paused",
+                };
+                let level = if *outcome == Outcome::Failed {
+                    Level::Error
+                } else {
+                    Level::Info
+                };
                 self.log_line(
                     at,
-                    Level::Info,
-                    format!("batch {batch} {name}: {outcome:?}").to_lowercase(),
+                    level,
+                    format!("batch {batch} {name}: {how}, {done}/{total} files applied"),
                 );
             }
             Event::FileStatus {
