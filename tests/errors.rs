@@ -145,8 +145,7 @@ fn unknown_scheme_does_not_echo_the_url() {
 
 #[test]
 fn wrong_password_on_mariadb() {
-    let Ok(server) = std::env::var("CUTOVER_TEST_MYSQL_URL") else {
-        eprintln!("skipped: wrong_password_on_mariadb: set CUTOVER_TEST_MYSQL_URL to run it");
+    let Some(server) = server_url("CUTOVER_TEST_MYSQL_URL", "wrong_password_on_mariadb") else {
         return;
     };
     let mut u = url::Url::parse(&server).expect("url");
@@ -164,17 +163,15 @@ fn wrong_password_on_mariadb() {
 
 #[test]
 fn password_never_reaches_output_reports_or_the_ledger() {
-    let Ok(server) = std::env::var("CUTOVER_TEST_PG_URL") else {
-        eprintln!("skipped: password_never_reaches_output: set CUTOVER_TEST_PG_URL to run it");
+    if server_url("CUTOVER_TEST_PG_URL", "password_never_reaches_output").is_none() {
         return;
-    };
+    }
     let Some(db) = TestDb::new(Backend::Postgres, "password_never_leaks") else {
         return;
     };
     // Trust authentication accepts any password: the run succeeds, carrying one.
     let mut u = url::Url::parse(&db.url).expect("url");
     u.set_password(Some("hunter2-s3cret")).expect("password");
-    let _ = server;
     write_files(
         &db.migrations_dir(),
         &[("1_a.sql", "CREATE TABLE a (id INT);")],

@@ -36,6 +36,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
             return exit::CANNOT_RUN;
         }
     };
+    let _log = crate::logging::init(&ws.plan.base_dir);
     let opts = ApplyOptions {
         batch: args.batch,
         to: args.to,

@@ -146,6 +146,53 @@ pub(crate) fn no_transaction_marker(sql: &str) -> Option<TxMode> {
         .then(|| TxMode::OptedOut("the file starts with `-- no-transaction`".to_string()))
 }
 
+/// A `.down` file waiting for its up migration.
+pub(crate) struct Down {
+    pub raw_version: String,
+    /// The name part of the file (for the hint naming the missing up file).
+    pub name: String,
+    pub path: PathBuf,
+}
+
+/// Attaches each down file to the up migration of the same version (sqlx and
+/// golang-migrate pairs). Two downs of one version, or a down without its up, are errors
+/// naming the files.
+pub(crate) fn attach_downs(
+    dir: &Path,
+    migrations: &mut [Migration],
+    mut downs: Vec<Down>,
+) -> Result<(), SourceError> {
+    let key = |d: &Down| Version::parse(&d.raw_version);
+    downs.sort_by(|a, b| key(a).cmp(&key(b)).then(a.path.cmp(&b.path)));
+    for pair in downs.windows(2) {
+        let (a, b) = (key(&pair[0]), key(&pair[1]));
+        if a.same_key(&b) {
+            return Err(duplicate(
+                dir,
+                &a,
+                &relative(dir, &pair[0].path),
+                &b,
+                &relative(dir, &pair[1].path),
+            ));
+        }
+    }
+    for down in downs {
+        let version = key(&down);
+        let Some(m) = migrations.iter_mut().find(|m| m.version.same_key(&version)) else {
+            return Err(SourceError::Invalid {
+                path: down.path.clone(),
+                what: format!(
+                    "a down migration without its up migration: expected `{}_{}.up.sql` beside it\n  hint: add the up file, or delete the stray down file",
+                    down.raw_version, down.name
+                ),
+            });
+        };
+        m.down_sql = Some(read_text(&down.path)?);
+        m.down_path = Some(relative(dir, &down.path));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -108,36 +108,15 @@ pub(crate) fn read(dir: &Path) -> Result<Vec<Migration>, SourceError> {
     }
     files::sort_and_check(dir, &mut migrations)?;
 
-    downs.sort_by(|a, b| {
-        a.version
-            .cmp(&b.version)
-            .then(a.entry.name.cmp(&b.entry.name))
-    });
-    for pair in downs.windows(2) {
-        if pair[0].version == pair[1].version {
-            return Err(files::duplicate(
-                dir,
-                &Version::parse(&pair[0].raw_version),
-                &files::relative(dir, &pair[0].entry.path),
-                &Version::parse(&pair[1].raw_version),
-                &files::relative(dir, &pair[1].entry.path),
-            ));
-        }
-    }
-    for down in downs {
-        let version = Version::parse(&down.raw_version);
-        let Some(m) = migrations.iter_mut().find(|m| m.version.same_key(&version)) else {
-            return Err(SourceError::Invalid {
-                path: down.entry.path.clone(),
-                what: format!(
-                    "a down migration without its up migration: expected `{}_{}.up.sql` beside it\n  hint: add the up file, or delete the stray down file",
-                    down.raw_version, down.desc
-                ),
-            });
-        };
-        m.down_sql = Some(files::read_text(&down.entry.path)?);
-        m.down_path = Some(files::relative(dir, &down.entry.path));
-    }
+    let downs = downs
+        .into_iter()
+        .map(|d| files::Down {
+            raw_version: d.raw_version,
+            name: d.desc,
+            path: d.entry.path,
+        })
+        .collect();
+    files::attach_downs(dir, &mut migrations, downs)?;
     Ok(migrations)
 }
 

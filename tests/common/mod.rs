@@ -18,6 +18,30 @@ pub enum Backend {
     Mysql,
 }
 
+/// Says that a test was skipped, past libtest's output capture (which would hide an
+/// `eprintln!` of a passing test), so `cargo test` shows it.
+pub fn skipped(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: {msg}");
+}
+
+/// The server URL in `var`, or None after saying the test was skipped. With
+/// `CUTOVER_REQUIRE_SERVERS=1` a missing URL fails the test instead.
+pub fn server_url(var: &str, test: &str) -> Option<String> {
+    match std::env::var(var).ok().filter(|s| !s.is_empty()) {
+        Some(url) => Some(url),
+        None => {
+            let required = std::env::var("CUTOVER_REQUIRE_SERVERS").is_ok_and(|v| v == "1");
+            assert!(
+                !required,
+                "{test}: CUTOVER_REQUIRE_SERVERS=1 but {var} is not set"
+            );
+            skipped(&format!("{test}: set {var} to run it"));
+            None
+        }
+    }
+}
+
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -78,7 +102,7 @@ impl TestDb {
                 !required,
                 "{test}: CUTOVER_REQUIRE_SERVERS=1 but {var} is not set"
             );
-            eprintln!("skipped: {test} on {backend:?}: set {var} to run it");
+            skipped(&format!("{test} on {backend:?}: set {var} to run it"));
             return None;
         };
         let created = block_on(async {
@@ -92,7 +116,7 @@ impl TestDb {
         });
         if let Err(e) = created {
             assert!(!required, "{test}: {var} server unusable: {e}");
-            eprintln!("skipped: {test} on {backend:?}: server unusable: {e}");
+            skipped(&format!("{test} on {backend:?}: server unusable: {e}"));
             return None;
         }
         let url = with_database(&server, &name);

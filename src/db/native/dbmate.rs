@@ -66,14 +66,11 @@ pub(super) async fn recorded(
         &[],
     )
     .await?;
-    let mut rec = Recorded::default();
-    for v in versions.into_iter().rev() {
-        match migrations.iter().position(|m| native_version(m) == v) {
-            Some(i) => rec.applied.push(i),
-            None => rec.unknown.push(v),
-        }
-    }
-    Ok(rec)
+    Ok(super::map_versions(
+        versions.into_iter().rev().collect(),
+        migrations,
+        native_version,
+    ))
 }
 
 pub(super) async fn record_apply(conn: &mut Conn, m: &Migration) -> Result<(), DbError> {

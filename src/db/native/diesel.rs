@@ -49,14 +49,11 @@ pub(super) async fn recorded(
         &[],
     )
     .await?;
-    let mut rec = Recorded::default();
-    for v in versions.into_iter().rev() {
-        match migrations.iter().position(|m| version_of(m) == v) {
-            Some(i) => rec.applied.push(i),
-            None => rec.unknown.push(v),
-        }
-    }
-    Ok(rec)
+    Ok(super::map_versions(
+        versions.into_iter().rev().collect(),
+        migrations,
+        version_of,
+    ))
 }
 
 pub(super) async fn record_apply(conn: &mut Conn, m: &Migration) -> Result<(), DbError> {

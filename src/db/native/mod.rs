@@ -173,6 +173,24 @@ pub async fn open(
     }))
 }
 
+/// Maps the versions a tool recorded (one row per applied version, as diesel and dbmate
+/// keep them) onto the folder: applied indices in recorded order, unknown versions kept.
+fn map_versions(
+    versions: Vec<String>,
+    migrations: &[Migration],
+    key: impl Fn(&Migration) -> String,
+) -> Recorded {
+    let keys: Vec<String> = migrations.iter().map(key).collect();
+    let mut rec = Recorded::default();
+    for v in versions {
+        match keys.iter().position(|k| *k == v) {
+            Some(i) => rec.applied.push(i),
+            None => rec.unknown.push(v),
+        }
+    }
+    rec
+}
+
 impl History {
     /// What the tool recorded, mapped onto the folder.
     ///
