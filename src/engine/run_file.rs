@@ -85,6 +85,8 @@ fn implicit_commit(stmt: &str) -> bool {
             | "REVOKE"
             | "LOCK"
             | "UNLOCK"
+            | "PREPARE"
+            | "EXECUTE"
     )
 }
 
@@ -372,5 +374,6 @@ mod tests {
         assert!(implicit_commit("  create table x (id int)"));
         assert!(implicit_commit("ALTER TABLE x ADD y INT"));
         assert!(!implicit_commit("INSERT INTO x VALUES (1)"));
+        assert!(implicit_commit("EXECUTE stmt"), "prepared DDL may commit");
     }
 }

@@ -71,6 +71,7 @@ impl State {
                             status: FileStatus::Pending,
                             duration_ms: None,
                             statement: None,
+                            statement_line: None,
                             error: None,
                             note: f.note.clone(),
                             applied_by: None,
@@ -167,6 +168,7 @@ impl State {
                 if *status == FileStatus::Applying {
                     f.error = None;
                     f.statement = None;
+                    f.statement_line = None;
                     if detail.is_some() {
                         f.note = detail.clone();
                     }
@@ -179,9 +181,15 @@ impl State {
                 version,
                 index,
                 total,
-                ..
+                line,
+            } => {
+                let Some(f) = self.file_mut(version) else {
+                    return false;
+                };
+                f.statement = Some((*index, *total));
+                f.statement_line = Some(*line);
             }
-            | Event::StatementFinished {
+            Event::StatementFinished {
                 version,
                 index,
                 total,

@@ -110,6 +110,9 @@ pub struct FileView {
     pub duration_ms: Option<f64>,
     /// Statement k of n while applying.
     pub statement: Option<(usize, usize)>,
+    /// The line where the statement running last began (kept after a failure, so the
+    /// SQL view can mark the failing statement).
+    pub statement_line: Option<usize>,
     /// Where it failed and what the database said.
     pub error: Option<(usize, String)>,
     /// Why it runs outside one transaction, when it does.

@@ -73,18 +73,29 @@ pub fn detail(f: &mut Frame, area: Rect, s: &State, t: &Theme, file: usize, scro
         lines.push(Line::from(Span::styled(format!("⚠ {note}"), t.warn)));
     }
     let err_line = fv.error.as_ref().map(|(l, _)| *l);
+    // The failing statement: from where it began to the line the database pointed at.
+    let in_failing = |n: usize| match (fv.statement_line, err_line) {
+        (Some(start), Some(end)) => n >= start.min(end) && n <= end,
+        (None, Some(end)) => n == end,
+        _ => false,
+    };
     let total = fv.sql.lines().count().max(1);
     let num_w = total.to_string().len();
     let rows = (inner.height as usize).saturating_sub(lines.len());
     for (n, text) in fv.sql.lines().enumerate().skip(scroll).take(rows) {
         let n = n + 1;
-        let failing = Some(n) == err_line;
-        let mark = if failing { "▶" } else { " " };
-        let style = if failing { t.error } else { t.text };
+        let mark = if Some(n) == err_line {
+            "▶"
+        } else if in_failing(n) {
+            "│"
+        } else {
+            " "
+        };
+        let style = if in_failing(n) { t.error } else { t.text };
         lines.push(Line::from(vec![
             Span::styled(
                 format!("{mark}{n:>num_w$} │ "),
-                if failing { t.error } else { t.muted },
+                if in_failing(n) { t.error } else { t.muted },
             ),
             Span::styled(text.replace('\t', "    "), style),
         ]));

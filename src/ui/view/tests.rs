@@ -255,6 +255,14 @@ fn failed_file_detail_highlights_the_line() {
     act(&mut s, Action::Open);
     let detail = render(&s, 100, 26);
     assert!(detail.contains("▶3 │"), "failing line marked: {detail}");
+    assert!(
+        detail.contains("│2 │ UPDATE"),
+        "the failing statement is marked from its first line: {detail}"
+    );
+    assert!(
+        detail.contains(" 1 │ ALTER"),
+        "the statement before it is not: {detail}"
+    );
     insta::assert_snapshot!("failed_detail", detail);
 }
 
