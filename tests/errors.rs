@@ -305,3 +305,36 @@ fn cockpit_without_a_terminal_says_what_to_use() {
         "{t}"
     );
 }
+
+#[test]
+fn a_closed_output_pipe_neither_panics_nor_stops_the_work() {
+    let dir = plan_dir(
+        "[target]\nurl = \"sqlite://x.db\"\n",
+        &[
+            ("1_a.sql", "CREATE TABLE a (id INT);"),
+            ("2_b.sql", "CREATE TABLE b (id INT);"),
+        ],
+    );
+    for args in [&["apply"][..], &["status"]] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("CUTOVER_PLAN")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // Nobody reads the output: the pipe is closed before the first line.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+    let db = TestDb::sqlite_at(&dir.path().join("x.db"));
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM cutover_history WHERE status = 'applied'"),
+        2,
+        "the migration ran to the end"
+    );
+}

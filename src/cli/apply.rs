@@ -61,9 +61,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
         let cancel = cancel.clone();
         tokio::spawn(async move {
             signalled.await;
-            eprintln!(
-                "\ninterrupt: stopping after the current file (a file is never left half-done)"
-            );
+            errln!("\ninterrupt: stopping after the current file (a file is never left half-done)");
             cancel.store(true, Ordering::SeqCst);
         })
     };

@@ -148,7 +148,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> i32 {
             return crate::report::exit::CANNOT_RUN;
         }
     };
-    println!(
+    outln!(
         "demo: {} (a throwaway copy; delete the folder when done)",
         dir.display()
     );

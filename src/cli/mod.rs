@@ -1,6 +1,23 @@
 //! The command line: one file per subcommand. Each returns a process exit code
 //! (report::exit) and prints errors as instructions, never as panics.
 
+/// Prints a line to stdout, ignoring a closed pipe (`cutover status | head`): output
+/// that nobody reads must never stop or abort the work, least of all a migration.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// The same for stderr.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod apply;
 mod demo;
 mod progress;
@@ -69,7 +86,7 @@ pub fn run(cli: Cli) -> i32 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            errln!("error: cannot start the runtime: {e}");
             return crate::report::exit::CANNOT_RUN;
         }
     };
@@ -85,5 +102,5 @@ pub fn run(cli: Cli) -> i32 {
 
 /// Prints an error the way every command does: `error: ` then the message.
 pub(crate) fn print_error(e: &dyn std::fmt::Display) {
-    eprintln!("error: {e}");
+    errln!("error: {e}");
 }

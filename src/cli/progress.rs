@@ -34,7 +34,7 @@ impl Printer {
     fn line(&self, text: String) {
         match &self.bar {
             Some(bar) => bar.println(text),
-            None => println!("{text}"),
+            None => outln!("{text}"),
         }
     }
 
@@ -74,7 +74,7 @@ impl Printer {
                 let f = self.file(version);
                 match &self.bar {
                     Some(bar) => bar.set_message(f),
-                    None => println!("  applying {f}"),
+                    None => outln!("  applying {f}"),
                 }
             }
             Event::StatementStarted { index, total, .. } => {
@@ -126,14 +126,14 @@ pub fn summary(r: &ApplyReport) {
         .count();
     let ms: i64 = r.files.iter().map(|f| f.duration_ms).sum();
     match r.outcome {
-        Outcome::NothingToDo => println!("nothing to apply: the target is up to date"),
+        Outcome::NothingToDo => outln!("nothing to apply: the target is up to date"),
         Outcome::Succeeded if r.files.iter().all(|f| f.status == FileStatus::Pending) => {
-            println!("dry run: {} file(s) would be applied", r.files.len())
+            outln!("dry run: {} file(s) would be applied", r.files.len())
         }
-        Outcome::Succeeded => println!("applied {applied} file(s) in {ms} ms"),
+        Outcome::Succeeded => outln!("applied {applied} file(s) in {ms} ms"),
         Outcome::Failed => {
             if let Some(f) = r.files.iter().find(|f| f.status == FileStatus::Failed) {
-                eprintln!(
+                errln!(
                     "error: {}:{}: {}\n  applied {applied} file(s) before it; the failed file and those after it were not applied\n  hint: fix the file and run `cutover apply` again",
                     f.file,
                     f.line.unwrap_or(0),
@@ -142,7 +142,7 @@ pub fn summary(r: &ApplyReport) {
             }
         }
         Outcome::Cancelled => {
-            println!("stopped: applied {applied} file(s); run `cutover apply` to continue")
+            outln!("stopped: applied {applied} file(s); run `cutover apply` to continue")
         }
         Outcome::Refused => {}
     }

@@ -89,7 +89,7 @@ pub async fn run(global: &Global, args: StatusArgs) -> i32 {
             "missing_files": missing.iter().map(|e| &e.version).collect::<Vec<_>>(),
         });
         match serde_json::to_string_pretty(&v) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}"),
             Err(e) => {
                 super::print_error(&e);
                 return exit::CANNOT_RUN;
@@ -97,20 +97,25 @@ pub async fn run(global: &Global, args: StatusArgs) -> i32 {
         }
         return exit::OK;
     }
-    println!(
+    outln!(
         "plan {:?} on {} ({} folder {})",
         ws.plan.name,
         target.display,
         ws.folder.format,
         ws.folder.dir.display()
     );
-    println!(
+    outln!(
         "{:<16} {:<36} {:<20} {:<12} {:<24} {:<12} CHECKSUM",
-        "VERSION", "NAME", "BATCH", "STATUS", "APPLIED AT", "BY"
+        "VERSION",
+        "NAME",
+        "BATCH",
+        "STATUS",
+        "APPLIED AT",
+        "BY"
     );
     for r in &rows {
         let check = if r.checksum_ok { "ok" } else { "DRIFT" };
-        println!(
+        outln!(
             "{:<16} {:<36} {:<20} {:<12} {:<24} {:<12} {check}",
             r.version,
             truncate(&r.name, 36),
@@ -121,14 +126,14 @@ pub async fn run(global: &Global, args: StatusArgs) -> i32 {
         );
     }
     for e in missing {
-        println!(
+        outln!(
             "{:<16} {:<36} applied, but its file is missing from the folder",
             e.version,
             truncate(&e.name, 36)
         );
     }
     let applied = rows.iter().filter(|r| r.applied).count();
-    println!("{applied} of {} applied", rows.len());
+    outln!("{applied} of {} applied", rows.len());
     exit::OK
 }
 
