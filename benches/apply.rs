@@ -134,9 +134,10 @@ fn floor(url: &str, files: &[(String, String)], dialect: cutover::sql::Dialect) 
 
 fn engine_run(ws: &Workspace, url: &str) -> Duration {
     block_on(async {
-        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-        // A consumer that reads every event, as the headless printer and the cockpit do.
-        let sink = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+        let (tx, rx) = tokio::sync::mpsc::channel(1024);
+        // A consumer that reads every event, paced as the headless printer and the
+        // cockpit read them.
+        let sink = tokio::spawn(cutover::engine::consume_paced(rx, |_| {}));
         let t = Instant::now();
         let opts = ApplyOptions {
             operator: "bench".into(),

@@ -45,10 +45,8 @@ impl Printer {
             .unwrap_or_else(|| version.to_string())
     }
 
-    pub async fn consume(self, mut rx: mpsc::Receiver<Stamped>) {
-        while let Some(s) = rx.recv().await {
-            self.show(&s.event);
-        }
+    pub async fn consume(self, rx: mpsc::Receiver<Stamped>) {
+        crate::engine::consume_paced(rx, |s| self.show(&s.event)).await;
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

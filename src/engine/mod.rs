@@ -11,7 +11,7 @@ mod session;
 
 pub use apply::{apply, ApplyOptions, ApplyReport, FileReport};
 pub use drift::Drift;
-pub use emit::Emitter;
+pub use emit::{consume_paced, Emitter, BATCH_PAUSE};
 pub use session::{host, Session};
 
 use crate::db::lock::LockError;

@@ -141,6 +141,10 @@ where
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
     let mut engine_open = true;
+    // After a batch of engine events, the loop waits BATCH_PAUSE before taking the next
+    // one (keys are served meanwhile): the job is not woken per event, and a stream of
+    // events folds into one frame.
+    let mut engine_ready_at = Instant::now();
     let mut term = terminate_signal();
     loop {
         let now = Instant::now();
@@ -157,6 +161,7 @@ where
             return Ok(());
         }
         let draw_at = last_draw.map_or(now, |t| t + FRAME);
+        let engine_paused = engine_ready_at > now;
         let tick_in = next_tick(&state);
         tokio::select! {
             biased;
@@ -180,14 +185,16 @@ where
                     None => return Ok(()),
                 }
             }
-            n = engine.recv_many(&mut batch, DRAIN), if engine_open => {
+            n = engine.recv_many(&mut batch, DRAIN), if engine_open && !engine_paused => {
                 if n == 0 {
                     engine_open = false;
                 }
                 for s in batch.drain(..) {
                     dirty |= state.apply(&Input::Engine(s), &mut effects);
                 }
+                engine_ready_at = Instant::now() + crate::engine::BATCH_PAUSE;
             }
+            _ = tokio::time::sleep_until(engine_ready_at), if engine_open && engine_paused => {}
             _ = tokio::time::sleep_until(draw_at), if dirty && !can_draw => {}
             _ = tokio::time::sleep(tick_in.unwrap_or(Duration::MAX)), if tick_in.is_some() => {
                 let at = chrono::Utc::now().timestamp_millis();
