@@ -300,60 +300,24 @@ pub(crate) enum Val<'a> {
     Bool(bool),
 }
 
-type Query<'q, DB> = ::sqlx::query::Query<'q, DB, <DB as ::sqlx::Database>::Arguments<'q>>;
-type QueryScalar<'q, DB, O> =
-    ::sqlx::query::QueryScalar<'q, DB, O, <DB as ::sqlx::Database>::Arguments<'q>>;
-
-/// Binds `vals` in order.
-fn bind<'q, DB>(mut q: Query<'q, DB>, vals: &[Val<'q>]) -> Query<'q, DB>
-where
-    DB: ::sqlx::Database,
-    i64: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
-    i32: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
-    Option<i32>: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
-    &'q str: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
-    Option<&'q str>: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
-    &'q [u8]: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
-    bool: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
-{
-    for v in vals {
-        q = match *v {
-            Val::I64(x) => q.bind(x),
-            Val::I32(x) => q.bind(x),
-            Val::OptI32(x) => q.bind(x),
-            Val::Str(x) => q.bind(x),
-            Val::OptStr(x) => q.bind(x),
-            Val::Bytes(x) => q.bind(x),
-            Val::Bool(x) => q.bind(x),
-        };
-    }
-    q
-}
-
-/// Binds `vals` in order, for a scalar query.
-fn bind_scalar<'q, DB, O>(mut q: QueryScalar<'q, DB, O>, vals: &[Val<'q>]) -> QueryScalar<'q, DB, O>
-where
-    DB: ::sqlx::Database,
-    i64: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
-    i32: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
-    Option<i32>: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
-    &'q str: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
-    Option<&'q str>: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
-    &'q [u8]: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
-    bool: ::sqlx::Encode<'q, DB> + ::sqlx::Type<DB>,
-{
-    for v in vals {
-        q = match *v {
-            Val::I64(x) => q.bind(x),
-            Val::I32(x) => q.bind(x),
-            Val::OptI32(x) => q.bind(x),
-            Val::Str(x) => q.bind(x),
-            Val::OptStr(x) => q.bind(x),
-            Val::Bytes(x) => q.bind(x),
-            Val::Bool(x) => q.bind(x),
-        };
-    }
-    q
+/// Binds `vals` in order onto a `query` or `query_scalar` (both have `.bind`); a macro
+/// because each backend arm of `with_conn!` binds for its own database type.
+macro_rules! bind {
+    ($q:expr, $vals:expr) => {{
+        let mut q = $q;
+        for v in $vals {
+            q = match *v {
+                Val::I64(x) => q.bind(x),
+                Val::I32(x) => q.bind(x),
+                Val::OptI32(x) => q.bind(x),
+                Val::Str(x) => q.bind(x),
+                Val::OptStr(x) => q.bind(x),
+                Val::Bytes(x) => q.bind(x),
+                Val::Bool(x) => q.bind(x),
+            };
+        }
+        q
+    }};
 }
 
 /// Reads an integer column whatever integer (or boolean) type the backend reports.
@@ -377,7 +341,7 @@ pub(crate) async fn run(
     vals: &[Val<'_>],
 ) -> Result<u64, DbError> {
     let sql = conn.placeholders(sql);
-    let r: Result<u64, ::sqlx::Error> = with_conn!(conn, c => bind(::sqlx::query(&sql), vals)
+    let r: Result<u64, ::sqlx::Error> = with_conn!(conn, c => bind!(::sqlx::query(&sql), vals)
         .execute(&mut *c).await.map(|r| r.rows_affected()));
     r.map_err(|e| conn.query_error(ctx, e))
 }
@@ -402,7 +366,8 @@ pub(crate) async fn strings(
     vals: &[Val<'_>],
 ) -> Result<Vec<String>, DbError> {
     let sql = conn.placeholders(sql);
-    let r: Result<Vec<Option<String>>, ::sqlx::Error> = with_conn!(conn, c => bind_scalar(::sqlx::query_scalar(&sql), vals).fetch_all(&mut *c).await);
+    let r: Result<Vec<Option<String>>, ::sqlx::Error> =
+        with_conn!(conn, c => bind!(::sqlx::query_scalar(&sql), vals).fetch_all(&mut *c).await);
     r.map(|v| v.into_iter().flatten().collect())
         .map_err(|e| conn.query_error(ctx, e))
 }
@@ -415,7 +380,7 @@ pub(crate) async fn int(
     vals: &[Val<'_>],
 ) -> Result<Option<i64>, DbError> {
     let sql = conn.placeholders(sql);
-    let r: Result<Option<i64>, ::sqlx::Error> = with_conn!(conn, c => bind(::sqlx::query(&sql), vals)
+    let r: Result<Option<i64>, ::sqlx::Error> = with_conn!(conn, c => bind!(::sqlx::query(&sql), vals)
         .fetch_optional(&mut *c).await
         .and_then(|row| match row { Some(row) => get_int!(row, 0), None => Ok(None) }));
     r.map_err(|e| conn.query_error(ctx, e))
