@@ -440,3 +440,45 @@ fn interrupt_stops_between_files_with_exit_130() {
         db.exec("DELETE FROM _sqlx_migrations");
     }
 }
+
+#[test]
+fn mariadb_procedure_and_trigger_without_delimiter() {
+    let Some(db) = TestDb::new(Backend::Mysql, "procedure_without_delimiter") else {
+        return;
+    };
+    // As golang-migrate folders write them: no DELIMITER, bodies with ; inside.
+    let proc_sql = "CREATE TABLE counters (name VARCHAR(32) PRIMARY KEY, n INT NOT NULL);\n\
+CREATE PROCEDURE bump(IN who VARCHAR(32))\n\
+BEGIN\n\
+  DECLARE found INT DEFAULT 0;\n\
+  SELECT COUNT(*) INTO found FROM counters WHERE name = who;\n\
+  IF found = 0 THEN\n\
+    INSERT INTO counters (name, n) VALUES (who, 1);\n\
+  ELSE\n\
+    UPDATE counters SET n = n + 1 WHERE name = who;\n\
+  END IF;\n\
+END;\n\
+CREATE TRIGGER counters_cap BEFORE UPDATE ON counters FOR EACH ROW\n\
+BEGIN\n\
+  IF NEW.n > 3 THEN\n\
+    SET NEW.n = 3;\n\
+  END IF;\n\
+END;\n";
+    write_files(
+        &db.migrations_dir(),
+        &[
+            ("000001_counters.up.sql", proc_sql),
+            ("000001_counters.down.sql", "DROP TABLE counters;\n"),
+            ("000002_use.up.sql", "CALL bump('a');\nCALL bump('a');\nCALL bump('a');\nCALL bump('a');\nCALL bump('a');\n"),
+            ("000002_use.down.sql", "DELETE FROM counters;\n"),
+        ],
+    );
+    db.write_plan("format = \"golang-migrate\"\n");
+    let out = cutover(db.dir.path(), &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        db.scalar("SELECT n FROM counters WHERE name = 'a'"),
+        3,
+        "procedure and trigger both ran"
+    );
+}
