@@ -97,6 +97,13 @@ pub struct LedgerFile {
     pub applied_at: Option<String>,
     pub applied_by: Option<String>,
     pub duration_ms: Option<f64>,
+    /// False when the file on disk no longer matches the text that was applied (drift).
+    #[serde(default = "yes")]
+    pub checksum_ok: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

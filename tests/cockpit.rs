@@ -388,3 +388,20 @@ fn a_second_cockpit_on_the_same_target_is_refused_before_the_screen_is_taken() {
     first.send("q");
     assert_eq!(first.wait_exit(20), 0);
 }
+
+#[test]
+fn drift_shows_when_the_cockpit_opens() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    slow_plan(tmp.path());
+    std::fs::write(tmp.path().join("migrations/0001_slow.sql"), "SELECT 1;\n")
+        .expect("fast first file");
+    let out = cutover(tmp.path(), &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    std::fs::write(tmp.path().join("migrations/0001_slow.sql"), "SELECT 2;\n")
+        .expect("edit an applied file");
+    let mut s = Screen::spawn(&[], tmp.path(), 100, 30);
+    let t = s.wait_for("≠ drift", 30);
+    assert!(t.contains("drift: 0001_slow.sql changed on disk"), "{t}");
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+}

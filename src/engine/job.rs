@@ -22,15 +22,8 @@ pub fn plan_event(ws: &Workspace, dialect: crate::sql::Dialect) -> Event {
                 .map(|&i| {
                     let m = &ws.folder.migrations[i];
                     let stmts = crate::sql::split(&m.up_sql, dialect);
-                    let note = match run_file::wrapping(m, ws.folder.format, &stmts, dialect) {
-                        run_file::Wrapping::Transaction => None,
-                        run_file::Wrapping::FileOwn => {
-                            Some("the file manages its own transaction".to_string())
-                        }
-                        run_file::Wrapping::None(why) => {
-                            Some(format!("runs outside a transaction: {why}"))
-                        }
-                    };
+                    let wrap = run_file::wrapping(m, ws.folder.format, &stmts, dialect);
+                    let note = run_file::note(&wrap, &stmts, dialect);
                     PlanFile {
                         version: m.version.to_string(),
                         name: m.name.clone(),
@@ -46,13 +39,16 @@ pub fn plan_event(ws: &Workspace, dialect: crate::sql::Dialect) -> Event {
 }
 
 /// The ledger as the screen shows it when a session opens.
-pub async fn ledger_event(session: &mut Session) -> Result<Event, super::EngineError> {
+pub async fn ledger_event(
+    session: &mut Session,
+    ws: &Workspace,
+) -> Result<Event, super::EngineError> {
     let files = session
         .ledger()
         .await?
         .into_iter()
         .map(|e| LedgerFile {
-            version: e.version,
+            version: e.version.clone(),
             status: match e.status {
                 Status::Applied => FileStatus::Applied,
                 Status::RolledBack => FileStatus::RolledBack,
@@ -61,6 +57,12 @@ pub async fn ledger_event(session: &mut Session) -> Result<Event, super::EngineE
             applied_at: e.applied_at,
             applied_by: e.applied_by,
             duration_ms: Some(e.duration_ms as f64),
+            checksum_ok: ws
+                .folder
+                .migrations
+                .iter()
+                .find(|m| m.version.as_str() == e.version)
+                .is_none_or(|m| m.checksum == e.checksum),
         })
         .collect();
     Ok(Event::LedgerLoaded { files })

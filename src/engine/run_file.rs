@@ -65,6 +65,21 @@ pub fn wrapping(m: &Migration, format: Format, stmts: &[Statement], dialect: Dia
     Wrapping::Transaction
 }
 
+/// What the operator is told before a file runs, when it is not one plain transaction
+/// of ours: the screen marks the file with it, the log says it as the file starts.
+pub fn note(wrap: &Wrapping, stmts: &[Statement], dialect: Dialect) -> Option<String> {
+    match wrap {
+        Wrapping::Transaction
+            if dialect == Dialect::Mysql && stmts.iter().any(|s| implicit_commit(&s.sql)) =>
+        {
+            Some("not atomic on MySQL/MariaDB: DDL commits implicitly; a failure leaves earlier statements applied".to_string())
+        }
+        Wrapping::Transaction => None,
+        Wrapping::FileOwn => Some("the file manages its own transaction (BEGIN/COMMIT)".to_string()),
+        Wrapping::None(why) => Some(format!("runs outside a transaction: {why}")),
+    }
+}
+
 /// Whether a MySQL statement commits implicitly (DDL), which makes a file non-atomic.
 /// `PREPARE`/`EXECUTE` may run DDL built at run time, so they count too.
 fn implicit_commit(stmt: &str) -> bool {
@@ -141,14 +156,7 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
     let dialect = conn.dialect;
     let stmts = sql::split(&m.up_sql, dialect);
     let wrap = wrapping(m, job.format, &stmts, dialect);
-    let detail = match &wrap {
-        Wrapping::Transaction if dialect == Dialect::Mysql && stmts.iter().any(|s| implicit_commit(&s.sql)) => {
-            Some("not atomic on MySQL/MariaDB: DDL commits implicitly; a failure leaves earlier statements applied".to_string())
-        }
-        Wrapping::Transaction => None,
-        Wrapping::FileOwn => Some("the file manages its own transaction (BEGIN/COMMIT)".to_string()),
-        Wrapping::None(why) => Some(format!("runs outside a transaction: {why}")),
-    };
+    let detail = note(&wrap, &stmts, dialect);
     if let Some(d) = &detail {
         em.log(Level::Warn, format!("{}: {d}", m.path.display()))
             .await;

@@ -85,7 +85,7 @@ async fn worker(
     operator: String,
 ) {
     em.emit(job::plan_event(&ws, session.dialect())).await;
-    match job::ledger_event(&mut session).await {
+    match job::ledger_event(&mut session, &ws).await {
         Ok(ev) => em.emit(ev).await,
         Err(e) => em.log(crate::event::Level::Error, e.to_string()).await,
     }

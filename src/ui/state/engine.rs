@@ -75,6 +75,7 @@ impl State {
                             error: None,
                             note: f.note.clone(),
                             applied_by: None,
+                            drift: false,
                         });
                     }
                     self.batches.push(BatchView {
@@ -87,12 +88,27 @@ impl State {
                 self.selected_file = 0;
             }
             Event::LedgerLoaded { files } => {
+                let mut drifted = Vec::new();
                 for lf in files {
                     if let Some(f) = self.file_mut(&lf.version) {
                         f.status = lf.status;
                         f.duration_ms = lf.duration_ms;
                         f.applied_by = lf.applied_by.clone();
+                        f.drift = !lf.checksum_ok && lf.status == FileStatus::Applied;
+                        if f.drift {
+                            drifted.push(f.file.clone());
+                        }
                     }
+                }
+                if !drifted.is_empty() {
+                    self.log_line(
+                        at,
+                        Level::Error,
+                        format!(
+                            "drift: {} changed on disk since applied; applying will refuse (`cutover apply` shows the diff, --accept-drift VERSION accepts it)",
+                            drifted.join(", ")
+                        ),
+                    );
                 }
                 // Start on the first batch with work left.
                 if let Some(b) = (0..self.batches.len()).find(|&b| {

@@ -118,6 +118,8 @@ pub struct FileView {
     /// Why it runs outside one transaction, when it does.
     pub note: Option<String>,
     pub applied_by: Option<String>,
+    /// Applied, but its text on disk changed since (drift): applying refuses until resolved.
+    pub drift: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

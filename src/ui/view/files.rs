@@ -44,6 +44,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
         let file = &s.files[i];
         let (glyph, word) = super::status_glyph(file.status);
         let status = match (file.status, file.statement) {
+            _ if file.drift => "≠ drift".to_string(),
             (FileStatus::Applying, Some((k, n))) => format!("{glyph} {k}/{n}"),
             _ => format!("{glyph} {word}"),
         };
@@ -62,7 +63,11 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
             Span::raw(if sel { "▶ " } else { "  " }),
             Span::styled(
                 format!("{:<12}", super::fit(&status, 11)),
-                super::status_style(file.status, t),
+                if file.drift {
+                    t.error
+                } else {
+                    super::status_style(file.status, t)
+                },
             ),
             Span::styled(
                 format!("{:<ver_w$} ", super::fit(&file.version, ver_w)),

@@ -107,6 +107,7 @@ fn mid_migration() -> State {
                     applied_at: None,
                     applied_by: Some("alice".into()),
                     duration_ms: Some(1234.0),
+                    checksum_ok: true,
                 })
                 .collect(),
         },
