@@ -32,7 +32,8 @@ use std::path::PathBuf;
 #[command(
     name = "cutover",
     version,
-    about = "A cockpit for database migration windows"
+    about = "A cockpit for database migration windows",
+    after_help = "Exit codes: 0 all asked for succeeded (or nothing to do); 1 a migration file failed;\n2 could not run (invalid plan, unreachable database, drift, lock held, ...); 130 interrupted."
 )]
 pub struct Cli {
     #[command(flatten)]
