@@ -100,6 +100,8 @@ struct File {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Depth {
     None,
+    /// The 16 named ANSI colours only (TERM without `256color`).
+    Ansi16,
     Ansi256,
     TrueColor,
 }
@@ -112,10 +114,13 @@ impl Depth {
         let ct = std::env::var("COLORTERM")
             .unwrap_or_default()
             .to_lowercase();
+        let term = std::env::var("TERM").unwrap_or_default();
         if ct.contains("truecolor") || ct.contains("24bit") {
             Depth::TrueColor
-        } else {
+        } else if term.contains("256") {
             Depth::Ansi256
+        } else {
+            Depth::Ansi16
         }
     }
 }
@@ -162,6 +167,7 @@ impl Theme {
                 Depth::None => None,
                 Depth::TrueColor => c.get(k).copied(),
                 Depth::Ansi256 => c.get(k).copied().map(to_256),
+                Depth::Ansi16 => c.get(k).copied().map(to_16),
             }
         };
         let fg = |k: &str| color(k).map_or(Style::default(), |c| Style::default().fg(c));
@@ -246,6 +252,64 @@ fn parse_named(
         out.insert(key, c);
     }
     Ok((file.name, out))
+}
+
+/// The nearest of the 16 named ANSI colours for a truecolour or indexed value.
+fn to_16(c: Color) -> Color {
+    const NAMED: [(Color, (u8, u8, u8)); 16] = [
+        (Color::Black, (0, 0, 0)),
+        (Color::Red, (205, 0, 0)),
+        (Color::Green, (0, 205, 0)),
+        (Color::Yellow, (205, 205, 0)),
+        (Color::Blue, (0, 0, 238)),
+        (Color::Magenta, (205, 0, 205)),
+        (Color::Cyan, (0, 205, 205)),
+        (Color::Gray, (229, 229, 229)),
+        (Color::DarkGray, (127, 127, 127)),
+        (Color::LightRed, (255, 0, 0)),
+        (Color::LightGreen, (0, 255, 0)),
+        (Color::LightYellow, (255, 255, 0)),
+        (Color::LightBlue, (92, 92, 255)),
+        (Color::LightMagenta, (255, 0, 255)),
+        (Color::LightCyan, (0, 255, 255)),
+        (Color::White, (255, 255, 255)),
+    ];
+    let (r, g, b) = match c {
+        Color::Rgb(r, g, b) => (r, g, b),
+        Color::Indexed(i) if i >= 16 => match to_rgb(i) {
+            Some(rgb) => rgb,
+            None => return c,
+        },
+        _ => return c,
+    };
+    let d = |(x, y, z): (u8, u8, u8)| {
+        let s = |a: u8, b: u8| (a as i32 - b as i32).pow(2);
+        s(x, r) + s(y, g) + s(z, b)
+    };
+    NAMED
+        .iter()
+        .min_by_key(|(_, rgb)| d(*rgb))
+        .map_or(c, |(n, _)| *n)
+}
+
+/// The RGB value of an xterm 256-colour index above 15.
+fn to_rgb(i: u8) -> Option<(u8, u8, u8)> {
+    let steps = [0u8, 95, 135, 175, 215, 255];
+    match i {
+        16..=231 => {
+            let i = i - 16;
+            Some((
+                steps[(i / 36) as usize],
+                steps[(i / 6 % 6) as usize],
+                steps[(i % 6) as usize],
+            ))
+        }
+        232..=255 => {
+            let v = 8 + 10 * (i - 232);
+            Some((v, v, v))
+        }
+        _ => None,
+    }
 }
 
 /// The nearest xterm 256-colour index for a truecolour value; other colours pass.
@@ -343,6 +407,25 @@ mod tests {
         let t = Theme::monochrome();
         assert_eq!(t.error.fg, None);
         assert!(t.selected.add_modifier.contains(Modifier::REVERSED));
+    }
+
+    #[test]
+    fn sixteen_colour_terminals_get_named_colours_only() {
+        assert_eq!(to_16(Color::Rgb(0x8a, 0x6d, 0x00)), Color::Yellow);
+        assert_eq!(to_16(Color::Rgb(0xd0, 0xd7, 0xe1)), Color::Gray);
+        assert_eq!(to_16(Color::Indexed(196)), Color::LightRed);
+        assert_eq!(to_16(Color::Cyan), Color::Cyan);
+        for (name, _) in BUILTIN {
+            let t = Theme::load(Some(name), Path::new("."), Depth::Ansi16).expect("theme");
+            for st in [t.text, t.warn, t.header, t.selected, t.risk_medium] {
+                for c in [st.fg, st.bg].into_iter().flatten() {
+                    assert!(
+                        !matches!(c, Color::Rgb(..) | Color::Indexed(_)),
+                        "{name}: {c:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
