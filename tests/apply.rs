@@ -97,9 +97,15 @@ on_all_backends!(failure_in_file_5_of_8, |b| {
         "the database's own message: {t}"
     );
     assert_eq!(applied_versions(&db), ["0001", "0002", "0003", "0004"]);
+    // On MySQL the file's CREATE TABLE committed before the failure: partly applied.
+    let expected = if b == Backend::Mysql {
+        "partial"
+    } else {
+        "failed"
+    };
     assert_eq!(
         db.strings("SELECT status FROM cutover_history WHERE version = '0005'"),
-        ["failed"]
+        [expected]
     );
     assert!(
         !db.has_table("tags"),
@@ -123,7 +129,13 @@ on_all_backends!(failure_in_file_5_of_8, |b| {
             "CREATE TABLE IF NOT EXISTS broken (id INTEGER NOT NULL PRIMARY KEY);\n",
         )],
     );
-    let out = cutover(db.dir.path(), &["apply"]);
+    // On MySQL the operator first says the partial file was cleaned up.
+    let args: &[&str] = if b == Backend::Mysql {
+        &["apply", "--resolve", "0005=pending"]
+    } else {
+        &["apply"]
+    };
+    let out = cutover(db.dir.path(), args);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(applied_versions(&db).len(), 8);
 });
@@ -481,4 +493,150 @@ END;\n";
         3,
         "procedure and trigger both ran"
     );
+}
+
+on_all_backends!(a_file_that_leaves_its_transaction_open_fails, |b| {
+    let Some(db) = TestDb::new(b, "open_transaction") else {
+        return;
+    };
+    let begin = if b == Backend::Mysql {
+        "START TRANSACTION"
+    } else {
+        "BEGIN"
+    };
+    write_files(
+        &db.migrations_dir(),
+        &[
+            (
+                "0001_b.sql",
+                "CREATE TABLE b (id INTEGER NOT NULL PRIMARY KEY);\n",
+            ),
+            (
+                "0002_open.sql",
+                &format!("{begin};\nINSERT INTO b (id) VALUES (1);\n"),
+            ),
+        ],
+    );
+    db.write_plan("");
+    let out = cutover(db.dir.path(), &["apply"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("left a transaction open"), "{t}");
+    assert!(!t.contains("✔ applied 0002"), "{t}");
+    // Nothing but its own transaction ran, so nothing of it remains: it may run again.
+    assert_eq!(
+        db.strings("SELECT status FROM cutover_history WHERE version = '0002'"),
+        ["failed"]
+    );
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM b"),
+        0,
+        "its work was rolled back, not reported as applied"
+    );
+});
+
+#[test]
+fn a_partly_applied_file_never_runs_again_until_resolved() {
+    let Some(db) = TestDb::new(Backend::Sqlite, "partial") else {
+        return;
+    };
+    write_files(
+        &db.migrations_dir(),
+        &[
+            ("0001_a.sql", "CREATE TABLE a (id INTEGER NOT NULL);\nINSERT INTO a (id) VALUES (1);\n"),
+            ("0002_scale.sql", "-- no-transaction\nUPDATE a SET id = id * 10;\nINSERT INTO nope (id) VALUES (1);\n"),
+        ],
+    );
+    db.write_plan("");
+    let out = cutover(db.dir.path(), &["apply"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("may remain applied"), "{}", text(&out));
+    assert_eq!(
+        db.strings("SELECT status FROM cutover_history WHERE version = '0002'"),
+        ["partial"]
+    );
+    assert_eq!(db.scalar("SELECT id FROM a"), 10);
+
+    // Running again would multiply by ten again: it refuses instead.
+    let out = cutover(db.dir.path(), &["apply"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("part of a file may be applied") && t.contains("--resolve"),
+        "{t}"
+    );
+    assert_eq!(db.scalar("SELECT id FROM a"), 10, "nothing ran");
+
+    // The operator undoes it by hand, fixes the file and says so.
+    db.exec("UPDATE a SET id = 1");
+    write_files(
+        &db.migrations_dir(),
+        &[(
+            "0002_scale.sql",
+            "-- no-transaction\nUPDATE a SET id = id * 10;\n",
+        )],
+    );
+    let out = cutover(
+        db.dir.path(),
+        &["apply", "--resolve", "0002=pending", "--operator", "dana"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(db.scalar("SELECT id FROM a"), 10);
+    assert_eq!(
+        db.strings("SELECT status FROM cutover_history WHERE version = '0002'"),
+        ["applied"]
+    );
+    assert_eq!(
+        db.strings("SELECT operator FROM cutover_decisions WHERE kind = 'resolve'"),
+        ["dana"]
+    );
+}
+
+#[test]
+fn a_file_that_ran_but_could_not_be_recorded_is_not_run_twice() {
+    let Some(db) = TestDb::new(Backend::Sqlite, "unrecorded") else {
+        return;
+    };
+    write_files(
+        &db.migrations_dir(),
+        &[("0001_a.sql", "CREATE TABLE a (id INTEGER NOT NULL);\n")],
+    );
+    db.write_plan("");
+    assert_eq!(cutover(db.dir.path(), &["apply"]).status.code(), Some(0));
+    // The ledger refuses to mark anything applied from now on, as a full disk would.
+    db.exec("CREATE TRIGGER no_record BEFORE UPDATE ON cutover_history WHEN NEW.status = 'applied' BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END");
+    write_files(
+        &db.migrations_dir(),
+        &[(
+            "0002_seven.sql",
+            "-- no-transaction\nINSERT INTO a (id) VALUES (7);\n",
+        )],
+    );
+    let out = cutover(db.dir.path(), &["apply"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("0002_seven.sql ran, but could not be recorded"),
+        "{t}"
+    );
+    let out = cutover(db.dir.path(), &["apply"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM a WHERE id = 7"),
+        1,
+        "never run twice"
+    );
+    db.exec("DROP TRIGGER no_record");
+    let out = cutover(db.dir.path(), &["apply", "--resolve", "0002=applied"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        db.strings("SELECT status FROM cutover_history WHERE version = '0002'"),
+        ["applied"]
+    );
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE version = 2"),
+        1,
+        "the tool's row too, once"
+    );
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM a WHERE id = 7"), 1);
 }

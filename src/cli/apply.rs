@@ -23,6 +23,10 @@ pub struct ApplyArgs {
     /// Accept the file on disk as the applied text of VERSION (a recorded decision)
     #[arg(long = "accept-drift", value_name = "VERSION")]
     pub accept_drift: Vec<String>,
+    /// Record what you found a partly applied file to be: VERSION=applied (all of it took
+    /// effect) or VERSION=pending (undone by hand; it runs again)
+    #[arg(long, value_name = "VERSION=applied|pending", value_parser = parse_resolve)]
+    pub resolve: Vec<(String, crate::engine::Resolution)>,
     /// Write a JSON report to FILE
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -43,6 +47,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
         operator: global.operator(),
         accept_drift: args.accept_drift,
         dry_run: args.dry_run,
+        resolve: args.resolve,
     };
     let cancel = Arc::new(AtomicBool::new(false));
     let signalled = interrupted();
@@ -129,4 +134,11 @@ fn interrupted() -> impl std::future::Future<Output = ()> {
     async {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+fn parse_resolve(s: &str) -> Result<(String, crate::engine::Resolution), String> {
+    let (v, how) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: expected VERSION=applied or VERSION=pending"))?;
+    Ok((v.to_string(), how.parse()?))
 }

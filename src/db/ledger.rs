@@ -14,7 +14,13 @@ pub const HISTORY_TABLE: &str = "cutover_history";
 pub enum Status {
     Applied,
     RolledBack,
+    /// Failed, and its transaction rolled back: nothing of it remains; it may run again.
     Failed,
+    /// Running outside one transaction (written before its first statement). Left behind
+    /// by a crash or a failure to record: part of the file may be applied.
+    Running,
+    /// Failed after some of its statements took effect (no transaction could undo them).
+    Partial,
 }
 
 impl Status {
@@ -23,13 +29,23 @@ impl Status {
             Status::Applied => "applied",
             Status::RolledBack => "rolled_back",
             Status::Failed => "failed",
+            Status::Running => "running",
+            Status::Partial => "partial",
         }
+    }
+
+    /// Whether the file may be partly applied, so it must not run again until an
+    /// operator has looked.
+    pub fn unresolved(self) -> bool {
+        matches!(self, Status::Running | Status::Partial)
     }
 
     fn parse(s: &str) -> Status {
         match s {
             "applied" => Status::Applied,
             "rolled_back" => Status::RolledBack,
+            "running" => Status::Running,
+            "partial" => Status::Partial,
             _ => Status::Failed,
         }
     }
@@ -216,4 +232,30 @@ pub async fn accept_drift(
         .bind(at).bind(operator).bind(version).bind(&detail)
         .execute(&mut *c).await.map(|_| ()));
     res.map_err(|err| conn.query_error("recording the drift decision", err))
+}
+
+/// Removes a version's row (an operator resolved a partly applied file as not applied).
+pub async fn delete(conn: &mut Conn, version: &str) -> Result<(), DbError> {
+    let del = conn.placeholders("DELETE FROM cutover_history WHERE version = ?");
+    let res: Result<_, sqlx::Error> =
+        with_conn!(conn, c => sqlx::query(&del).bind(version).execute(&mut *c).await.map(|_| ()));
+    res.map_err(|err| conn.query_error("removing from cutover_history", err))
+}
+
+/// Records an operator's decision (`accept_drift`, `resolve`) with its detail.
+pub async fn decision(
+    conn: &mut Conn,
+    at: &str,
+    operator: &str,
+    kind: &str,
+    version: &str,
+    detail: &str,
+) -> Result<(), DbError> {
+    let ins = conn.placeholders(
+        "INSERT INTO cutover_decisions (at, operator, kind, version, detail) VALUES (?, ?, ?, ?, ?)",
+    );
+    let res: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&ins)
+        .bind(at).bind(operator).bind(kind).bind(version).bind(detail)
+        .execute(&mut *c).await.map(|_| ()));
+    res.map_err(|err| conn.query_error("recording the decision", err))
 }

@@ -96,6 +96,33 @@ impl Conn {
         res.map_err(|e| failure(&e))
     }
 
+    /// Whether a transaction is open on this connection (one a file began and did not
+    /// end). SQLite has no query for it: a BEGIN that fails says so, one that succeeds is
+    /// rolled back at once.
+    pub async fn in_transaction(&mut self) -> Result<bool, SqlFailure> {
+        match self.dialect {
+            Dialect::Sqlite => match self.execute("BEGIN").await {
+                Ok(_) => self.execute("ROLLBACK").await.map(|_| false),
+                Err(f) if f.message.contains("within a transaction") => Ok(true),
+                Err(f) => Err(f),
+            },
+            // In autocommit a simple-protocol query is its own transaction, so the two
+            // clocks agree. (The extended protocol, with its separate messages, can make
+            // them differ even then: hence the bare text query.)
+            Dialect::Postgres => {
+                let sql = "SELECT CASE WHEN statement_timestamp() <> transaction_timestamp() THEN 1::bigint ELSE 0::bigint END";
+                let res: Result<i64, sqlx::Error> = with_conn!(self, c => sqlx::Executor::fetch_one(&mut *c, sql)
+                    .await
+                    .and_then(|row| sqlx::Row::try_get::<i64, _>(&row, 0)));
+                res.map(|n| n == 1).map_err(|e| failure(&e))
+            }
+            Dialect::Mysql => self
+                .scalar_i64("SELECT CAST(@@in_transaction AS SIGNED)")
+                .await
+                .map(|n| n == 1),
+        }
+    }
+
     pub async fn begin(&mut self) -> Result<(), SqlFailure> {
         let sql = match self.dialect {
             Dialect::Mysql => "START TRANSACTION",

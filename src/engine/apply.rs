@@ -21,6 +21,29 @@ pub struct ApplyOptions {
     /// `--accept-drift VERSION`: versions whose new text the operator accepts.
     pub accept_drift: Vec<String>,
     pub dry_run: bool,
+    /// `--resolve VERSION=applied|pending`: what an operator found a partly applied file
+    /// to be (a recorded decision).
+    pub resolve: Vec<(String, Resolution)>,
+}
+
+/// What an operator found a `running` or `partial` file to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// All of its effects are there: record it as applied.
+    Applied,
+    /// None of its effects remain (undone by hand): it runs again next time.
+    Pending,
+}
+
+impl std::str::FromStr for Resolution {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "applied" => Ok(Resolution::Applied),
+            "pending" => Ok(Resolution::Pending),
+            _ => Err(format!("`{s}`: expected `applied` or `pending`")),
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -214,9 +237,10 @@ async fn adopt(
     let mut adopted = 0;
     for &i in &rec.applied {
         let m = &migs[i];
+        // Applied already, or waiting for an operator's decision: never adopt over that.
         if entries
             .get(m.version.as_str())
-            .is_some_and(|e| e.status == Status::Applied)
+            .is_some_and(|e| e.status == Status::Applied || e.status.unresolved())
         {
             continue;
         }
@@ -308,6 +332,39 @@ async fn apply_with(
     }
     let migs = &ws.folder.migrations;
     let file_of = |v: &str| migs.iter().find(|m| m.version.as_str() == v);
+
+    resolve(conn, ws, opts, native, &mut entries, em).await?;
+    // A file that may be partly applied never runs again until an operator has looked.
+    let mut unresolved: Vec<&ledger::Entry> =
+        entries.values().filter(|e| e.status.unresolved()).collect();
+    if !unresolved.is_empty() {
+        unresolved.sort_by(|a, b| a.version.cmp(&b.version));
+        let lines: Vec<String> = unresolved
+            .iter()
+            .map(|e| {
+                let what = if e.status == Status::Running {
+                    "was running outside a transaction when cutover stopped or could not record it"
+                } else {
+                    "failed after some of its statements had taken effect"
+                };
+                format!(
+                    "  {} ({}) {what} ({} by {}{})",
+                    e.version,
+                    e.name,
+                    e.applied_at.as_deref().unwrap_or("?"),
+                    e.applied_by.as_deref().unwrap_or("?"),
+                    e.error
+                        .as_deref()
+                        .map(|x| format!("; {x}"))
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        return Err(EngineError::Ledger(format!(
+            "part of a file may be applied; nothing was run:\n{}\n  hint: check the target, then record what you found: `cutover apply --resolve VERSION=applied` (all of it took effect) or `--resolve VERSION=pending` (undone by hand; it runs again)",
+            lines.join("\n")
+        )));
+    }
 
     // Accepting drift is a recorded decision, taken before the drift check.
     for v in &opts.accept_drift {
@@ -537,6 +594,7 @@ async fn apply_with(
                 break;
             }
             Err(RunError::Db(e)) => return Err(e.into()),
+            Err(RunError::Unrecorded(msg)) => return Err(EngineError::Ledger(msg)),
         }
     }
     if let Some(b) = current_batch {
@@ -547,4 +605,64 @@ async fn apply_with(
         .await;
     }
     Ok(report)
+}
+
+/// Records the operator's `--resolve` decisions about partly applied files.
+async fn resolve(
+    conn: &mut db::Conn,
+    ws: &Workspace,
+    opts: &ApplyOptions,
+    native: Option<&native::History>,
+    entries: &mut HashMap<String, ledger::Entry>,
+    em: &Emitter,
+) -> Result<(), EngineError> {
+    let migs = &ws.folder.migrations;
+    for (v, how) in &opts.resolve {
+        let Some(e) = entries.get_mut(v).filter(|e| e.status.unresolved()) else {
+            return Err(EngineError::Selection(format!(
+                "--resolve {v}: no file with that version is running or partly applied\n  hint: `cutover status` shows each file's status"
+            )));
+        };
+        if opts.dry_run {
+            em.log(Level::Info, format!("would record {v} as {how:?}"))
+                .await;
+            continue;
+        }
+        let at = run_file::now();
+        let i = migs.iter().position(|m| m.version.as_str() == v);
+        let in_tool = match (native, i) {
+            (Some(n), Some(i)) => n.recorded(conn, migs).await?.applied.contains(&i),
+            _ => false,
+        };
+        match how {
+            Resolution::Applied => {
+                if let (Some(n), Some(i), false) = (native, i, in_tool) {
+                    n.record_apply(
+                        conn,
+                        &migs[i],
+                        migs,
+                        std::time::Duration::ZERO,
+                        &opts.operator,
+                    )
+                    .await?;
+                }
+                e.status = Status::Applied;
+                e.error = None;
+                ledger::record(conn, e).await?;
+            }
+            Resolution::Pending => {
+                if let (Some(n), Some(i), true) = (native, i, in_tool) {
+                    n.record_revert(conn, &migs[i], migs, &opts.operator)
+                        .await?;
+                }
+                ledger::delete(conn, v).await?;
+                entries.remove(v);
+            }
+        }
+        let detail = format!("resolved as {how:?}").to_lowercase();
+        ledger::decision(conn, &at, &opts.operator, "resolve", v, &detail).await?;
+        em.log(Level::Warn, format!("{v}: {detail} by {}", opts.operator))
+            .await;
+    }
+    Ok(())
 }

@@ -52,7 +52,7 @@ pub async fn ledger_event(
             status: match e.status {
                 Status::Applied => FileStatus::Applied,
                 Status::RolledBack => FileStatus::RolledBack,
-                Status::Failed => FileStatus::Failed,
+                Status::Failed | Status::Running | Status::Partial => FileStatus::Failed,
             },
             applied_at: e.applied_at,
             applied_by: e.applied_by,

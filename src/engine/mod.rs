@@ -9,7 +9,7 @@ pub mod job;
 pub(crate) mod run_file;
 mod session;
 
-pub use apply::{apply, ApplyOptions, ApplyReport, FileReport};
+pub use apply::{apply, ApplyOptions, ApplyReport, FileReport, Resolution};
 pub use drift::Drift;
 pub use emit::{consume_paced, Emitter, BATCH_PAUSE};
 pub use session::{host, Session};

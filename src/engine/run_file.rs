@@ -31,8 +31,10 @@ pub struct FileFailure {
 
 pub enum RunError {
     File(FileFailure),
-    /// Bookkeeping failed (the ledger could not be written): could not run.
+    /// Bookkeeping failed before anything of the file took effect: could not run.
     Db(DbError),
+    /// The file ran (outside one transaction of ours) but could not be recorded.
+    Unrecorded(String),
 }
 
 /// Decides the wrapping from the format's rules and the file's statements.
@@ -134,7 +136,8 @@ async fn record_success(
 ) -> Result<(), DbError> {
     entry.duration_ms = started.elapsed().as_millis() as i64;
     entry.applied_at = Some(now());
-    ledger::record(conn, entry).await?;
+    // The tool's row first: if ours then fails, our `running` row stays and stops a
+    // re-run; the other way round, a missing tool row would read as "reverted since".
     if let Some(n) = job.native {
         n.record_apply(
             conn,
@@ -145,7 +148,7 @@ async fn record_success(
         )
         .await?;
     }
-    Ok(())
+    ledger::record(conn, entry).await
 }
 
 /// Runs one file and records it. On a statement failure the ledger gets a `failed` row
@@ -183,27 +186,40 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
         error: None,
     };
     let wrapped = wrap == Wrapping::Transaction;
+    // A file that is not one transaction of ours can be left partly applied by a crash or
+    // by a failure to record it. A `running` row, written before its first statement,
+    // marks it until it is recorded, and stops a later run from running it again.
+    let atomic =
+        wrapped && !(dialect == Dialect::Mysql && stmts.iter().any(|s| implicit_commit(&s.sql)));
+    if !atomic {
+        entry.status = Status::Running;
+        entry.applied_at = Some(now());
+        ledger::record(conn, &entry).await.map_err(RunError::Db)?;
+        entry.status = Status::Applied;
+    }
     if wrapped {
         if let Err(f) = conn.begin().await {
-            return Err(fail(conn, &mut entry, 1, f.message, false).await);
+            return Err(fail(conn, &mut entry, 1, f.message, true).await);
         }
     }
     // With the file's own transaction, the ledger row is written just before its last
-    // COMMIT so that row and effects commit together.
+    // COMMIT when nothing follows it, so that row and effects commit together.
     let last_commit = if wrap == Wrapping::FileOwn {
         stmts
             .iter()
             .rposition(|s| sql::is_transaction_control(&s.sql, dialect) == Some(TxControl::Commit))
+            .filter(|&i| i + 1 == stmts.len())
     } else {
         None
     };
     let total = stmts.len();
+    let last_line = stmts.last().map_or(1, |s| s.line);
     let mut recorded = false;
     for (i, stmt) in stmts.iter().enumerate() {
         if Some(i) == last_commit {
             if let Err(e) = record_success(conn, job, &mut entry, started).await {
                 conn.rollback_quietly().await;
-                return Err(RunError::Db(e));
+                return Err(unrecorded(m, e));
             }
             recorded = true;
         }
@@ -219,8 +235,8 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
             let line = failing_line(stmt, f.position);
             // Whatever transaction is open (ours or the file's) is rolled back.
             conn.rollback_quietly().await;
-            let rolled_back = wrapped && dialect != Dialect::Mysql;
-            return Err(fail(conn, &mut entry, line, f.message, rolled_back).await);
+            let undone = atomic || undone_by_rollback(&stmts, i, dialect);
+            return Err(fail(conn, &mut entry, line, f.message, undone).await);
         }
         em.emit(Event::StatementFinished {
             version: version.clone(),
@@ -231,28 +247,83 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
         })
         .await;
     }
+    if !wrapped {
+        // A file may begin a transaction and never end it: its work would vanish with the
+        // connection, after being reported as applied.
+        let open = conn.in_transaction().await;
+        if !matches!(open, Ok(false)) {
+            conn.rollback_quietly().await;
+            let why = match open {
+                Err(ref f) => format!("cannot tell whether the file left a transaction open: {}", f.message),
+                _ => "the file left a transaction open (BEGIN without COMMIT); cutover rolled it back".to_string(),
+            };
+            let undone = open.is_ok() && undone_by_rollback(&stmts, stmts.len(), dialect);
+            return Err(fail(conn, &mut entry, last_line, why, undone).await);
+        }
+    }
     if !recorded {
         if let Err(e) = record_success(conn, job, &mut entry, started).await {
             if wrapped {
                 conn.rollback_quietly().await;
+                return Err(RunError::Db(e));
             }
-            return Err(RunError::Db(e));
+            return Err(unrecorded(m, e));
         }
     }
     if wrapped {
         if let Err(f) = conn.commit().await {
             conn.rollback_quietly().await;
-            return Err(fail(
-                conn,
-                &mut entry,
-                stmts.last().map_or(1, |s| s.line),
-                f.message,
-                true,
-            )
-            .await);
+            let message = format!(
+                "COMMIT failed: {}; if the connection was lost, the outcome is unknown: `cutover status` shows what the target recorded",
+                f.message
+            );
+            return Err(fail(conn, &mut entry, last_line, message, atomic).await);
         }
     }
     Ok(entry.duration_ms)
+}
+
+/// Statements that change only the session (`SET`, `PRAGMA`), not the data.
+fn session_only(stmt: &str) -> bool {
+    let head = stmt
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    matches!(head.as_str(), "SET" | "PRAGMA")
+}
+
+/// Whether the rollback after statement `failed` failed left nothing of the file behind
+/// (for files not wrapped in our transaction): nothing but session settings ran before,
+/// or the failure came inside the file's own transaction, which nothing but session
+/// settings preceded and (on MySQL) no DDL committed early.
+fn undone_by_rollback(stmts: &[Statement], failed: usize, dialect: Dialect) -> bool {
+    if stmts[..failed].iter().all(|s| session_only(&s.sql)) {
+        return true;
+    }
+    let ctl = |s: &Statement| sql::is_transaction_control(&s.sql, dialect);
+    let Some(begin) = stmts[..failed]
+        .iter()
+        .rposition(|s| ctl(s) == Some(TxControl::Begin))
+    else {
+        return false;
+    };
+    let still_open = stmts[begin + 1..failed].iter().all(|s| ctl(s).is_none());
+    let clean_before = stmts[..begin].iter().all(|s| session_only(&s.sql));
+    let upto = (failed + 1).min(stmts.len());
+    let no_early_commit =
+        dialect != Dialect::Mysql || !stmts[begin..upto].iter().any(|s| implicit_commit(&s.sql));
+    still_open && clean_before && no_early_commit
+}
+
+/// A file that ran but could not be recorded: its `running` row stays, so it is not run
+/// again until an operator says what happened.
+fn unrecorded(m: &Migration, e: DbError) -> RunError {
+    RunError::Unrecorded(format!(
+        "{} ran, but could not be recorded: {e}\n  it stays marked `running` in cutover_history, so it will not run again by itself\n  hint: check the target, then `cutover apply --resolve {}=applied` (or `=pending` once undone)",
+        m.path.display(),
+        m.version
+    ))
 }
 
 /// Records the failure in the ledger (its own statement, after the rollback) and builds
@@ -264,7 +335,12 @@ async fn fail(
     message: String,
     rolled_back: bool,
 ) -> RunError {
-    entry.status = Status::Failed;
+    // A failure that no transaction undid leaves the file partly applied.
+    entry.status = if rolled_back {
+        Status::Failed
+    } else {
+        Status::Partial
+    };
     entry.applied_at = Some(now());
     entry.error = Some(format!("line {line}: {message}"));
     let mut message = message;
@@ -375,6 +451,38 @@ mod tests {
         assert_eq!(failing_line(&st, None), 10);
         let at = st.sql.find("nope").expect("in text");
         assert_eq!(failing_line(&st, Some(at)), 12);
+    }
+
+    #[test]
+    fn what_a_rollback_undoes_in_a_file_without_our_transaction() {
+        let st = |sql: &str| sql::split(sql, Dialect::Postgres);
+        let own = st("SET lock_timeout = '1s';\nBEGIN;\nINSERT INTO a VALUES (1);\nINSERT INTO a VALUES (1);\nCOMMIT;");
+        assert!(
+            undone_by_rollback(&own, 3, Dialect::Postgres),
+            "inside its own transaction"
+        );
+        let before = st("INSERT INTO a VALUES (0);\nBEGIN;\nINSERT INTO a VALUES (1);\nCOMMIT;");
+        assert!(
+            !undone_by_rollback(&before, 2, Dialect::Postgres),
+            "a statement ran before BEGIN"
+        );
+        let plain = st("UPDATE a SET x = 1;\nINSERT INTO nope VALUES (1);");
+        assert!(
+            undone_by_rollback(&plain, 0, Dialect::Postgres),
+            "the first statement failed"
+        );
+        assert!(
+            !undone_by_rollback(&plain, 1, Dialect::Postgres),
+            "the first one took effect"
+        );
+        let ddl = sql::split(
+            "START TRANSACTION;\nCREATE TABLE t (id INT);\nINSERT INTO nope VALUES (1);",
+            Dialect::Mysql,
+        );
+        assert!(
+            !undone_by_rollback(&ddl, 2, Dialect::Mysql),
+            "MySQL DDL committed early"
+        );
     }
 
     #[test]
