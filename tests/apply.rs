@@ -640,3 +640,46 @@ fn a_file_that_ran_but_could_not_be_recorded_is_not_run_twice() {
     );
     assert_eq!(db.scalar("SELECT COUNT(*) FROM a WHERE id = 7"), 1);
 }
+
+#[test]
+fn dry_run_writes_nothing_to_the_target() {
+    let Some(db) = TestDb::new(Backend::Sqlite, "dry_run") else {
+        return;
+    };
+    write_files(&db.migrations_dir(), GOOD);
+    db.write_plan("");
+    let out = cutover(db.dir.path(), &["apply", "--dry-run"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("would apply 0004") && t.contains("does not exist yet"),
+        "{t}"
+    );
+    assert!(
+        !db.dir.path().join("target.db").exists(),
+        "no database file was created"
+    );
+
+    assert_eq!(
+        cutover(db.dir.path(), &["apply", "--to", "0002"])
+            .status
+            .code(),
+        Some(0)
+    );
+    // sqlx itself applied 0003 since: the dry run must see that, and change nothing.
+    db.exec("CREATE TABLE posts (id INTEGER NOT NULL PRIMARY KEY, account_id INTEGER NOT NULL, body VARCHAR(200))");
+    db.exec("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (3, 'posts', 1, x'00', 1)");
+    let schema = |db: &TestDb| db.strings("SELECT name FROM sqlite_master ORDER BY name");
+    let rows =
+        |db: &TestDb| db.strings("SELECT version || status FROM cutover_history ORDER BY version");
+    let (before_schema, before_rows) = (schema(&db), rows(&db));
+    let out = cutover(db.dir.path(), &["apply", "--dry-run"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("would apply 0004") && !t.contains("would apply 0003"),
+        "{t}"
+    );
+    assert_eq!(schema(&db), before_schema);
+    assert_eq!(rows(&db), before_rows, "no adoption written by a dry run");
+}

@@ -90,6 +90,9 @@ pub async fn apply(
     })
     .await;
     let result = async {
+        if opts.dry_run {
+            return dry_run(ws, target, opts, em).await;
+        }
         let mut session = Session::open(target, &opts.operator, ws, em).await?;
         let result = session.apply(ws, opts, em, cancel).await;
         let created = session.created_database;
@@ -334,37 +337,7 @@ async fn apply_with(
     let file_of = |v: &str| migs.iter().find(|m| m.version.as_str() == v);
 
     resolve(conn, ws, opts, native, &mut entries, em).await?;
-    // A file that may be partly applied never runs again until an operator has looked.
-    let mut unresolved: Vec<&ledger::Entry> =
-        entries.values().filter(|e| e.status.unresolved()).collect();
-    if !unresolved.is_empty() {
-        unresolved.sort_by(|a, b| a.version.cmp(&b.version));
-        let lines: Vec<String> = unresolved
-            .iter()
-            .map(|e| {
-                let what = if e.status == Status::Running {
-                    "was running outside a transaction when cutover stopped or could not record it"
-                } else {
-                    "failed after some of its statements had taken effect"
-                };
-                format!(
-                    "  {} ({}) {what} ({} by {}{})",
-                    e.version,
-                    e.name,
-                    e.applied_at.as_deref().unwrap_or("?"),
-                    e.applied_by.as_deref().unwrap_or("?"),
-                    e.error
-                        .as_deref()
-                        .map(|x| format!("; {x}"))
-                        .unwrap_or_default()
-                )
-            })
-            .collect();
-        return Err(EngineError::Ledger(format!(
-            "part of a file may be applied; nothing was run:\n{}\n  hint: check the target, then record what you found: `cutover apply --resolve VERSION=applied` (all of it took effect) or `--resolve VERSION=pending` (undone by hand; it runs again)",
-            lines.join("\n")
-        )));
-    }
+    check_unresolved(&entries)?;
 
     // Accepting drift is a recorded decision, taken before the drift check.
     for v in &opts.accept_drift {
@@ -381,21 +354,19 @@ async fn apply_with(
             .await;
             continue;
         }
-        if !opts.dry_run {
-            ledger::accept_drift(
-                conn,
-                v,
-                &m.checksum,
-                &m.up_sql,
-                &opts.operator,
-                &run_file::now(),
-                &e.checksum,
-            )
-            .await?;
-            // The folder's own tool must see the new text as applied too.
-            if let Some(n) = native {
-                n.record_accept(conn, m).await?;
-            }
+        ledger::accept_drift(
+            conn,
+            v,
+            &m.checksum,
+            &m.up_sql,
+            &opts.operator,
+            &run_file::now(),
+            &e.checksum,
+        )
+        .await?;
+        // The folder's own tool must see the new text as applied too.
+        if let Some(n) = native {
+            n.record_accept(conn, m).await?;
         }
         em.log(
             Level::Warn,
@@ -406,63 +377,9 @@ async fn apply_with(
         e.sql_text = m.up_sql.clone();
     }
 
-    // Drift and missing files stop the run before anything is applied.
-    let mut drift = Vec::new();
-    let mut missing = Vec::new();
-    for e in entries.values().filter(|e| e.status == Status::Applied) {
-        match file_of(&e.version) {
-            Some(m) if m.kind == Kind::Versioned && m.checksum != e.checksum => {
-                drift.push(Drift::new(
-                    &e.version,
-                    &m.path.display().to_string(),
-                    (&e.checksum, &e.sql_text),
-                    (&m.checksum, &m.up_sql),
-                ))
-            }
-            Some(_) => {}
-            None => missing.push(format!("{} ({})", e.version, e.name)),
-        }
-    }
-    if !drift.is_empty() {
-        drift.sort_by(|a, b| a.version.cmp(&b.version));
-        return Err(EngineError::Drift(drift));
-    }
-    if !missing.is_empty() {
-        missing.sort();
-        return Err(EngineError::Ledger(format!(
-            "applied to this target but missing from {}: {}\n  hint: check out the revision of the migrations folder that matches this database",
-            ws.folder.dir.display(),
-            missing.join(", ")
-        )));
-    }
+    check_drift(ws, &entries)?;
 
-    let todo = select(ws, &entries, opts)?;
-    // A pending versioned file below the newest applied one would run out of order.
-    let newest_applied = migs
-        .iter()
-        .filter(|m| m.kind == Kind::Versioned)
-        .filter(|m| {
-            entries
-                .get(m.version.as_str())
-                .is_some_and(|e| e.status == Status::Applied)
-        })
-        .map(|m| &m.version)
-        .max();
-    if let Some(newest) = newest_applied {
-        let early: Vec<&str> = todo
-            .iter()
-            .map(|&i| &migs[i])
-            .filter(|m| m.kind == Kind::Versioned && &m.version < newest)
-            .map(|m| m.version.as_str())
-            .collect();
-        if !early.is_empty() {
-            return Err(EngineError::Selection(format!(
-                "out of order: {} not applied, but the newer {newest} is\n  hint: give the new file a version after {newest}",
-                early.join(", ")
-            )));
-        }
-    }
-
+    let todo = plan_run(ws, &entries, opts)?;
     let total = todo.len() as u64;
     let mut report = ApplyReport {
         outcome: if todo.is_empty() {
@@ -524,15 +441,6 @@ async fn apply_with(
             line: None,
             error: None,
         };
-        if opts.dry_run {
-            em.log(
-                Level::Info,
-                format!("would apply {} ({})", fr.version, fr.file),
-            )
-            .await;
-            report.files.push(fr);
-            continue;
-        }
         let job = FileJob {
             migration: m,
             format: ws.folder.format,
@@ -623,11 +531,6 @@ async fn resolve(
                 "--resolve {v}: no file with that version is running or partly applied\n  hint: `cutover status` shows each file's status"
             )));
         };
-        if opts.dry_run {
-            em.log(Level::Info, format!("would record {v} as {how:?}"))
-                .await;
-            continue;
-        }
         let at = run_file::now();
         let i = migs.iter().position(|m| m.version.as_str() == v);
         let in_tool = match (native, i) {
@@ -665,4 +568,234 @@ async fn resolve(
             .await;
     }
     Ok(())
+}
+
+/// A file that may be partly applied never runs again until an operator has looked.
+fn check_unresolved(entries: &HashMap<String, ledger::Entry>) -> Result<(), EngineError> {
+    let mut unresolved: Vec<&ledger::Entry> =
+        entries.values().filter(|e| e.status.unresolved()).collect();
+    if !unresolved.is_empty() {
+        unresolved.sort_by(|a, b| a.version.cmp(&b.version));
+        let lines: Vec<String> = unresolved
+            .iter()
+            .map(|e| {
+                let what = if e.status == Status::Running {
+                    "was running outside a transaction when cutover stopped or could not record it"
+                } else {
+                    "failed after some of its statements had taken effect"
+                };
+                format!(
+                    "  {} ({}) {what} ({} by {}{})",
+                    e.version,
+                    e.name,
+                    e.applied_at.as_deref().unwrap_or("?"),
+                    e.applied_by.as_deref().unwrap_or("?"),
+                    e.error
+                        .as_deref()
+                        .map(|x| format!("; {x}"))
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        return Err(EngineError::Ledger(format!(
+            "part of a file may be applied; nothing was run:\n{}\n  hint: check the target, then record what you found: `cutover apply --resolve VERSION=applied` (all of it took effect) or `--resolve VERSION=pending` (undone by hand; it runs again)",
+            lines.join("\n")
+        )));
+    }
+    Ok(())
+}
+
+/// Drift and missing files stop the run before anything is applied.
+fn check_drift(
+    ws: &Workspace,
+    entries: &HashMap<String, ledger::Entry>,
+) -> Result<(), EngineError> {
+    let migs = &ws.folder.migrations;
+    let file_of = |v: &str| migs.iter().find(|m| m.version.as_str() == v);
+    let mut drift = Vec::new();
+    let mut missing = Vec::new();
+    for e in entries.values().filter(|e| e.status == Status::Applied) {
+        match file_of(&e.version) {
+            Some(m) if m.kind == Kind::Versioned && m.checksum != e.checksum => {
+                drift.push(Drift::new(
+                    &e.version,
+                    &m.path.display().to_string(),
+                    (&e.checksum, &e.sql_text),
+                    (&m.checksum, &m.up_sql),
+                ))
+            }
+            Some(_) => {}
+            None => missing.push(format!("{} ({})", e.version, e.name)),
+        }
+    }
+    if !drift.is_empty() {
+        drift.sort_by(|a, b| a.version.cmp(&b.version));
+        return Err(EngineError::Drift(drift));
+    }
+    if !missing.is_empty() {
+        missing.sort();
+        return Err(EngineError::Ledger(format!(
+            "applied to this target but missing from {}: {}\n  hint: check out the revision of the migrations folder that matches this database",
+            ws.folder.dir.display(),
+            missing.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// The files this run applies, in order; refuses a selection that would run a file out
+/// of order.
+fn plan_run(
+    ws: &Workspace,
+    entries: &HashMap<String, ledger::Entry>,
+    opts: &ApplyOptions,
+) -> Result<Vec<usize>, EngineError> {
+    let migs = &ws.folder.migrations;
+    let todo = select(ws, entries, opts)?;
+    // A pending versioned file below the newest applied one would run out of order.
+    let newest_applied = migs
+        .iter()
+        .filter(|m| m.kind == Kind::Versioned)
+        .filter(|m| {
+            entries
+                .get(m.version.as_str())
+                .is_some_and(|e| e.status == Status::Applied)
+        })
+        .map(|m| &m.version)
+        .max();
+    if let Some(newest) = newest_applied {
+        let early: Vec<&str> = todo
+            .iter()
+            .map(|&i| &migs[i])
+            .filter(|m| m.kind == Kind::Versioned && &m.version < newest)
+            .map(|m| m.version.as_str())
+            .collect();
+        if !early.is_empty() {
+            return Err(EngineError::Selection(format!(
+                "out of order: {} not applied, but the newer {newest} is\n  hint: give the new file a version after {newest}",
+                early.join(", ")
+            )));
+        }
+    }
+    Ok(todo)
+}
+
+/// `--dry-run`: what `apply` would do, read without writing anything to the target: no
+/// database file created, no table, no lock row, no adoption. The operator's
+/// `--accept-drift` and `--resolve` are taken as given, in memory only.
+async fn dry_run(
+    ws: &Workspace,
+    target: &ConnectInfo,
+    opts: &ApplyOptions,
+    em: &Emitter,
+) -> Result<ApplyReport, EngineError> {
+    let migs = &ws.folder.migrations;
+    let info = ConnectInfo {
+        create_missing: false,
+        ..target.clone()
+    };
+    let mut entries: HashMap<String, ledger::Entry> = HashMap::new();
+    match db::connect(&info).await {
+        Ok((mut conn, _)) => {
+            let read = async {
+                let ours = ledger::read(&mut conn).await?;
+                let theirs = native::peek(&mut conn, ws.folder.format, migs).await?;
+                Ok::<_, db::DbError>((ours, theirs))
+            }
+            .await;
+            conn.close().await;
+            let (ours, theirs) = read?;
+            entries = ours.into_iter().map(|e| (e.version.clone(), e)).collect();
+            for i in theirs.map(|r| r.applied).unwrap_or_default() {
+                let m = &migs[i];
+                entries
+                    .entry(m.version.to_string())
+                    .or_insert_with(|| ledger::Entry {
+                        version: m.version.to_string(),
+                        name: m.name.clone(),
+                        checksum: m.checksum.clone(),
+                        batch: String::new(),
+                        status: Status::Applied,
+                        applied_at: None,
+                        applied_by: None,
+                        duration_ms: 0,
+                        rolled_back_at: None,
+                        sql_text: m.up_sql.clone(),
+                        error: None,
+                    });
+            }
+        }
+        Err(db::DbError::Missing { .. }) => {
+            em.log(
+                Level::Info,
+                format!(
+                    "{} does not exist yet; apply would create it",
+                    target.display
+                ),
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    em.log(Level::Info, "dry run: nothing is written to the target")
+        .await;
+    for (v, how) in &opts.resolve {
+        match how {
+            Resolution::Applied => {
+                if let Some(e) = entries.get_mut(v) {
+                    e.status = Status::Applied;
+                }
+            }
+            Resolution::Pending => {
+                entries.remove(v);
+            }
+        }
+    }
+    for v in &opts.accept_drift {
+        if let (Some(e), Some(m)) = (
+            entries.get_mut(v),
+            migs.iter().find(|m| m.version.as_str() == v),
+        ) {
+            e.checksum = m.checksum.clone();
+        }
+    }
+    check_unresolved(&entries)?;
+    check_drift(ws, &entries)?;
+    let todo = plan_run(ws, &entries, opts)?;
+    let mut report = ApplyReport {
+        outcome: if todo.is_empty() {
+            Outcome::NothingToDo
+        } else {
+            Outcome::Succeeded
+        },
+        files: Vec::new(),
+        created_database: false,
+    };
+    for i in todo {
+        let m = &migs[i];
+        let batch = ws
+            .batch_of(i)
+            .map(|b| ws.batches[b].name.clone())
+            .unwrap_or_default();
+        em.log(
+            Level::Info,
+            format!(
+                "would apply {} ({}) in batch {batch}",
+                m.version,
+                m.path.display()
+            ),
+        )
+        .await;
+        report.files.push(FileReport {
+            version: m.version.to_string(),
+            name: m.name.clone(),
+            file: m.path.display().to_string(),
+            batch,
+            status: FileStatus::Pending,
+            duration_ms: 0,
+            line: None,
+            error: None,
+        });
+    }
+    Ok(report)
 }

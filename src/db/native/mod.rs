@@ -191,6 +191,37 @@ fn map_versions(
     rec
 }
 
+/// What the folder's tool recorded, read without creating or locking anything (for dry
+/// runs). None when its table does not exist, and for Sqitch, whose registry is only read
+/// through `open`.
+pub async fn peek(
+    conn: &mut Conn,
+    format: Format,
+    migrations: &[Migration],
+) -> Result<Option<Recorded>, DbError> {
+    let Some(tool) = Tool::for_format(format) else {
+        return Ok(None);
+    };
+    let table = match tool {
+        Tool::Sqlx => "_sqlx_migrations",
+        Tool::Diesel => "__diesel_schema_migrations",
+        Tool::GolangMigrate | Tool::Dbmate => "schema_migrations",
+        Tool::Flyway => "flyway_schema_history",
+        Tool::Sqitch => return Ok(None),
+    };
+    if !table_exists(conn, table).await? {
+        return Ok(None);
+    }
+    let history = History {
+        tool,
+        table: table.to_string(),
+        created: false,
+        lock: None,
+        attached: false,
+    };
+    history.recorded(conn, migrations).await.map(Some)
+}
+
 impl History {
     /// What the tool recorded, mapped onto the folder.
     ///
