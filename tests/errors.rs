@@ -338,3 +338,24 @@ fn a_closed_output_pipe_neither_panics_nor_stops_the_work() {
         "the migration ran to the end"
     );
 }
+
+#[test]
+fn mariadb_url_without_a_database_says_so() {
+    let Some(server) = server_url("CUTOVER_TEST_MYSQL_URL", "mariadb_url_without_a_database")
+    else {
+        return;
+    };
+    let mut u = url::Url::parse(&server).expect("url");
+    u.set_path("");
+    let dir = plan_dir(
+        &format!("[target]\nurl = \"{u}\"\n"),
+        &[("1_a.sql", "SELECT 1;")],
+    );
+    let out = cutover(dir.path(), &["apply"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("names no database") && !t.contains("locked by another"),
+        "{t}"
+    );
+}

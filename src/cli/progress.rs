@@ -131,8 +131,19 @@ pub fn summary(r: &ApplyReport) {
         Outcome::Succeeded => outln!("applied {applied} file(s) in {ms} ms"),
         Outcome::Failed => {
             if let Some(f) = r.files.iter().find(|f| f.status == FileStatus::Failed) {
+                let (state, hint) = if f.partly_applied {
+                    (
+                        "statements of it before the failing one may remain applied (it is marked partial and will not run again by itself)",
+                        format!("check the target, undo or finish it by hand, then `cutover apply --resolve {}=pending` (to run the fixed file) or `={}`", f.version, "applied"),
+                    )
+                } else {
+                    (
+                        "its transaction was rolled back: nothing of it remains",
+                        "fix the file and run `cutover apply` again".to_string(),
+                    )
+                };
                 errln!(
-                    "error: {}:{}: {}\n  applied {applied} file(s) before it; the failed file and those after it were not applied\n  hint: fix the file and run `cutover apply` again",
+                    "error: {}:{}: {}\n  applied {applied} file(s) before it; {state}; the files after it were not run\n  hint: {hint}",
                     f.file,
                     f.line.unwrap_or(0),
                     f.error.as_deref().unwrap_or("")
@@ -142,6 +153,10 @@ pub fn summary(r: &ApplyReport) {
         Outcome::Cancelled => {
             outln!("stopped: applied {applied} file(s); run `cutover apply` to continue")
         }
-        Outcome::Refused => {}
+        Outcome::Refused => {
+            if let Some(e) = &r.error {
+                errln!("error: {e}\n  applied {applied} file(s) before this in this run");
+            }
+        }
     }
 }

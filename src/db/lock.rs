@@ -108,6 +108,14 @@ pub async fn acquire(conn: &mut Conn, me: &Holder) -> Result<Guard, LockError> {
             scalar_i64(conn, "SELECT CASE WHEN pg_try_advisory_lock(hashtext('cutover:' || current_database())) THEN 1::bigint ELSE 0::bigint END").await? == 1
         }
         Dialect::Mysql => {
+            // Without a database the lock name would be NULL, which reads as "held".
+            if scalar_i64(conn, "SELECT CASE WHEN DATABASE() IS NULL THEN 1 ELSE 0 END").await? == 1 {
+                return Err(LockError::Db(DbError::Query {
+                    target: conn.display.clone(),
+                    context: "taking the target lock".into(),
+                    message: "the URL names no database\n  hint: add the database to the URL, e.g. mysql://user@host:3306/shop".into(),
+                }));
+            }
             scalar_i64(conn, "SELECT COALESCE(GET_LOCK(CONCAT('cutover_', SHA1(DATABASE())), 0), 0)").await? == 1
         }
     };

@@ -58,6 +58,10 @@ pub struct FileReport {
     pub line: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// For a failed file: whether some of its statements may remain applied (nothing
+    /// undid them); such a file does not run again until resolved.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partly_applied: bool,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -67,6 +71,9 @@ pub struct ApplyReport {
     pub files: Vec<FileReport>,
     /// True when the SQLite database file did not exist and was created.
     pub created_database: bool,
+    /// Why the run stopped when it could not go on (outcome `refused`) after it began.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// Runs the apply job. `cancel` is checked between files (never inside one).
@@ -389,6 +396,7 @@ async fn apply_with(
         },
         files: Vec::new(),
         created_database: false,
+        error: None,
     };
     if todo.is_empty() {
         em.log(
@@ -440,6 +448,7 @@ async fn apply_with(
             duration_ms: 0,
             line: None,
             error: None,
+            partly_applied: false,
         };
         let job = FileJob {
             migration: m,
@@ -497,12 +506,29 @@ async fn apply_with(
                 fr.status = FileStatus::Failed;
                 fr.line = Some(f.line);
                 fr.error = Some(f.message);
+                fr.partly_applied = !f.rolled_back;
                 report.files.push(fr);
                 report.outcome = Outcome::Failed;
                 break;
             }
-            Err(RunError::Db(e)) => return Err(e.into()),
-            Err(RunError::Unrecorded(msg)) => return Err(EngineError::Ledger(msg)),
+            // Bookkeeping failed: stop, keeping what this run already did in the report.
+            Err(RunError::Db(e)) => {
+                fr.status = FileStatus::Failed;
+                fr.error = Some(e.to_string());
+                report.files.push(fr);
+                report.error = Some(e.to_string());
+                report.outcome = Outcome::Refused;
+                break;
+            }
+            Err(RunError::Unrecorded(msg)) => {
+                fr.status = FileStatus::Failed;
+                fr.error = Some(msg.clone());
+                fr.partly_applied = true;
+                report.files.push(fr);
+                report.error = Some(msg);
+                report.outcome = Outcome::Refused;
+                break;
+            }
         }
     }
     if let Some(b) = current_batch {
@@ -770,6 +796,7 @@ async fn dry_run(
         },
         files: Vec::new(),
         created_database: false,
+        error: None,
     };
     for i in todo {
         let m = &migs[i];
@@ -795,6 +822,7 @@ async fn dry_run(
             duration_ms: 0,
             line: None,
             error: None,
+            partly_applied: false,
         });
     }
     Ok(report)

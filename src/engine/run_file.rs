@@ -85,26 +85,29 @@ pub fn note(wrap: &Wrapping, stmts: &[Statement], dialect: Dialect) -> Option<St
 /// Whether a MySQL statement commits implicitly (DDL), which makes a file non-atomic.
 /// `PREPARE`/`EXECUTE` may run DDL built at run time, so they count too.
 fn implicit_commit(stmt: &str) -> bool {
-    let head = stmt
-        .trim_start()
+    // mysqldump writes versioned comments that MySQL runs: `/*!50001 CREATE VIEW ... */`.
+    let text = stmt.trim_start();
+    let text = match text
+        .strip_prefix("/*!")
+        .or_else(|| text.strip_prefix("/*M!"))
+    {
+        Some(rest) => rest.trim_start_matches(|c: char| c.is_ascii_digit()),
+        None => text,
+    };
+    let mut words = text
         .split(|c: char| c.is_whitespace() || c == '(')
-        .next()
-        .unwrap_or("")
-        .to_ascii_uppercase();
-    matches!(
-        head.as_str(),
-        "CREATE"
-            | "ALTER"
-            | "DROP"
-            | "RENAME"
-            | "TRUNCATE"
-            | "GRANT"
-            | "REVOKE"
-            | "LOCK"
-            | "UNLOCK"
-            | "PREPARE"
-            | "EXECUTE"
-    )
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_ascii_uppercase());
+    let head = words.next().unwrap_or_default();
+    match head.as_str() {
+        "CREATE" | "ALTER" | "DROP" | "RENAME" | "TRUNCATE" | "GRANT" | "REVOKE" | "LOCK"
+        | "UNLOCK" | "ANALYZE" | "OPTIMIZE" | "REPAIR" | "FLUSH" | "INSTALL" | "UNINSTALL"
+        | "CACHE" | "LOAD" => true,
+        // May run DDL decided at run time (a prepared statement, a procedure).
+        "PREPARE" | "EXECUTE" | "CALL" => true,
+        "SET" => words.next().is_some_and(|w| w == "PASSWORD"),
+        _ => false,
+    }
 }
 
 /// The line of the failing statement, moved down to where the database points when it
@@ -491,5 +494,13 @@ mod tests {
         assert!(implicit_commit("ALTER TABLE x ADD y INT"));
         assert!(!implicit_commit("INSERT INTO x VALUES (1)"));
         assert!(implicit_commit("EXECUTE stmt"), "prepared DDL may commit");
+        assert!(implicit_commit(
+            "/*!50001 CREATE ALGORITHM=UNDEFINED VIEW v AS SELECT 1 */"
+        ));
+        assert!(implicit_commit("CALL migrate_things()"));
+        assert!(implicit_commit("OPTIMIZE TABLE t"));
+        assert!(implicit_commit("SET PASSWORD FOR u = 'x'"));
+        assert!(!implicit_commit("SET @x = 1"));
+        assert!(!implicit_commit("/*!40101 SET NAMES utf8mb4 */"));
     }
 }
