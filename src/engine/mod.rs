@@ -2,10 +2,14 @@
 //! `Event`s through a channel. The engine never prints: consumers (the headless
 //! progress printer, the cockpit, the journal) read the events.
 
+mod adopt;
 pub mod apply;
 mod drift;
+mod dry_run;
 mod emit;
 pub mod job;
+mod preflight;
+mod resolve;
 pub(crate) mod run_file;
 mod session;
 

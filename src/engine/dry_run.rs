@@ -1,0 +1,131 @@
+//! `apply --dry-run`: the same checks and selection as a run, reading only.
+
+use super::apply::{ApplyOptions, ApplyReport, FileReport, Resolution};
+use super::preflight::{check_drift, check_unresolved, plan_run};
+use super::{Emitter, EngineError, Workspace};
+use crate::db::ledger::{self, Status};
+use crate::db::{self, native, ConnectInfo};
+use crate::event::{FileStatus, Level, Outcome};
+use std::collections::HashMap;
+
+/// `--dry-run`: what `apply` would do, read without writing anything to the target: no
+/// database file created, no table, no lock row, no adoption. The operator's
+/// `--accept-drift` and `--resolve` are taken as given, in memory only.
+pub(super) async fn dry_run(
+    ws: &Workspace,
+    target: &ConnectInfo,
+    opts: &ApplyOptions,
+    em: &Emitter,
+) -> Result<ApplyReport, EngineError> {
+    let migs = &ws.folder.migrations;
+    let info = ConnectInfo {
+        create_missing: false,
+        ..target.clone()
+    };
+    let mut entries: HashMap<String, ledger::Entry> = HashMap::new();
+    match db::connect(&info).await {
+        Ok((mut conn, _)) => {
+            let read = async {
+                let ours = ledger::read(&mut conn).await?;
+                let theirs = native::peek(&mut conn, ws.folder.format, migs).await?;
+                Ok::<_, db::DbError>((ours, theirs))
+            }
+            .await;
+            conn.close().await;
+            let (ours, theirs) = read?;
+            entries = ours.into_iter().map(|e| (e.version.clone(), e)).collect();
+            for i in theirs.map(|r| r.applied).unwrap_or_default() {
+                let m = &migs[i];
+                entries
+                    .entry(m.version.to_string())
+                    .or_insert_with(|| ledger::Entry {
+                        version: m.version.to_string(),
+                        name: m.name.clone(),
+                        checksum: m.checksum.clone(),
+                        batch: String::new(),
+                        status: Status::Applied,
+                        applied_at: None,
+                        applied_by: None,
+                        duration_ms: 0,
+                        rolled_back_at: None,
+                        sql_text: m.up_sql.clone(),
+                        error: None,
+                    });
+            }
+        }
+        Err(db::DbError::Missing { .. }) => {
+            em.log(
+                Level::Info,
+                format!(
+                    "{} does not exist yet; apply would create it",
+                    target.display
+                ),
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    em.log(Level::Info, "dry run: nothing is written to the target")
+        .await;
+    for (v, how) in &opts.resolve {
+        match how {
+            Resolution::Applied => {
+                if let Some(e) = entries.get_mut(v) {
+                    e.status = Status::Applied;
+                }
+            }
+            Resolution::Pending => {
+                entries.remove(v);
+            }
+        }
+    }
+    for v in &opts.accept_drift {
+        if let (Some(e), Some(m)) = (
+            entries.get_mut(v),
+            migs.iter().find(|m| m.version.as_str() == v),
+        ) {
+            e.checksum = m.checksum.clone();
+        }
+    }
+    check_unresolved(&entries)?;
+    check_drift(ws, &entries)?;
+    let todo = plan_run(ws, &entries, opts)?;
+    let mut report = ApplyReport {
+        outcome: if todo.is_empty() {
+            Outcome::NothingToDo
+        } else {
+            Outcome::Succeeded
+        },
+        files: Vec::new(),
+        created_database: false,
+        error: None,
+    };
+    for i in todo {
+        let m = &migs[i];
+        let batch = ws
+            .batch_of(i)
+            .map(|b| ws.batches[b].name.clone())
+            .unwrap_or_default();
+        em.log(
+            Level::Info,
+            format!(
+                "would apply {} ({}) in batch {batch}",
+                m.version,
+                m.path.display()
+            ),
+        )
+        .await;
+        report.files.push(FileReport {
+            version: m.version.to_string(),
+            name: m.name.clone(),
+            file: m.path.display().to_string(),
+            batch,
+            status: FileStatus::Pending,
+            duration_ms: 0,
+            line: None,
+            error: None,
+            partly_applied: false,
+        });
+    }
+    Ok(report)
+}
