@@ -12,4 +12,5 @@ pub mod plan;
 pub mod report;
 pub mod source;
 pub mod sql;
+pub mod text;
 pub mod ui;

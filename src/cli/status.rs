@@ -4,6 +4,7 @@
 use super::{workspace, Global};
 use crate::db::{self, ledger};
 use crate::report::exit;
+use crate::text::fit;
 use clap::Args;
 use std::collections::HashMap;
 
@@ -118,18 +119,18 @@ pub async fn run(global: &Global, args: StatusArgs) -> i32 {
         outln!(
             "{:<16} {:<36} {:<20} {:<12} {:<24} {:<12} {check}",
             r.version,
-            truncate(&r.name, 36),
-            truncate(&r.batch, 20),
+            fit(&r.name, 36),
+            fit(&r.batch, 20),
             r.status,
             r.applied_at.as_deref().unwrap_or("-"),
-            truncate(r.applied_by.as_deref().unwrap_or("-"), 12),
+            fit(r.applied_by.as_deref().unwrap_or("-"), 12),
         );
     }
     for e in missing {
         outln!(
             "{:<16} {:<36} applied, but its file is missing from the folder",
             e.version,
-            truncate(&e.name, 36)
+            fit(&e.name, 36)
         );
     }
     let applied = rows.iter().filter(|r| r.applied).count();
@@ -151,14 +152,4 @@ async fn read_ledger(target: &db::ConnectInfo) -> Result<Vec<ledger::Entry>, db:
     let entries = ledger::read(&mut conn).await;
     conn.close().await;
     entries
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n - 1).collect();
-        t.push('…');
-        t
-    }
 }

@@ -220,18 +220,12 @@ pub async fn accept_drift(
 ) -> Result<(), DbError> {
     let upd = conn
         .placeholders("UPDATE cutover_history SET checksum = ?, sql_text = ? WHERE version = ?");
-    let ins = conn.placeholders(
-        "INSERT INTO cutover_decisions (at, operator, kind, version, detail) VALUES (?, ?, 'accept_drift', ?, ?)",
-    );
     let detail = format!("checksum {old_checksum} -> {new_checksum}");
     let res: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&upd)
         .bind(new_checksum).bind(new_sql).bind(version)
         .execute(&mut *c).await.map(|_| ()));
     res.map_err(|err| conn.query_error("recording the drift decision", err))?;
-    let res: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&ins)
-        .bind(at).bind(operator).bind(version).bind(&detail)
-        .execute(&mut *c).await.map(|_| ()));
-    res.map_err(|err| conn.query_error("recording the drift decision", err))
+    decision(conn, at, operator, "accept_drift", version, &detail).await
 }
 
 /// Removes a version's row (an operator resolved a partly applied file as not applied).

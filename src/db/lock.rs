@@ -152,9 +152,11 @@ pub async fn release(conn: &mut Conn, guard: Guard) -> Result<(), DbError> {
 }
 
 async fn scalar_i64(conn: &mut Conn, sql: &str) -> Result<i64, DbError> {
-    let r: Result<i64, sqlx::Error> =
-        with_conn!(conn, c => sqlx::query_scalar(sql).fetch_one(&mut *c).await);
-    r.map_err(|e| conn.query_error("taking the target lock", e))
+    conn.scalar_i64(sql).await.map_err(|f| DbError::Query {
+        target: conn.display.clone(),
+        context: "taking the target lock".into(),
+        message: f.message,
+    })
 }
 
 async fn write_holder(conn: &mut Conn, me: &Holder) -> Result<(), DbError> {

@@ -11,6 +11,7 @@ mod log;
 use super::state::{Overlay, Panel, State};
 use super::theme::Theme;
 use crate::event::FileStatus;
+use crate::text::fit;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
@@ -109,19 +110,6 @@ fn status_style(st: FileStatus, t: &Theme) -> ratatui::style::Style {
         FileStatus::RolledBack | FileStatus::RollingBack => t.warn,
         _ => t.running,
     }
-}
-
-/// Cuts text to a width in characters, with an ellipsis when cut.
-fn fit(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_string();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let mut out: String = s.chars().take(width - 1).collect();
-    out.push('…');
-    out
 }
 
 /// The first row to show so that `selected` stays visible in `height` rows.
