@@ -58,6 +58,18 @@ impl Screen {
         self.parser.lock().expect("parser").screen().contents()
     }
 
+    /// `cutover demo` in `<tmp>/demo`; returns the screen and the demo folder.
+    fn demo(tmp: &std::path::Path, cols: u16, rows: u16) -> (Screen, std::path::PathBuf) {
+        let dir = tmp.join("demo");
+        let s = Screen::spawn(
+            &["demo", "--dir", dir.to_str().expect("utf8")],
+            tmp,
+            cols,
+            rows,
+        );
+        (s, dir)
+    }
+
     /// Waits until the screen shows `needle`, or fails with what it shows.
     fn wait_for(&self, needle: &str, secs: u64) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
@@ -152,13 +164,7 @@ fn slow_plan(dir: &std::path::Path) {
 #[test]
 fn apply_batch_one_with_keys_then_quit() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = tmp.path().join("demo");
-    let mut s = Screen::spawn(
-        &["demo", "--dir", dir.to_str().expect("utf8")],
-        tmp.path(),
-        100,
-        30,
-    );
+    let (mut s, dir) = Screen::demo(tmp.path(), 100, 30);
     let first = s.wait_for("simple-replacements", 30);
     assert!(
         first.contains("Batches") && first.contains("Files") && first.contains("Log"),
@@ -254,13 +260,7 @@ fn quitting_while_a_job_runs_stops_after_the_current_file() {
 #[test]
 fn too_small_terminal_says_so_instead_of_drawing() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = tmp.path().join("demo");
-    let mut s = Screen::spawn(
-        &["demo", "--dir", dir.to_str().expect("utf8")],
-        tmp.path(),
-        60,
-        20,
-    );
+    let (mut s, _) = Screen::demo(tmp.path(), 60, 20);
     let t = s.wait_for("terminal too small", 30);
     assert!(t.contains("need 80x24, have 60x20"), "{t}");
     s.send("q");
@@ -270,13 +270,7 @@ fn too_small_terminal_says_so_instead_of_drawing() {
 #[test]
 fn resize_redraws_and_small_sizes_say_so() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = tmp.path().join("demo");
-    let mut s = Screen::spawn(
-        &["demo", "--dir", dir.to_str().expect("utf8")],
-        tmp.path(),
-        100,
-        30,
-    );
+    let (mut s, _) = Screen::demo(tmp.path(), 100, 30);
     s.wait_for("simple-replacements", 30);
     s.resize(70, 20);
     s.wait_for("need 80x24, have 70x20", 10);
@@ -294,13 +288,7 @@ fn resize_redraws_and_small_sizes_say_so() {
 #[test]
 fn sigterm_restores_the_terminal_and_releases_the_lock() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = tmp.path().join("demo");
-    let mut s = Screen::spawn(
-        &["demo", "--dir", dir.to_str().expect("utf8")],
-        tmp.path(),
-        100,
-        30,
-    );
+    let (mut s, dir) = Screen::demo(tmp.path(), 100, 30);
     s.wait_for("simple-replacements", 30);
     assert!(
         s.parser.lock().expect("parser").screen().alternate_screen(),
@@ -313,12 +301,12 @@ fn sigterm_restores_the_terminal_and_releases_the_lock() {
         .expect("kill");
     assert!(killed.success());
     assert_eq!(s.wait_exit(20), 0);
-    // Give the reader thread a moment to take in the last bytes.
-    std::thread::sleep(Duration::from_millis(200));
-    assert!(
-        !s.parser.lock().expect("parser").screen().alternate_screen(),
-        "left the alternate screen"
-    );
+    // The reader thread may still be taking in the last bytes: wait, with a deadline.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while s.parser.lock().expect("parser").screen().alternate_screen() {
+        assert!(Instant::now() < deadline, "never left the alternate screen");
+        std::thread::sleep(Duration::from_millis(25));
+    }
     // The lock is free again: a headless apply on the same demo runs.
     let out = cutover(
         tmp.path(),
@@ -334,13 +322,7 @@ fn sigterm_restores_the_terminal_and_releases_the_lock() {
 #[test]
 fn no_color_means_no_colour_and_a_log_file_is_written() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = tmp.path().join("demo");
-    let mut s = Screen::spawn(
-        &["demo", "--dir", dir.to_str().expect("utf8")],
-        tmp.path(),
-        100,
-        30,
-    );
+    let (mut s, dir) = Screen::demo(tmp.path(), 100, 30);
     s.wait_for("simple-replacements", 30);
     {
         let p = s.parser.lock().expect("parser");
