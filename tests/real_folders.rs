@@ -431,3 +431,129 @@ fn sqitch_flipr_sqlite() {
         },
     );
 }
+
+// ---------------------------------------------------------------- Drizzle
+
+/// The rows in drizzle's table that hold a hash and a `created_at`.
+fn drizzle_rows(db: &TestDb, table: &str) -> i64 {
+    db.scalar(&format!(
+        "SELECT COUNT(*) FROM {table} WHERE created_at IS NOT NULL AND hash <> ''"
+    ))
+}
+
+#[test]
+fn drizzle_ai_chatbot_postgres() {
+    apply_real(
+        Backend::Postgres,
+        "drizzle-ai-chatbot-pg",
+        "drizzle",
+        9,
+        nothing,
+        |db| {
+            assert_tables(
+                db,
+                &[
+                    "User",
+                    "Chat",
+                    "Message_v2",
+                    "Vote_v2",
+                    "Document",
+                    "Suggestion",
+                    "Stream",
+                ],
+            );
+            assert_eq!(drizzle_rows(db, "drizzle.__drizzle_migrations"), 9);
+            // A `DO $$ ... EXCEPTION ... END $$` block created its foreign key.
+            assert_eq!(
+                db.scalar(
+                    "SELECT COUNT(*) FROM pg_constraint WHERE conname = 'Message_v2_chatId_Chat_id_fk'"
+                ),
+                1
+            );
+        },
+    );
+}
+
+#[test]
+fn drizzle_orm_sqlite() {
+    apply_real(
+        Backend::Sqlite,
+        "drizzle-drizzle-orm-sqlite",
+        "drizzle",
+        1,
+        nothing,
+        |db| {
+            assert_tables(db, &["another_users", "users12"]);
+            assert_eq!(drizzle_rows(db, "__drizzle_migrations"), 1);
+        },
+    );
+}
+
+// ---------------------------------------------------------------- Prisma
+
+fn prisma_finished(db: &TestDb) -> i64 {
+    db.scalar(
+        "SELECT COUNT(*) FROM _prisma_migrations WHERE finished_at IS NOT NULL \
+         AND rolled_back_at IS NULL AND applied_steps_count = 1",
+    )
+}
+
+#[test]
+fn prisma_umami_postgres() {
+    apply_real(
+        Backend::Postgres,
+        "prisma-umami-pg",
+        "prisma",
+        19,
+        nothing,
+        |db| {
+            assert_tables(
+                db,
+                &[
+                    "user",
+                    "website",
+                    "website_event",
+                    "session",
+                    "team",
+                    "report",
+                    "revenue",
+                    "board",
+                    "session_replay",
+                ],
+            );
+            assert!(!db.has_table("team_website"), "04 dropped it");
+            assert_eq!(prisma_finished(db), 19);
+            // The first file's seed row.
+            assert_eq!(
+                db.scalar("SELECT COUNT(*) FROM \"user\" WHERE username = 'admin'"),
+                1
+            );
+        },
+    );
+}
+
+#[test]
+fn prisma_umami_mysql() {
+    apply_real(
+        Backend::Mysql,
+        "prisma-umami-mysql",
+        "prisma",
+        4,
+        nothing,
+        |db| {
+            assert_tables(
+                db,
+                &[
+                    "user",
+                    "website",
+                    "website_event",
+                    "session",
+                    "team",
+                    "report",
+                ],
+            );
+            assert!(!db.has_table("team_website"), "04 dropped it");
+            assert_eq!(prisma_finished(db), 4);
+        },
+    );
+}

@@ -21,7 +21,7 @@ pub fn plan_event(ws: &Workspace, dialect: crate::sql::Dialect) -> Event {
                 .iter()
                 .map(|&i| {
                     let m = &ws.folder.migrations[i];
-                    let stmts = crate::sql::split(&m.up_sql, dialect);
+                    let stmts = m.statements(ws.folder.format, dialect);
                     let wrap = run_file::wrapping(m, ws.folder.format, &stmts, dialect);
                     let note = run_file::note(&wrap, &stmts, dialect);
                     PlanFile {

@@ -160,7 +160,7 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
     let m = job.migration;
     let version = m.version.to_string();
     let dialect = conn.dialect;
-    let stmts = sql::split(&m.up_sql, dialect);
+    let stmts = m.statements(job.format, dialect);
     let wrap = wrapping(m, job.format, &stmts, dialect);
     let detail = note(&wrap, &stmts, dialect);
     if let Some(d) = &detail {

@@ -43,6 +43,9 @@ impl Session {
             ),
         )
         .await;
+        for note in &ws.folder.notes {
+            em.log(Level::Warn, note.clone()).await;
+        }
         let (mut conn, created) = db::connect(target).await?;
         if created {
             em.log(

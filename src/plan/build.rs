@@ -27,6 +27,8 @@ const FORMATS: &[(&str, Option<Format>)] = &[
     ("dbmate", Some(Format::Dbmate)),
     ("flyway", Some(Format::Flyway)),
     ("sqitch", Some(Format::Sqitch)),
+    ("drizzle", Some(Format::Drizzle)),
+    ("prisma", Some(Format::Prisma)),
 ];
 
 const BACKUPS: &[(&str, BackupPolicy)] = &[

@@ -14,7 +14,7 @@
 use std::path::Path;
 
 use super::files;
-use super::{dbmate, diesel, flyway, golang_migrate, sqitch, sqlx};
+use super::{dbmate, diesel, drizzle, flyway, golang_migrate, prisma, sqitch, sqlx};
 use super::{Format, SourceError};
 
 /// What the folder holds, by format.
@@ -93,6 +93,14 @@ fn scan(dir: &Path) -> Result<Seen, SourceError> {
 
 /// The format of `dir`, or why it cannot be told.
 pub(crate) fn detect(dir: &Path) -> Result<Format, SourceError> {
+    // A drizzle journal or Prisma's lock file names the format outright, and neither
+    // folder can be read file by file: checked before any file is looked at.
+    if drizzle::is_project(dir) {
+        return Ok(Format::Drizzle);
+    }
+    if prisma::is_project(dir) {
+        return Ok(Format::Prisma);
+    }
     if sqitch::is_project(dir) {
         return Ok(Format::Sqitch);
     }

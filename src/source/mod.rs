@@ -6,9 +6,11 @@ mod custom;
 mod dbmate;
 mod detect;
 mod diesel;
+mod drizzle;
 mod files;
 mod flyway;
 mod golang_migrate;
+mod prisma;
 mod sqitch;
 mod sqlx;
 mod version;
@@ -16,6 +18,7 @@ mod version;
 pub use flyway::flyway_checksum;
 pub use version::Version;
 
+use crate::sql::{Dialect, Statement};
 use std::path::{Path, PathBuf};
 
 /// The folder layouts cutover reads.
@@ -30,6 +33,10 @@ pub enum Format {
     Sqitch,
     /// `[migrations] pattern = '...'`
     Custom,
+    /// `meta/_journal.json` + `<tag>.sql` (drizzle-kit).
+    Drizzle,
+    /// `migration_lock.toml` + `<name>/migration.sql` (Prisma Migrate).
+    Prisma,
 }
 
 impl Format {
@@ -42,6 +49,8 @@ impl Format {
             Format::Flyway => "flyway",
             Format::Sqitch => "sqitch",
             Format::Custom => "custom",
+            Format::Drizzle => "drizzle",
+            Format::Prisma => "prisma",
         }
     }
 }
@@ -93,6 +102,8 @@ pub struct Native {
     pub script: String,
     /// Sqitch: the plan line's fields.
     pub sqitch: Option<SqitchChange>,
+    /// Drizzle: the journal entry's `when` (ms), which drizzle records as `created_at`.
+    pub drizzle_when: Option<i64>,
 }
 
 /// One change line of a `sqitch.plan`.
@@ -141,6 +152,9 @@ pub struct Folder {
     /// True when the format was detected rather than named in the plan.
     pub detected: bool,
     pub migrations: Vec<Migration>,
+    /// What the reader noticed and the operator should hear (files the format's tool
+    /// does not read, orders it would not follow), said in the log when a session opens.
+    pub notes: Vec<String>,
 }
 
 /// What went wrong reading a folder. Every message names the path and says what to do.
@@ -161,7 +175,7 @@ pub enum SourceError {
     },
     #[error("{path}: {what}")]
     Invalid { path: PathBuf, what: String },
-    #[error("cannot tell the format of {path}: {why}\n  hint: set [migrations] format = \"sqlx\" | \"diesel\" | \"golang-migrate\" | \"dbmate\" | \"flyway\" | \"sqitch\", or a pattern")]
+    #[error("cannot tell the format of {path}: {why}\n  hint: set [migrations] format = \"sqlx\" | \"diesel\" | \"golang-migrate\" | \"dbmate\" | \"flyway\" | \"sqitch\" | \"drizzle\" | \"prisma\", or a pattern")]
     Undetected { path: PathBuf, why: String },
     #[error("invalid [migrations] pattern: {0}\n  hint: a regular expression with named groups (?P<version>...), optional (?P<name>...) and (?P<direction>up|down)")]
     Pattern(String),
@@ -201,6 +215,7 @@ pub fn read_folder(dir: &Path, opts: &ReadOptions) -> Result<Folder, SourceError
         (None, Some(format)) => (format, false),
         (None, None) => (detect::detect(dir)?, true),
     };
+    let mut notes = Vec::new();
     let migrations = match format {
         Format::Sqlx => sqlx::read(dir)?,
         Format::Diesel => diesel::read(dir)?,
@@ -209,13 +224,32 @@ pub fn read_folder(dir: &Path, opts: &ReadOptions) -> Result<Folder, SourceError
         Format::Flyway => flyway::read(dir)?,
         Format::Sqitch => sqitch::read(dir)?,
         Format::Custom => custom::read(dir, opts.pattern.as_deref().unwrap_or_default())?,
+        Format::Drizzle => with_notes(drizzle::read(dir)?, &mut notes),
+        Format::Prisma => with_notes(prisma::read(dir)?, &mut notes),
     };
     Ok(Folder {
         dir: dir.to_path_buf(),
         format,
         detected,
         migrations,
+        notes,
     })
+}
+
+fn with_notes(read: (Vec<Migration>, Vec<String>), notes: &mut Vec<String>) -> Vec<Migration> {
+    notes.extend(read.1);
+    read.0
+}
+
+impl Migration {
+    /// The statements of the up SQL as they are sent, for a folder of `format`: the
+    /// dialect's splitter, and for Drizzle its `--> statement-breakpoint` markers first.
+    pub fn statements(&self, format: Format, dialect: Dialect) -> Vec<Statement> {
+        match format {
+            Format::Drizzle => drizzle::statements(&self.up_sql, dialect),
+            _ => crate::sql::split(&self.up_sql, dialect),
+        }
+    }
 }
 
 /// sha256 hex of a text, the checksum the ledger keeps.

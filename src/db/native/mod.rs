@@ -13,14 +13,18 @@
 //! | dbmate | yes | yes | yes | none (dbmate has none) |
 //! | Flyway | yes | yes | yes | PG/MySQL: its advisory key / named lock |
 //! | Sqitch | yes (registry file beside the target, attached) | yes (schema `sqitch`) | yes (database `sqitch`) | PG 75474063, MySQL `sqitch working on <db>` |
+//! | Drizzle | yes | yes (schema `drizzle`) | yes | none (drizzle has none) |
+//! | Prisma | yes | yes | yes | PG 72707369, MySQL `prisma_migrate` |
 //!
 //! Locks are taken without waiting (`pg_try_advisory_lock`, `GET_LOCK(name, 0)`); when the
 //! tool holds it, `open` fails with `NativeError::Locked`.
 
 mod dbmate;
 mod diesel;
+mod drizzle;
 mod flyway;
 mod golang_migrate;
+mod prisma;
 mod sqitch;
 mod sqlx;
 
@@ -38,6 +42,8 @@ pub enum Tool {
     Dbmate,
     Flyway,
     Sqitch,
+    Drizzle,
+    Prisma,
 }
 
 impl Tool {
@@ -49,6 +55,8 @@ impl Tool {
             Format::Dbmate => Some(Tool::Dbmate),
             Format::Flyway => Some(Tool::Flyway),
             Format::Sqitch => Some(Tool::Sqitch),
+            Format::Drizzle => Some(Tool::Drizzle),
+            Format::Prisma => Some(Tool::Prisma),
             Format::Custom => None,
         }
     }
@@ -61,6 +69,8 @@ impl Tool {
             Tool::Dbmate => "dbmate",
             Tool::Flyway => "Flyway",
             Tool::Sqitch => "Sqitch",
+            Tool::Drizzle => "Drizzle",
+            Tool::Prisma => "Prisma",
         }
     }
 }
@@ -128,7 +138,8 @@ pub async fn open(
         Tool::GolangMigrate => golang_migrate::lock(conn).await?,
         Tool::Flyway => flyway::lock(conn).await?,
         Tool::Sqitch => sqitch::lock(conn).await?,
-        Tool::Diesel | Tool::Dbmate => None,
+        Tool::Prisma => prisma::lock(conn.dialect),
+        Tool::Diesel | Tool::Dbmate | Tool::Drizzle => None,
     };
     if let Some(l) = &lock {
         take(conn, tool, l).await?;
@@ -140,6 +151,8 @@ pub async fn open(
         Tool::Dbmate => dbmate::ensure(conn).await.map(Some),
         Tool::Flyway => flyway::ensure(conn).await.map(Some),
         Tool::Sqitch => sqitch::ensure(conn, migrations).await,
+        Tool::Drizzle => drizzle::ensure(conn).await.map(Some),
+        Tool::Prisma => prisma::ensure(conn).await.map(Some),
     };
     let (created, attached) = match ensured {
         Ok(Some(created)) => (
@@ -163,6 +176,8 @@ pub async fn open(
         Tool::Dbmate => dbmate::TABLE,
         Tool::Flyway => flyway::TABLE,
         Tool::Sqitch => sqitch::TABLE,
+        Tool::Drizzle => drizzle::label(conn.dialect),
+        Tool::Prisma => prisma::table(conn.dialect),
     };
     Ok(Some(History {
         tool,
@@ -208,8 +223,15 @@ pub async fn peek(
         Tool::GolangMigrate | Tool::Dbmate => "schema_migrations",
         Tool::Flyway => "flyway_schema_history",
         Tool::Sqitch => return Ok(None),
+        Tool::Drizzle => drizzle::label(conn.dialect),
+        Tool::Prisma => prisma::table(conn.dialect),
     };
-    if !table_exists(conn, table).await? {
+    let exists = match tool {
+        Tool::Drizzle => drizzle::exists(conn).await?,
+        Tool::Prisma => prisma::exists(conn).await?,
+        _ => table_exists(conn, table).await?,
+    };
+    if !exists {
         return Ok(None);
     }
     let history = History {
@@ -240,6 +262,8 @@ impl History {
             Tool::Dbmate => dbmate::recorded(conn, migrations).await,
             Tool::Flyway => flyway::recorded(conn, migrations).await,
             Tool::Sqitch => sqitch::recorded(conn, migrations).await,
+            Tool::Drizzle => drizzle::recorded(conn, migrations).await,
+            Tool::Prisma => prisma::recorded(conn, migrations).await,
         }?;
         if !rec.mismatched.is_empty() {
             let ours: Vec<String> = super::ledger::read(conn)
@@ -263,6 +287,8 @@ impl History {
             Tool::Sqlx => sqlx::record_accept(conn, m).await,
             Tool::Flyway => flyway::record_accept(conn, m).await,
             Tool::Sqitch => sqitch::record_accept(conn, m).await,
+            Tool::Drizzle => drizzle::record_accept(conn, m).await,
+            Tool::Prisma => prisma::record_accept(conn, m).await,
             Tool::Diesel | Tool::GolangMigrate | Tool::Dbmate => Ok(()),
         }
     }
@@ -284,6 +310,8 @@ impl History {
             Tool::Dbmate => dbmate::record_apply(conn, m).await,
             Tool::Flyway => flyway::record_apply(conn, m, took, operator).await,
             Tool::Sqitch => sqitch::record_apply(conn, m, migrations, operator).await,
+            Tool::Drizzle => drizzle::record_apply(conn, m).await,
+            Tool::Prisma => prisma::record_apply(conn, m, took).await,
         }
     }
 
@@ -302,6 +330,8 @@ impl History {
             Tool::Dbmate => dbmate::record_revert(conn, m).await,
             Tool::Flyway => flyway::record_revert(conn, m, operator).await,
             Tool::Sqitch => sqitch::record_revert(conn, m, operator).await,
+            Tool::Drizzle => drizzle::record_revert(conn, m).await,
+            Tool::Prisma => prisma::record_revert(conn, m).await,
         }
     }
 
