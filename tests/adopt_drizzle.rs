@@ -221,6 +221,13 @@ on_all_backends!(drizzle_history_is_adopted, |b| {
     drizzle_row(&db, USERS, WHEN[0]);
     drizzle_row(&db, SEED, WHEN[1]);
 
+    // A dry run reads drizzle's table (in its schema on PostgreSQL) and writes nothing.
+    let dry = cutover(db.dir.path(), &["apply", "--dry-run"]);
+    let t = text(&dry);
+    assert_eq!(dry.status.code(), Some(0), "{t}");
+    assert!(t.contains("0002_posts") && !t.contains("0001_seed"), "{t}");
+    assert_eq!(rows(&db), expected_rows(2), "a dry run writes nothing");
+
     let out = apply(&db);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
@@ -283,3 +290,110 @@ on_all_backends!(drizzle_hash_mismatch_is_drift, |b| {
     );
     assert_eq!(db.scalar("SELECT COUNT(*) FROM users"), 0, "nothing ran");
 });
+
+/// The node_modules folder holding `drizzle-orm` and `pg` for drizzle's own migrator, named
+/// by CUTOVER_TEST_NODE_MODULES (`npm install --prefix DIR drizzle-orm pg`, then
+/// DIR/node_modules); None after saying the test was skipped.
+fn node_modules(test: &str) -> Option<String> {
+    let found = std::env::var("CUTOVER_TEST_NODE_MODULES")
+        .ok()
+        .filter(|s| !s.is_empty());
+    if found.is_none() {
+        skipped(&format!(
+            "{test}: set CUTOVER_TEST_NODE_MODULES to a node_modules holding drizzle-orm and pg"
+        ));
+    }
+    found
+}
+
+/// Runs drizzle-orm's migrator (tests/tools/drizzle-migrate.cjs) on `dir`; None when
+/// node cannot be run (after saying so).
+fn drizzle_migrate(
+    db: &TestDb,
+    modules: &str,
+    dir: &std::path::Path,
+) -> Option<std::process::Output> {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools/drizzle-migrate.cjs");
+    match std::process::Command::new("node")
+        .arg(&script)
+        .arg(&db.url)
+        .arg(dir)
+        .env("NODE_PATH", modules)
+        .output()
+    {
+        Ok(o) => Some(o),
+        Err(e) => {
+            skipped(&format!("drizzle's migrator: cannot run node: {e}"));
+            None
+        }
+    }
+}
+
+/// drizzle-orm's own migrator, run after cutover, finds nothing to do: it runs no file
+/// again (0000 would fail: its table exists) and adds no row.
+#[test]
+fn drizzles_own_migrator_agrees_after_cutover() {
+    let Some(modules) = node_modules("drizzles_own_migrator_agrees_after_cutover") else {
+        return;
+    };
+    let Some(db) = TestDb::new(Backend::Postgres, "drizzle_own_migrator") else {
+        return;
+    };
+    write_folder(&db);
+    let out = apply(&db);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let Some(node) = drizzle_migrate(&db, &modules, &db.migrations_dir()) else {
+        return;
+    };
+    assert!(
+        node.status.success(),
+        "drizzle's migrator failed: {}",
+        text(&node)
+    );
+    assert_eq!(rows(&db), expected_rows(3), "drizzle added no row");
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM posts"),
+        1,
+        "nothing ran twice"
+    );
+}
+
+/// A database drizzle-orm's own migrator migrated (its rows, not ours) is adopted whole:
+/// nothing runs again.
+#[test]
+fn history_written_by_drizzles_migrator_is_adopted() {
+    let Some(modules) = node_modules("history_written_by_drizzles_migrator_is_adopted") else {
+        return;
+    };
+    let Some(db) = TestDb::new(Backend::Postgres, "drizzle_migrator_first") else {
+        return;
+    };
+    write_folder(&db);
+    let Some(node) = drizzle_migrate(&db, &modules, &db.migrations_dir()) else {
+        return;
+    };
+    assert!(
+        node.status.success(),
+        "drizzle's migrator failed: {}",
+        text(&node)
+    );
+    assert_eq!(
+        rows(&db),
+        expected_rows(3),
+        "drizzle's rows are the ones cutover writes"
+    );
+    let out = apply(&db);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("adopted 3 version(s) Drizzle had applied"),
+        "{t}"
+    );
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM posts"),
+        1,
+        "nothing ran twice"
+    );
+    assert_eq!(rows(&db), expected_rows(3));
+}
