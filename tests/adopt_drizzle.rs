@@ -226,6 +226,7 @@ on_all_backends!(drizzle_history_is_adopted, |b| {
     let t = text(&dry);
     assert_eq!(dry.status.code(), Some(0), "{t}");
     assert!(t.contains("0002_posts") && !t.contains("0001_seed"), "{t}");
+    assert!(t.contains("0003_draft.sql is not listed"), "{t}");
     assert_eq!(rows(&db), expected_rows(2), "a dry run writes nothing");
 
     let out = apply(&db);

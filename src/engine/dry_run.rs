@@ -67,6 +67,9 @@ pub(super) async fn dry_run(
     }
     em.log(Level::Info, "dry run: nothing is written to the target")
         .await;
+    for note in &ws.folder.notes {
+        em.log(Level::Warn, note.clone()).await;
+    }
     for (v, how) in &opts.resolve {
         match how {
             Resolution::Applied => {
