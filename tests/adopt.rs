@@ -1390,7 +1390,17 @@ on_all_backends!(sqitch_fresh_database_gets_its_registry, |b| {
     );
 });
 
-on_all_backends!(sqitch_plan_with_uri_goes_without_registry, |b| {
+fn sqitch_files_with_uri(project: &str, uri: &str) -> Vec<(String, String)> {
+    let mut files = sqitch_files(project);
+    files[0].1 = files[0].1.replace(
+        &format!("%project={project}\n"),
+        &format!("%project={project}\n%uri={uri}\n"),
+    );
+    files
+}
+
+// Issue 6, item 4: with a `%uri` the registry used to be left unwritten, silently.
+on_all_backends!(sqitch_plan_with_uri_is_registered_with_it, |b| {
     if b == Backend::Mysql {
         return; // the registry database is shared on the server (see above)
     }
@@ -1398,26 +1408,53 @@ on_all_backends!(sqitch_plan_with_uri_goes_without_registry, |b| {
         return;
     };
     let project = sqitch_project(b, "uri");
-    let mut files = sqitch_files(&project);
-    files[0].1 = files[0].1.replace(
-        &format!("%project={project}\n"),
-        &format!("%project={project}\n%uri=https://example.com/{project}/\n"),
-    );
-    write_owned(&db.migrations_dir(), &files);
+    let uri = format!("https://example.com/{project}/");
+    write_owned(&db.migrations_dir(), &sqitch_files_with_uri(&project, &uri));
     plan(&db, "sqitch");
     let out = apply(&db);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(db.has_table("posts"));
-    match b {
-        Backend::Postgres => assert_eq!(
-            db.scalar(
-                "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = 'sqitch'"
-            ),
-            0,
-            "the registry is left to `sqitch deploy --log-only`"
-        ),
-        _ => assert!(!db.dir.path().join("sqitch.db").exists()),
+    let reg = Registry::new(&db);
+    assert_eq!(
+        reg.strings(&format!(
+            "SELECT uri FROM sqitch.projects WHERE project = '{project}'"
+        )),
+        [uri]
+    );
+    assert_eq!(
+        reg.count(&format!(
+            "SELECT change_id FROM sqitch.changes WHERE project = '{project}'"
+        )),
+        3
+    );
+});
+
+// Sqitch's `register_project` refuses a project registered with another URI; so does
+// cutover, before applying anything.
+on_all_backends!(sqitch_registered_with_another_uri_is_refused, |b| {
+    if b == Backend::Mysql {
+        return; // the registry database is shared on the server (see above)
     }
+    let Some(db) = TestDb::new(b, "sqitch_uri_mismatch") else {
+        return;
+    };
+    let project = sqitch_project(b, "urimismatch");
+    write_owned(
+        &db.migrations_dir(),
+        &sqitch_files_with_uri(&project, "https://example.com/new/"),
+    );
+    let reg = Registry::new(&db);
+    reg.create();
+    reg.register(&project); // with a NULL URI
+    plan(&db, "sqitch");
+    let out = apply(&db);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("https://example.com/new/") && t.contains("%uri"),
+        "{t}"
+    );
+    assert!(!db.has_table("users"), "nothing applied: {t}");
 });
 
 // ---------------------------------------------------------------------------------

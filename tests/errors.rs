@@ -359,3 +359,36 @@ fn mariadb_url_without_a_database_says_so() {
         "{t}"
     );
 }
+
+#[test]
+fn version_too_large_for_the_tools_integer_names_the_file() {
+    // sqlx keeps versions as i64; golang-migrate reads u64 but records a signed bigint.
+    let limit = "9223372036854775807";
+    for (format, small, file) in [
+        ("sqlx", "1_small.sql", "9223372036854775808_big.sql"),
+        (
+            "golang-migrate",
+            "1_small.up.sql",
+            "18446744073709551616_big.up.sql",
+        ),
+        (
+            "golang-migrate",
+            "1_small.up.sql",
+            "9223372036854775808_big.up.sql",
+        ),
+    ] {
+        let dir = plan_dir(
+            &format!(
+                "[target]\nurl = \"sqlite://x.db\"\n[migrations]\ndir = \"migrations\"\nformat = \"{format}\"\n"
+            ),
+            &[(small, "CREATE TABLE a (id INT);"), (file, "CREATE TABLE b (id INT);")],
+        );
+        let out = cutover(dir.path(), &["apply"]);
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{format} {file}: {t}");
+        assert!(t.contains(file), "names the file: {t}");
+        assert!(t.contains(limit), "names the limit: {t}");
+        no_panic(&t);
+        assert!(!dir.path().join("x.db").exists(), "nothing applied: {t}");
+    }
+}

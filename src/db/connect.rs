@@ -52,6 +52,11 @@ pub async fn connect(info: &ConnectInfo) -> Result<(Conn, bool), DbError> {
         message: "unknown URL scheme".into(),
         hint: "use a sqlite:, postgres:// or mysql:// URL".into(),
     })?;
+    if crate::plan::ambiguous_userinfo(&info.url)
+        || (dialect == Dialect::Sqlite && info.url.contains('@'))
+    {
+        return Err(ambiguous(info, dialect));
+    }
     let err = |message: String, hint: &str| DbError::Connect {
         target: info.display.clone(),
         message: scrub(&message, &info.url),
@@ -178,23 +183,77 @@ fn server_error(e: &sqlx::Error, info: &ConnectInfo, server: &str) -> DbError {
     }
 }
 
-/// Removes the URL's password from a message, should a driver ever echo it.
+/// A URL whose `@` the driver would not read as the end of the userinfo is refused
+/// before anything is sent: connecting would hand part of the password to a host or
+/// name it as a database or file, and the driver's errors would echo it.
+fn ambiguous(info: &ConnectInfo, dialect: Dialect) -> DbError {
+    let (message, hint) = match dialect {
+        Dialect::Sqlite => (
+            "a sqlite: URL takes no user or password, and it holds an `@`",
+            "remove `user:password@`; write an `@` in the file name as %40",
+        ),
+        _ => (
+            "the URL holds an `@` after its host part: the password holds an unencoded `@`, `/`, `?` or `#`, and the driver would read part of it as host or database",
+            "percent-encode those characters in the password: `@` %40, `/` %2F, `?` %3F, `#` %23, `%` %25",
+        ),
+    };
+    DbError::Connect {
+        target: info.display.clone(),
+        message: message.to_string(),
+        hint: hint.to_string(),
+    }
+}
+
+/// Removes the URL's password from a message, should a driver ever echo it: the
+/// password as the `url` crate reads it, and everything between `//` and the last `@`
+/// (and its part after the first `:`), each as written and percent-decoded.
 pub(crate) fn scrub(message: &str, url: &str) -> String {
-    match url::Url::parse(url)
+    let mut secrets = Vec::new();
+    if let Some(pw) = url::Url::parse(url)
         .ok()
         .and_then(|u| u.password().map(str::to_string))
     {
-        Some(pw) if !pw.is_empty() => {
-            let decoded = url::form_urlencoded::parse(format!("p={pw}").as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default();
-            let mut out = message.replace(&pw, "***");
-            if !decoded.is_empty() {
-                out = out.replace(&decoded, "***");
-            }
-            out
-        }
-        _ => message.to_string(),
+        secrets.push(pw);
     }
+    if let (Some(start), Some(at)) = (url.find("//"), url.rfind('@')) {
+        if let Some(userinfo) = url.get(start + 2..at) {
+            secrets.push(userinfo.to_string());
+            if let Some((_, pw)) = userinfo.split_once(':') {
+                secrets.push(pw.to_string());
+            }
+        }
+    }
+    let decoded: Vec<String> = secrets.iter().map(|s| percent_decoded(s)).collect();
+    secrets.extend(decoded);
+    secrets.retain(|s| !s.is_empty());
+    // Longest first, so that a password inside the userinfo does not leave the rest.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets
+        .iter()
+        .fold(message.to_string(), |out, s| out.replace(s.as_str(), "***"))
+}
+
+/// `%XX` decoded as the drivers decode a password (no `+` to space).
+fn percent_decoded(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

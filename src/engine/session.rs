@@ -93,6 +93,13 @@ impl Session {
                         ),
                     )
                     .await;
+                } else if ws.folder.format == crate::source::Format::Sqitch {
+                    // Said plainly, since Sqitch would otherwise deploy these changes again.
+                    em.log(
+                        Level::Warn,
+                        "Sqitch's registry is not written on this target (cutover creates it only on PostgreSQL and SQLite files): after this run, record the applied changes with `sqitch deploy --log-only --to <last applied change> <target>`".to_string(),
+                    )
+                    .await;
                 }
                 session.native = n;
                 Ok(session)

@@ -15,7 +15,7 @@ mod tests;
 pub use batches::resolve_batches;
 pub use model::*;
 pub use span::line_col;
-pub use urls::{redacted_url, SCHEMES};
+pub use urls::{ambiguous_userinfo, redacted_url, SCHEMES};
 
 use std::path::{Path, PathBuf};
 

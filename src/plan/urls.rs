@@ -18,20 +18,37 @@ const SECRET_PARAMS: &[&str] = &[
 ];
 
 /// The URL with any password replaced by `***`: the userinfo password and query
-/// parameters such as `password=` and `sslpassword=`. Input that cannot be read as a URL
-/// comes back as its scheme (when it is a known one) and `<unparseable URL>`, so that a
-/// password can never leak through a parse the `url` crate got wrong.
+/// parameters such as `password=` and `sslpassword=`; a fragment is dropped.
+///
+/// The userinfo is read as the drivers read it (sqlx parses with the `url` crate: the
+/// authority ends at the first `/`, `?` or `#`, the userinfo at its last `@`). When the
+/// URL holds an `@` past that point, an unencoded `@` with `/`, `?` or `#` in the
+/// password has split it where its writer did not mean to: everything between `//` and
+/// the last `@` is masked then (`postgres://***@host/db`), the safer reading, since any
+/// of it may be password. `connect` refuses such a URL (see `ambiguous_userinfo`).
+/// Other input the `url` crate cannot read comes back masked the same way when it holds
+/// an `@`, else as its scheme (when a known one) and `<unparseable URL>`.
 pub fn redacted_url(raw: &str) -> String {
-    let fallback = || match scheme_of(raw) {
-        Some(s) if is_supported(s) => format!("{}:<unparseable URL>", s.to_ascii_lowercase()),
-        _ => "<unparseable URL>".to_string(),
+    let scheme = scheme_of(raw).filter(|s| is_supported(s));
+    let masked = |at: usize| match scheme {
+        // A secret parameter before the last `@`: what follows may be its value.
+        Some(s) if has_secret_param(&raw[..at]) => format!("{}://***", s.to_ascii_lowercase()),
+        Some(s) => masked_from(s, &raw[at + 1..]),
+        None => "<unparseable URL>".to_string(),
+    };
+    let last_at = raw.rfind('@');
+    if let Some(at) = last_at.filter(|_| ambiguous_userinfo(raw)) {
+        return masked(at);
+    }
+    let fallback = || match (last_at, scheme) {
+        (Some(at), _) => masked(at),
+        (None, Some(s)) => format!("{}:<unparseable URL>", s.to_ascii_lowercase()),
+        (None, None) => "<unparseable URL>".to_string(),
     };
     let Ok(mut url) = url::Url::parse(raw) else {
         return fallback();
     };
-    // A password holding `/`, `?` or `#` can split the authority early, leaving the
-    // password in the path, query or fragment and no user at all: give up on those.
-    if raw.contains('@') && url.username().is_empty() && url.password().is_none() {
+    if last_at.is_some() && url.username().is_empty() && url.password().is_none() {
         return fallback();
     }
     let mut changed = false;
@@ -41,25 +58,9 @@ pub fn redacted_url(raw: &str) -> String {
         }
         changed = true;
     }
-    if let Some(query) = url.query() {
-        let mut secret = false;
-        let parts: Vec<String> = query
-            .split('&')
-            .map(|pair| {
-                let (key, _) = pair.split_once('=').unwrap_or((pair, ""));
-                let decoded = percent_decode(key).to_ascii_lowercase();
-                if SECRET_PARAMS.contains(&decoded.as_str()) {
-                    secret = true;
-                    format!("{key}=***")
-                } else {
-                    pair.to_string()
-                }
-            })
-            .collect();
-        if secret {
-            url.set_query(Some(&parts.join("&")));
-            changed = true;
-        }
+    if let Some(query) = url.query().and_then(redacted_query) {
+        url.set_query(Some(&query));
+        changed = true;
     }
     if url.fragment().is_some() {
         url.set_fragment(None);
@@ -70,6 +71,64 @@ pub fn redacted_url(raw: &str) -> String {
     } else {
         raw.to_string()
     }
+}
+
+/// True when the URL holds an `@` that the drivers do not read as the end of the
+/// userinfo: past the authority (`postgres://u:p@x/y@host/db`, an unencoded `/`, `?` or
+/// `#` in the password), or with no `//` authority at all (`sqlite:u:p@/x.db`). The
+/// driver would connect with part of the password as host, database or file name, and
+/// echo it in its errors.
+pub fn ambiguous_userinfo(raw: &str) -> bool {
+    let Some(at) = raw.rfind('@') else {
+        return false;
+    };
+    let Some(scheme) = scheme_of(raw) else {
+        return true;
+    };
+    let after = &raw[scheme.len() + 1..];
+    let Some(rest) = after.strip_prefix("//") else {
+        return true;
+    };
+    let start = raw.len() - rest.len();
+    let end = start + rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    at >= end
+}
+
+/// Whether `s` names a secret query parameter (`password=`, ...) anywhere.
+fn has_secret_param(s: &str) -> bool {
+    let s = s.to_ascii_lowercase();
+    SECRET_PARAMS.iter().any(|p| s.contains(&format!("{p}=")))
+}
+
+/// `scheme://***@` and what follows the last `@`, its secret query values masked and
+/// its fragment dropped.
+fn masked_from(scheme: &str, tail: &str) -> String {
+    let tail = tail.split('#').next().unwrap_or_default();
+    let scheme = scheme.to_ascii_lowercase();
+    match tail.split_once('?') {
+        Some((head, query)) => {
+            let query = redacted_query(query).unwrap_or_else(|| query.to_string());
+            format!("{scheme}://***@{head}?{query}")
+        }
+        None => format!("{scheme}://***@{tail}"),
+    }
+}
+
+/// The query with the value of its first secret parameter, and everything after it,
+/// replaced by `***`; None when it holds none. Everything after, because an unencoded
+/// `&` in the secret makes its rest look like more parameters.
+fn redacted_query(query: &str) -> Option<String> {
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        let (key, _) = pair.split_once('=').unwrap_or((pair, ""));
+        let decoded = percent_decode(key).to_ascii_lowercase();
+        if SECRET_PARAMS.contains(&decoded.as_str()) {
+            kept.push(format!("{key}=***"));
+            return Some(kept.join("&"));
+        }
+        kept.push(pair.to_string());
+    }
+    None
 }
 
 fn percent_decode(s: &str) -> String {
@@ -147,7 +206,7 @@ mod tests {
         );
         assert_eq!(
             redacted_url("postgres://app@h/db?sslmode=require&password=s3cret&sslpassword=k3y"),
-            "postgres://app@h/db?sslmode=require&password=***&sslpassword=***"
+            "postgres://app@h/db?sslmode=require&password=***"
         );
         assert_eq!(
             redacted_url("postgres://app@h/db?PassWord=s3cret"),
@@ -179,9 +238,84 @@ mod tests {
         }
         assert_eq!(
             redacted_url("postgres://u:ab/cd@host/db"),
-            "postgres:<unparseable URL>"
+            "postgres://***@host/db"
         );
         assert_eq!(redacted_url("u:s3cret@host/db"), "<unparseable URL>");
+        // The issue's URL: the url crate reads user `u`, password `Zq`, host `rt`.
+        assert_eq!(
+            redacted_url("postgres://u:Zq@rt/y:Sec#9?x@host/db?sslmode=require&password=k"),
+            "postgres://***@host/db?sslmode=require&password=***"
+        );
+        assert_eq!(redacted_url("sqlite://user:pw@/path"), "sqlite://***@/path");
+        assert_eq!(
+            redacted_url("sqlite:///plans/user:pw@/path"),
+            "sqlite://***@/path"
+        );
+        assert_eq!(
+            redacted_url("postgres://u:s3cret@[bad/db"),
+            "postgres://***@[bad/db"
+        );
+        // Found by the property below: the last `@` inside a query password.
+        assert_eq!(
+            redacted_url("postgres://app:Q@Q:Q@h/shop?password=Q@Q:Q"),
+            "postgres://***"
+        );
+    }
+
+    /// Passwords of reserved characters (at most two in a row) between letters that
+    /// appear nowhere else in the URLs or messages, so any 4-character piece of one is
+    /// a leak if it shows.
+    fn password() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let reserved = prop::sample::select(vec![
+            '@', '/', '?', '#', ':', '%', '&', '=', '+', ';', '$', '!', '*', '[', ']', ' ', '\'',
+        ]);
+        let marker = prop::sample::select(vec!['Q', 'X', 'Z', 'J', 'K', 'W']);
+        prop::collection::vec((marker, prop::collection::vec(reserved, 0..=2)), 2..8).prop_map(
+            |segs| {
+                segs.into_iter()
+                    .flat_map(|(m, r)| std::iter::once(m).chain(r))
+                    .collect()
+            },
+        )
+    }
+
+    fn encoded(pw: &str) -> String {
+        url::form_urlencoded::byte_serialize(pw.as_bytes())
+            .collect::<String>()
+            .replace('+', "%20")
+    }
+
+    /// The first 4-character piece of `secret` found in `out`.
+    pub(crate) fn leaked_piece(out: &str, secret: &str) -> Option<String> {
+        let chars: Vec<char> = secret.chars().collect();
+        chars
+            .windows(4)
+            .map(|w| w.iter().collect::<String>())
+            .find(|w| out.contains(w.as_str()))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_piece_of_a_password_survives_redaction(pw in password()) {
+            for scheme in ["postgres", "mysql", "mariadb", "sqlite"] {
+                for written in [pw.clone(), encoded(&pw)] {
+                    for url in [
+                        format!("{scheme}://app:{written}@127.0.0.1:1/shop"),
+                        format!("{scheme}://app:{written}@h/shop?sslmode=disable&password={written}"),
+                        format!("{scheme}://{written}@/tmp/x.db"),
+                    ] {
+                        let shown = redacted_url(&url);
+                        for secret in [&pw, &written] {
+                            proptest::prop_assert!(
+                                leaked_piece(&shown, secret).is_none(),
+                                "{url} -> {shown}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

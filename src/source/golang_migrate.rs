@@ -2,6 +2,12 @@
 //! `{version}_{title}.down.{ext}`, parsed with the tool's own regex
 //! `^([0-9]+)_(.*)\.(down|up)\.(.*)$`; the version is an unsigned 64-bit integer.
 //!
+//! A version too large is an error naming the file. golang-migrate's file source skips
+//! a name whose version does not parse as u64, silently; and its database drivers take
+//! the version as Go's `int` (`SetVersion(version int, ...)`) into a `bigint` column,
+//! so a version above i64's maximum would be written negative. The limit is therefore
+//! 9223372036854775807.
+//!
 //! As its file source: the folder is read flat, names that do not parse are ignored, and
 //! two files with the same version and direction are an error. The tool wraps nothing:
 //! files carry their own `BEGIN`/`COMMIT` (`TxMode::FileManaged`).
@@ -32,19 +38,35 @@ struct File {
     up: bool,
 }
 
-fn parse_name(entry: &Entry) -> Option<File> {
-    let caps = NAME.captures(&entry.name)?;
+/// Parses one file name; `Ok(None)` for names golang-migrate does not read as SQL.
+fn parse_name(entry: &Entry) -> Result<Option<File>, SourceError> {
+    let Some(caps) = NAME.captures(&entry.name) else {
+        return Ok(None);
+    };
     if &caps[4] != "sql" {
-        return None;
+        return Ok(None);
     }
-    let version = caps[1].parse::<u64>().ok()?;
-    Some(File {
+    let version = match caps[1].parse::<i64>() {
+        Ok(v) => v as u64,
+        Err(_) => return Err(too_large(&entry.path, &caps[1])),
+    };
+    Ok(Some(File {
         entry: entry.clone(),
         raw_version: caps[1].to_string(),
         version,
         title: caps[2].to_string(),
         up: &caps[3] == "up",
-    })
+    }))
+}
+
+fn too_large(path: &Path, version: &str) -> SourceError {
+    SourceError::Invalid {
+        path: path.to_path_buf(),
+        what: format!(
+            "version {version} is larger than golang-migrate can record (its schema_migrations.version is a signed 64-bit integer, at most {})\n  hint: renumber the file with a smaller version, e.g. a 14-digit timestamp",
+            i64::MAX
+        ),
+    }
 }
 
 /// True when the name matches golang-migrate's regex with any extension (detection).
@@ -59,7 +81,7 @@ pub(crate) fn read(dir: &Path) -> Result<Vec<Migration>, SourceError> {
         if !entry.is_file || files::ignored(&entry.name) {
             continue;
         }
-        if let Some(file) = parse_name(&entry) {
+        if let Some(file) = parse_name(&entry)? {
             if file.up {
                 ups.push(file);
             } else {

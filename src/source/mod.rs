@@ -110,6 +110,8 @@ pub struct Native {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SqitchChange {
     pub project: String,
+    /// The plan's `%uri`, as written (Sqitch stores it so in `projects.uri`).
+    pub uri: Option<String>,
     pub change: String,
     /// The planned-at timestamp as written in the plan, e.g. `2013-12-31T10:26:59Z`.
     pub planned_at: String,

@@ -603,6 +603,7 @@ pub(crate) fn read(dir: &Path) -> Result<Vec<Migration>, SourceError> {
             version: change.name.clone(),
             sqitch: Some(SqitchChange {
                 project: plan.project.clone(),
+                uri: plan.uri.clone(),
                 change: change.name.clone(),
                 planned_at: change.planned_at.clone(),
                 planner_name: change.planner_name.clone(),

@@ -45,8 +45,16 @@ fn parse_name(entry: &Entry) -> Result<Option<File>, SourceError> {
         path: entry.path.clone(),
         what,
     };
+    let digits = !ver.is_empty() && ver.bytes().all(|b| b.is_ascii_digit());
     let version: i64 = match ver.parse() {
-        Ok(v) if ver.bytes().all(|b| b.is_ascii_digit()) => v,
+        Ok(v) if digits => v,
+        // sqlx's own parser fails on it too; say which limit rather than "not an integer".
+        Err(_) if digits => {
+            return Err(invalid(format!(
+                "version {ver} is larger than sqlx's limit (a signed 64-bit integer, at most {})\n  hint: renumber the file with a smaller version, e.g. a 14-digit timestamp",
+                i64::MAX
+            )))
+        }
         _ => {
             return Err(invalid(format!(
                 "sqlx expects an integer version before the first `_` (e.g. `20220101000000_create_users.sql`), found `{ver}`\n  hint: rename the file, or move it out of the migrations folder"

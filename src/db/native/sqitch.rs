@@ -20,11 +20,13 @@
 //!
 //! When the registry does not exist (Sqitch never deployed to this target), cutover
 //! creates it as `sqitch deploy` would (`initialize`: the release 1.1 tables and release
-//! row; `register_project`) on PostgreSQL and SQLite. It does not on MySQL, where the
-//! registry is a database of its own with a function and triggers that need privileges
-//! a migration user rarely has, nor when the plan has a `%uri` (cutover cannot read the
-//! URI back, and Sqitch refuses a project registered with a different one): `open`
-//! returns None and the run goes on without the registry. The team then records what
+//! row; `register_project`) on PostgreSQL and SQLite, the project row with the plan's `%uri` as written (Sqitch
+//! binds `URI->new($uri)`, whose string form is the text as written; the canonical form
+//! only enters the change ids, which the folder reader computes). A project registered
+//! with another URI, or the URI under another project, stops the run as Sqitch's
+//! `register_project` would. cutover does not create the registry on MySQL, where it is
+//! a database of its own with a function and triggers that need privileges a migration
+//! user rarely has: `open` returns None, the run says so, and the team records what
 //! cutover applied with `sqitch deploy --log-only`, which initialises the registry and
 //! logs the changes without running them.
 //!
@@ -75,21 +77,12 @@ pub(super) async fn ensure(
     let Some(first) = migrations.iter().find_map(|m| m.native.sqitch.as_ref()) else {
         return Ok(None);
     };
-    // Registering the project needs the plan's %uri, which only shows in the change
-    // ids: when the first change's id is what it would be without a URI, there is none.
-    let registrable = migrations
-        .first()
-        .and_then(|m| m.native.sqitch.as_ref())
-        .is_some_and(|c| c.change_id == change_id(c, None, None));
     let present = match conn.dialect {
         Dialect::Sqlite => {
             let Some(target) = conn.sqlite_file.clone() else {
                 return Ok(None);
             };
             let registry = sqlite_registry(&target);
-            if !registry.is_file() && !registrable {
-                return Ok(None);
-            }
             // ATTACH creates the file when it is missing (then initialised below).
             let path = registry.to_string_lossy().into_owned();
             run(
@@ -121,39 +114,79 @@ pub(super) async fn ensure(
     if !present {
         // MySQL's registry (a database of its own, with a function and triggers that
         // need privileges a migration user rarely has) is left to Sqitch.
-        if !registrable || conn.dialect == Dialect::Mysql {
+        if conn.dialect == Dialect::Mysql {
             return Ok(None);
         }
         initialise(conn).await?;
-    } else {
-        let known = super::int(
-            conn,
-            ctx,
-            "SELECT COUNT(*) FROM sqitch.projects WHERE project = ?",
-            &[Val::Str(&first.project)],
-        )
-        .await?
-        .unwrap_or(0);
-        if known > 0 {
-            return Ok(Some(false));
-        }
-        if !registrable {
-            return Ok(None);
-        }
+    } else if registered(conn, first).await? {
+        return Ok(Some(false));
     }
     let (name, email) = committer(&operator_name());
+    let uri = Val::OptStr(first.uri.as_deref());
     let sql = format!(
-        "INSERT INTO sqitch.projects (project, uri, creator_name, creator_email, created_at) VALUES (?, NULL, ?, ?, {})",
+        "INSERT INTO sqitch.projects (project, uri, creator_name, creator_email, created_at) VALUES (?, ?, ?, ?, {})",
         ts(conn.dialect)
     );
     run(
         conn,
         "registering the project in Sqitch's registry",
         &sql,
-        &[Val::Str(&first.project), Val::Str(&name), Val::Str(&email)],
+        &[
+            Val::Str(&first.project),
+            uri,
+            Val::Str(&name),
+            Val::Str(&email),
+        ],
     )
     .await?;
     Ok(Some(true))
+}
+
+/// Whether the registry knows the project, refusing as Sqitch's `register_project`
+/// does when the project or its URI is registered differently: Sqitch would stop at
+/// its next deploy, so cutover stops before applying anything.
+async fn registered(conn: &mut Conn, first: &SqitchChange) -> Result<bool, DbError> {
+    let ctx = "reading Sqitch's registered projects";
+    let rows = strings(
+        conn,
+        ctx,
+        "SELECT COALESCE(uri, '') FROM sqitch.projects WHERE project = ?",
+        &[Val::Str(&first.project)],
+    )
+    .await?;
+    let plan_uri = first.uri.as_deref().unwrap_or("");
+    let target = conn.display.clone();
+    let mismatch = |what: String| {
+        DbError::Query {
+        target: target.clone(),
+        context: ctx.to_string(),
+        message: format!("{what}\n  hint: make the plan's %uri match the registry's `projects` row, or deploy to another target"),
+    }
+    };
+    if let Some(reg) = rows.first() {
+        if reg != plan_uri {
+            return Err(mismatch(format!(
+                "Sqitch's registry has project \"{}\" with URI \"{reg}\", the plan's %uri is \"{plan_uri}\" (Sqitch refuses such a deploy)",
+                first.project
+            )));
+        }
+        return Ok(true);
+    }
+    if !plan_uri.is_empty() {
+        let other = strings(
+            conn,
+            ctx,
+            "SELECT project FROM sqitch.projects WHERE uri = ?",
+            &[Val::Str(plan_uri)],
+        )
+        .await?;
+        if let Some(p) = other.first() {
+            return Err(mismatch(format!(
+                "Sqitch's registry has the plan's URI \"{plan_uri}\" registered for project \"{p}\" (Sqitch refuses such a deploy)"
+            )));
+        }
+    }
+    Ok(false)
 }
 
 /// Sqitch's registry DDL, release 1.1 (`Engine/pg.sql`, `Engine/sqlite.sql`; column
@@ -338,36 +371,6 @@ pub(super) async fn detach(conn: &mut Conn) {
     if conn.dialect == Dialect::Sqlite {
         let _ = conn.execute("DETACH DATABASE sqitch").await;
     }
-}
-
-/// Sqitch's change id: SHA-1 of `"change <len>\0<info>"` (git-object style).
-pub(super) fn change_id(c: &SqitchChange, uri: Option<&str>, parent: Option<&str>) -> String {
-    use sha1::{Digest, Sha1};
-    let mut lines = vec![format!("project {}", c.project)];
-    if let Some(u) = uri {
-        lines.push(format!("uri {u}"));
-    }
-    lines.push(format!("change {}", c.change));
-    if let Some(p) = parent {
-        lines.push(format!("parent {p}"));
-    }
-    lines.push(format!("planner {} <{}>", c.planner_name, c.planner_email));
-    lines.push(format!("date {}", c.planned_at));
-    if !c.requires.is_empty() {
-        lines.push(format!("requires\n  + {}", c.requires.join("\n  + ")));
-    }
-    if !c.conflicts.is_empty() {
-        lines.push(format!("conflicts\n  - {}", c.conflicts.join("\n  - ")));
-    }
-    if !c.note.is_empty() {
-        lines.push(String::new());
-        lines.push(c.note.clone());
-    }
-    let info = lines.join("\n");
-    let mut h = Sha1::new();
-    h.update(format!("change {}\0", info.len()).as_bytes());
-    h.update(info.as_bytes());
-    hex::encode(h.finalize())
 }
 
 /// The timestamp expression Sqitch writes with.
@@ -777,55 +780,6 @@ pub(super) async fn record_revert(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn change(project: &str, name: &str, at: &str, who: (&str, &str), note: &str) -> SqitchChange {
-        SqitchChange {
-            project: project.into(),
-            change: name.into(),
-            planned_at: at.into(),
-            planner_name: who.0.into(),
-            planner_email: who.1.into(),
-            note: note.into(),
-            ..SqitchChange::default()
-        }
-    }
-
-    #[test]
-    fn change_id_matches_sqitch() {
-        // Sqitch's SQLite tutorial: `users` in project flipr, with a %uri.
-        let c = change(
-            "flipr",
-            "users",
-            "2013-04-05T20:15:55Z",
-            ("Marge N. O’Vera", "marge@example.com"),
-            "Creates table to track our users.",
-        );
-        assert_eq!(
-            change_id(
-                &c,
-                Some("https://github.com/theory/sqitch-sqlite-intro/"),
-                None
-            ),
-            "5f102a2fcb29a16d1fb958439aac5bacbeac89ac"
-        );
-        // The next change: a parent and a requirement.
-        let mut flips = change(
-            "flipr",
-            "flips",
-            "2013-04-05T20:21:23Z",
-            ("Marge N. O’Vera", "marge@example.com"),
-            "Adds table for storing flips.",
-        );
-        flips.requires = vec!["users".into()];
-        assert_eq!(
-            change_id(
-                &flips,
-                Some("https://github.com/theory/sqitch-sqlite-intro/"),
-                Some("5f102a2fcb29a16d1fb958439aac5bacbeac89ac")
-            ),
-            "12a3622b0b54c628de33c40512c049a3ad570ef4"
-        );
-    }
 
     #[test]
     fn planned_at_per_backend() {
