@@ -99,6 +99,8 @@ pub(super) async fn dry_run(
         files: Vec::new(),
         created_database: false,
         error: None,
+        decisions: Vec::new(),
+        pending: Vec::new(),
     };
     for i in todo {
         let m = &migs[i];
@@ -125,6 +127,10 @@ pub(super) async fn dry_run(
             line: None,
             error: None,
             partly_applied: false,
+            connection_lost: false,
+            ledger_status: None,
+            aftermath: None,
+            hint: None,
         });
     }
     Ok(report)
