@@ -594,6 +594,23 @@ fn a_partly_applied_file_never_runs_again_until_resolved() {
             "-- no-transaction\nUPDATE a SET id = id * 10;\n",
         )],
     );
+    // A dry run of the decision says what it would record, and records nothing.
+    let out = cutover(
+        db.dir.path(),
+        &["apply", "--resolve", "0002=pending", "--dry-run"],
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains(
+            "dry run: would record 1 decision(s); would apply nothing; 1 file(s) pending: 0002"
+        ),
+        "{t}"
+    );
+    assert_eq!(
+        db.strings("SELECT status FROM cutover_history WHERE version = '0002'"),
+        ["partial"]
+    );
     let out = cutover(
         db.dir.path(),
         &["apply", "--resolve", "0002=pending", "--operator", "dana"],

@@ -132,8 +132,13 @@ pub fn summary(r: &ApplyReport, wall: std::time::Duration) {
                 r.pending.join(", ")
             ),
         };
+        let (did, applied) = if r.dry_run {
+            ("dry run: would record", "would apply nothing")
+        } else {
+            ("recorded", "applied nothing")
+        };
         outln!(
-            "recorded {} decision(s); applied nothing; {pending}",
+            "{did} {} decision(s); {applied}; {pending}",
             r.decisions.len()
         );
         return;

@@ -96,6 +96,9 @@ pub struct ApplyReport {
     /// After recorded decisions: the files still to apply (or to resolve), in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<String>,
+    /// A dry run: `decisions` are what a real run would record.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
 }
 
 /// Runs the apply job. `cancel` is checked between files (never inside one).
@@ -200,6 +203,7 @@ async fn apply_with(
         error: None,
         decisions: Vec::new(),
         pending: Vec::new(),
+        dry_run: false,
     };
     if todo.is_empty() {
         em.log(

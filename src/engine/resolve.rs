@@ -75,26 +75,7 @@ pub(super) async fn decided(
     decisions: Vec<String>,
     em: &Emitter,
 ) -> ApplyReport {
-    let migs = &ws.folder.migrations;
-    let pending: Vec<String> = ws
-        .batches
-        .iter()
-        .flat_map(|b| b.migrations.iter().copied())
-        .filter_map(|i| {
-            let m = &migs[i];
-            let state = match entries.get(m.version.as_str()) {
-                Some(e) if e.status.unresolved() => " (still to resolve)",
-                Some(e) if e.status == Status::Applied => {
-                    if m.kind != Kind::Repeatable || e.checksum == m.checksum {
-                        return None;
-                    }
-                    ""
-                }
-                _ => "",
-            };
-            Some(format!("{} ({}){state}", m.version, m.path.display()))
-        })
-        .collect();
+    let pending = still_to_do(ws, entries);
     let text = if pending.is_empty() {
         "decision recorded; nothing was applied, and nothing is pending".to_string()
     } else {
@@ -111,5 +92,29 @@ pub(super) async fn decided(
         error: None,
         decisions,
         pending,
+        dry_run: false,
     }
+}
+
+/// The files a `cutover apply` would still have to apply (or to have resolved), in order.
+pub(super) fn still_to_do(ws: &Workspace, entries: &HashMap<String, ledger::Entry>) -> Vec<String> {
+    let migs = &ws.folder.migrations;
+    ws.batches
+        .iter()
+        .flat_map(|b| b.migrations.iter().copied())
+        .filter_map(|i| {
+            let m = &migs[i];
+            let state = match entries.get(m.version.as_str()) {
+                Some(e) if e.status.unresolved() => " (still to resolve)",
+                Some(e) if e.status == Status::Applied => {
+                    if m.kind != Kind::Repeatable || e.checksum == m.checksum {
+                        return None;
+                    }
+                    ""
+                }
+                _ => "",
+            };
+            Some(format!("{} ({}){state}", m.version, m.path.display()))
+        })
+        .collect()
 }
