@@ -5,12 +5,31 @@
 use std::path::{Path, PathBuf};
 use tracing_appender::non_blocking::WorkerGuard;
 
+/// Why file logging is off for this run: said once to the operator (stderr headless,
+/// the log panel in the cockpit), since nothing else would show it.
+#[derive(Debug, thiserror::Error)]
+#[error("logging is off for this run: cannot create {}: {reason}\n  hint: make that folder writable (or move the file in its way) to keep a log", dir.display())]
+pub struct LogDirError {
+    pub dir: PathBuf,
+    pub reason: String,
+}
+
 /// Starts file logging; keep the guard alive until exit so buffered lines are written.
-/// Returns None (and logs nothing) when the folder cannot be created.
-pub fn init(base: &Path) -> Option<(WorkerGuard, PathBuf)> {
+/// `Ok(None)` when a logger is already installed (tests); an error when the folder
+/// cannot be created, which the caller must tell the operator.
+pub fn init(base: &Path) -> Result<Option<(WorkerGuard, PathBuf)>, LogDirError> {
     let dir = base.join(".cutover").join("logs");
-    std::fs::create_dir_all(&dir).ok()?;
-    let appender = tracing_appender::rolling::daily(&dir, "cutover.log");
+    let failed = |reason: String| LogDirError {
+        dir: dir.clone(),
+        reason,
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| failed(e.to_string()))?;
+    // The builder reports a log file it cannot open; `rolling::daily` would panic.
+    let appender = tracing_appender::rolling::RollingFileAppender::builder()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix("cutover.log")
+        .build(&dir)
+        .map_err(|e| failed(e.to_string()))?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = std::env::var("CUTOVER_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
@@ -20,6 +39,8 @@ pub fn init(base: &Path) -> Option<(WorkerGuard, PathBuf)> {
         .with_writer(writer)
         .with_ansi(false)
         .finish();
-    tracing::subscriber::set_global_default(subscriber).ok()?;
-    Some((guard, dir))
+    if tracing::subscriber::set_global_default(subscriber).is_err() {
+        return Ok(None);
+    }
+    Ok(Some((guard, dir)))
 }

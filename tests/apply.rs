@@ -129,13 +129,18 @@ on_all_backends!(failure_in_file_5_of_8, |b| {
             "CREATE TABLE IF NOT EXISTS broken (id INTEGER NOT NULL PRIMARY KEY);\n",
         )],
     );
-    // On MySQL the operator first says the partial file was cleaned up.
-    let args: &[&str] = if b == Backend::Mysql {
-        &["apply", "--resolve", "0005=pending"]
-    } else {
-        &["apply"]
-    };
-    let out = cutover(db.dir.path(), args);
+    // On MySQL the operator first says the partial file was cleaned up: a decision of
+    // its own, which applies nothing.
+    if b == Backend::Mysql {
+        let out = cutover(db.dir.path(), &["apply", "--resolve", "0005=pending"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert_eq!(
+            applied_versions(&db).len(),
+            4,
+            "the decision applied nothing"
+        );
+    }
+    let out = cutover(db.dir.path(), &["apply"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(applied_versions(&db).len(), 8);
 });
@@ -168,6 +173,19 @@ on_all_backends!(drift_stops_before_anything, |b| {
         db.dir.path(),
         &["apply", "--accept-drift", "0003", "--operator", "bob"],
     );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    // The decision is recorded and the run stops there, saying what is pending.
+    assert!(
+        !db.has_table("tags"),
+        "accepting drift applies nothing: {t}"
+    );
+    assert!(
+        t.contains("recorded 1 decision(s); applied nothing; 3 file(s) pending: 0006")
+            && t.contains("`cutover apply`"),
+        "{t}"
+    );
+    let out = cutover(db.dir.path(), &["apply"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(db.has_table("tags"));
     assert_eq!(
@@ -576,10 +594,40 @@ fn a_partly_applied_file_never_runs_again_until_resolved() {
             "-- no-transaction\nUPDATE a SET id = id * 10;\n",
         )],
     );
+    // A dry run of the decision says what it would record, and records nothing.
+    let out = cutover(
+        db.dir.path(),
+        &["apply", "--resolve", "0002=pending", "--dry-run"],
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains(
+            "dry run: would record 1 decision(s); would apply nothing; 1 file(s) pending: 0002"
+        ),
+        "{t}"
+    );
+    assert_eq!(
+        db.strings("SELECT status FROM cutover_history WHERE version = '0002'"),
+        ["partial"]
+    );
     let out = cutover(
         db.dir.path(),
         &["apply", "--resolve", "0002=pending", "--operator", "dana"],
     );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    // Recording the decision runs nothing: applying is a separate step.
+    assert_eq!(db.scalar("SELECT id FROM a"), 1, "nothing ran: {t}");
+    assert!(
+        t.contains("applied nothing; 1 file(s) pending: 0002 (0002_scale.sql)"),
+        "{t}"
+    );
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM cutover_history WHERE version = '0002'"),
+        0
+    );
+    let out = cutover(db.dir.path(), &["apply"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(db.scalar("SELECT id FROM a"), 10);
     assert_eq!(

@@ -40,7 +40,10 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
             return exit::CANNOT_RUN;
         }
     };
-    let _log = crate::logging::init(&ws.plan.base_dir);
+    // Said once, before anything else: otherwise nobody learns there is no log.
+    let _log = crate::logging::init(&ws.plan.base_dir)
+        .map_err(|e| errln!("warning: {e}"))
+        .ok();
     let opts = ApplyOptions {
         batch: args.batch,
         to: args.to,
@@ -49,6 +52,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
         dry_run: args.dry_run,
         resolve: args.resolve,
     };
+    let started = std::time::Instant::now();
     let cancel = Arc::new(AtomicBool::new(false));
     let signalled = interrupted();
     let (tx, rx) = tokio::sync::mpsc::channel(1024);
@@ -73,9 +77,10 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
     let result = job.await;
     watcher.abort();
     let _ = printer.await;
+    let wall = started.elapsed();
     let (code, report) = match result {
         Ok(Ok(report)) => {
-            super::progress::summary(&report);
+            super::progress::summary(&report, wall);
             (
                 exit::for_outcome(report.outcome),
                 serde_json::to_value(&report).ok(),
@@ -96,6 +101,9 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
             obj.insert("plan".into(), ws.plan.name.clone().into());
             obj.insert("target".into(), target.display.clone().into());
             obj.insert("exit_code".into(), code.into());
+            // The command's wall time; files' `duration_ms` leave out connect and checks.
+            let wall_ms = u64::try_from(wall.as_millis()).unwrap_or(u64::MAX);
+            obj.insert("wall_ms".into(), wall_ms.into());
         }
         if let Err(e) = json::write(&path, &value) {
             super::print_error(&e);

@@ -115,48 +115,83 @@ impl Printer {
     }
 }
 
-/// The closing line of a headless apply.
-pub fn summary(r: &ApplyReport) {
+/// The closing line of a headless apply. `wall` is the time the command took: the sum
+/// of the files' durations leaves out connecting, locking and the checks.
+pub fn summary(r: &ApplyReport, wall: std::time::Duration) {
     let applied = r
         .files
         .iter()
         .filter(|f| f.status == FileStatus::Applied)
         .count();
-    let ms: i64 = r.files.iter().map(|f| f.duration_ms).sum();
+    let wall = format_wall(wall);
+    if !r.decisions.is_empty() {
+        let pending = match r.pending.len() {
+            0 => "nothing is pending".to_string(),
+            n => format!(
+                "{n} file(s) pending: {}\n  hint: applying them is a separate step: `cutover apply`",
+                r.pending.join(", ")
+            ),
+        };
+        let (did, applied) = if r.dry_run {
+            ("dry run: would record", "would apply nothing")
+        } else {
+            ("recorded", "applied nothing")
+        };
+        outln!(
+            "{did} {} decision(s); {applied}; {pending}",
+            r.decisions.len()
+        );
+        return;
+    }
     match r.outcome {
         Outcome::NothingToDo => outln!("nothing to apply: the target is up to date"),
         Outcome::Succeeded if r.files.iter().all(|f| f.status == FileStatus::Pending) => {
             outln!("dry run: {} file(s) would be applied", r.files.len())
         }
-        Outcome::Succeeded => outln!("applied {applied} file(s) in {ms} ms"),
+        Outcome::Succeeded => outln!("applied {applied} file(s) in {wall}"),
         Outcome::Failed => {
             if let Some(f) = r.files.iter().find(|f| f.status == FileStatus::Failed) {
-                let (state, hint) = if f.partly_applied {
-                    (
-                        "statements of it before the failing one may remain applied (it is marked partial and will not run again by itself)",
-                        format!("check the target, undo or finish it by hand, then `cutover apply --resolve {}=pending` (to run the fixed file) or `={}`", f.version, "applied"),
-                    )
-                } else {
-                    (
-                        "its transaction was rolled back: nothing of it remains",
-                        "fix the file and run `cutover apply` again".to_string(),
-                    )
-                };
                 errln!(
-                    "error: {}:{}: {}\n  applied {applied} file(s) before it; {state}; the files after it were not run\n  hint: {hint}",
+                    "error: {}:{}: {}\n  applied {applied} file(s) before it in {wall}; {}; the files after it were not run\n  hint: {}",
                     f.file,
                     f.line.unwrap_or(0),
-                    f.error.as_deref().unwrap_or("")
+                    f.error.as_deref().unwrap_or(""),
+                    f.aftermath.as_deref().unwrap_or("it failed"),
+                    f.hint.as_deref().unwrap_or("run `cutover status`"),
                 );
             }
         }
         Outcome::Cancelled => {
-            outln!("stopped: applied {applied} file(s); run `cutover apply` to continue")
+            outln!("stopped: applied {applied} file(s) in {wall}; run `cutover apply` to continue")
         }
         Outcome::Refused => {
             if let Some(e) = &r.error {
-                errln!("error: {e}\n  applied {applied} file(s) before this in this run");
+                errln!("error: {e}\n  applied {applied} file(s) before this in this run ({wall})");
             }
         }
+    }
+}
+
+/// Wall time as people read it: `840 ms`, `12.3 s`, `4 min 05 s`.
+fn format_wall(d: std::time::Duration) -> String {
+    let ms = d.as_millis();
+    match ms {
+        0..=999 => format!("{ms} ms"),
+        1_000..=59_999 => format!("{:.1} s", d.as_secs_f64()),
+        _ => format!("{} min {:02} s", ms / 60_000, (ms / 1000) % 60),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wall_time_reads_naturally() {
+        use std::time::Duration;
+        assert_eq!(super::format_wall(Duration::from_millis(127)), "127 ms");
+        assert_eq!(super::format_wall(Duration::from_millis(10_400)), "10.4 s");
+        assert_eq!(
+            super::format_wall(Duration::from_millis(245_000)),
+            "4 min 05 s"
+        );
     }
 }

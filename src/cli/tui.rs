@@ -28,7 +28,7 @@ pub async fn run(global: &Global) -> i32 {
         super::print_error(&"the cockpit needs a terminal\n  hint: for scripts and CI, use `cutover apply` (same engine, plain output)");
         return exit::CANNOT_RUN;
     }
-    let _log = crate::logging::init(&ws.plan.base_dir);
+    let log = crate::logging::init(&ws.plan.base_dir);
     let operator = global.operator();
     let (tx, rx) = tokio::sync::mpsc::channel(4096);
     let em = Emitter::new(tx);
@@ -40,6 +40,14 @@ pub async fn run(global: &Global) -> i32 {
         version: env!("CARGO_PKG_VERSION").to_string(),
     })
     .await;
+    // The terminal belongs to the cockpit: the log panel says it, once.
+    let _log = match log {
+        Ok(guard) => guard,
+        Err(e) => {
+            em.log(crate::event::Level::Warn, e.to_string()).await;
+            None
+        }
+    };
     // Open the session (and so take the lock) before taking the screen: a target held
     // by another cutover is refused with the holder's name on a normal terminal.
     let session = match Session::open(&target, &operator, &ws, &em).await {

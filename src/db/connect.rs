@@ -123,7 +123,11 @@ pub async fn connect(info: &ConnectInfo) -> Result<(Conn, bool), DbError> {
         dialect,
         display: info.display.clone(),
         sqlite_file,
+        schema: None,
     };
+    super::names::set_url_search_path(&mut conn, &info.url)
+        .await
+        .map_err(|m| err(m, "check the search_path option in the URL"))?;
     for (i, stmt) in info.init_sql.iter().enumerate() {
         if let Err(f) = conn.execute(stmt).await {
             return Err(err(
@@ -136,6 +140,9 @@ pub async fn connect(info: &ConnectInfo) -> Result<(Conn, bool), DbError> {
             ));
         }
     }
+    conn.schema = super::names::resolve(&mut conn, &info.url)
+        .await
+        .map_err(|m| err(m, "check the URL and the server's log"))?;
     Ok((conn, created))
 }
 

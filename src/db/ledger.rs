@@ -68,38 +68,41 @@ pub struct Entry {
     pub error: Option<String>,
 }
 
-fn ddl(dialect: Dialect) -> [&'static str; 2] {
+pub const DECISIONS_TABLE: &str = "cutover_decisions";
+
+/// The DDL with `{history}` and `{decisions}` standing for the qualified names.
+fn ddl_template(dialect: Dialect) -> [&'static str; 2] {
     match dialect {
         // WITHOUT ROWID: the version key is the table itself, not a second B-tree, so
         // each file's commit writes one page fewer.
         Dialect::Sqlite => [
-            "CREATE TABLE IF NOT EXISTS cutover_history (
+            "CREATE TABLE IF NOT EXISTS {history} (
                 version TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, checksum TEXT NOT NULL,
                 batch TEXT NOT NULL, status TEXT NOT NULL, applied_at TEXT, applied_by TEXT,
                 duration_ms INTEGER NOT NULL DEFAULT 0, rolled_back_at TEXT,
                 sql_text TEXT NOT NULL, error TEXT) WITHOUT ROWID",
-            "CREATE TABLE IF NOT EXISTS cutover_decisions (
+            "CREATE TABLE IF NOT EXISTS {decisions} (
                 id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, operator TEXT NOT NULL,
                 kind TEXT NOT NULL, version TEXT, detail TEXT NOT NULL)",
         ],
         Dialect::Postgres => [
-            "CREATE TABLE IF NOT EXISTS cutover_history (
+            "CREATE TABLE IF NOT EXISTS {history} (
                 version TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, checksum TEXT NOT NULL,
                 batch TEXT NOT NULL, status TEXT NOT NULL, applied_at TEXT, applied_by TEXT,
                 duration_ms BIGINT NOT NULL DEFAULT 0, rolled_back_at TEXT,
                 sql_text TEXT NOT NULL, error TEXT)",
-            "CREATE TABLE IF NOT EXISTS cutover_decisions (
+            "CREATE TABLE IF NOT EXISTS {decisions} (
                 id BIGSERIAL PRIMARY KEY, at TEXT NOT NULL, operator TEXT NOT NULL,
                 kind TEXT NOT NULL, version TEXT, detail TEXT NOT NULL)",
         ],
         Dialect::Mysql => [
-            "CREATE TABLE IF NOT EXISTS cutover_history (
+            "CREATE TABLE IF NOT EXISTS {history} (
                 version VARCHAR(191) PRIMARY KEY NOT NULL, name TEXT NOT NULL,
                 checksum VARCHAR(64) NOT NULL, batch TEXT NOT NULL, status VARCHAR(16) NOT NULL,
                 applied_at VARCHAR(40), applied_by TEXT, duration_ms BIGINT NOT NULL DEFAULT 0,
                 rolled_back_at VARCHAR(40), sql_text LONGTEXT NOT NULL, error TEXT
             ) CHARACTER SET utf8mb4",
-            "CREATE TABLE IF NOT EXISTS cutover_decisions (
+            "CREATE TABLE IF NOT EXISTS {decisions} (
                 id BIGINT AUTO_INCREMENT PRIMARY KEY, at VARCHAR(40) NOT NULL, operator TEXT NOT NULL,
                 kind VARCHAR(32) NOT NULL, version VARCHAR(191), detail LONGTEXT NOT NULL
             ) CHARACTER SET utf8mb4",
@@ -107,10 +110,17 @@ fn ddl(dialect: Dialect) -> [&'static str; 2] {
     }
 }
 
+fn ddl(conn: &Conn) -> [String; 2] {
+    ddl_template(conn.dialect).map(|t| {
+        t.replace("{history}", &conn.table(HISTORY_TABLE))
+            .replace("{decisions}", &conn.table(DECISIONS_TABLE))
+    })
+}
+
 /// Creates cutover's tables when they are missing.
 pub async fn ensure(conn: &mut Conn) -> Result<(), DbError> {
-    for stmt in ddl(conn.dialect) {
-        conn.execute(stmt).await.map_err(|f| DbError::Query {
+    for stmt in ddl(conn) {
+        conn.execute(&stmt).await.map_err(|f| DbError::Query {
             target: conn.display.clone(),
             context: "creating cutover_history".into(),
             message: f.message,
@@ -119,20 +129,24 @@ pub async fn ensure(conn: &mut Conn) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Whether a table exists in the connection's current database/schema.
+/// Whether a table exists where the connection keeps its bookkeeping (`Conn::table`).
 pub async fn table_exists(conn: &mut Conn, table: &str) -> Result<bool, DbError> {
+    let schema = conn.schema.clone().unwrap_or_default();
     let sql = match conn.dialect {
-        Dialect::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+        Dialect::Sqlite => {
+            // The schema is always `main` here; compared so every backend binds the same.
+            "SELECT COUNT(*) FROM main.sqlite_master WHERE type = 'table' AND name = ? AND ? = 'main'"
+        }
         Dialect::Postgres => {
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ANY (current_schemas(false)) AND table_name = ?"
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = ?"
         }
         Dialect::Mysql => {
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = COALESCE(NULLIF(?, ''), DATABASE())"
         }
     };
     let sql = conn.placeholders(sql);
-    let n: Result<i64, sqlx::Error> =
-        with_conn!(conn, c => sqlx::query_scalar(&sql).bind(table).fetch_one(&mut *c).await);
+    let n: Result<i64, sqlx::Error> = with_conn!(conn, c => sqlx::query_scalar(&sql)
+        .bind(table).bind(&schema).fetch_one(&mut *c).await);
     n.map(|n| n > 0)
         .map_err(|e| conn.query_error("looking for a table", e))
 }
@@ -143,11 +157,13 @@ pub async fn read(conn: &mut Conn) -> Result<Vec<Entry>, DbError> {
     if !table_exists(conn, HISTORY_TABLE).await? {
         return Ok(Vec::new());
     }
-    let sql =
+    let sql = format!(
         "SELECT version, name, checksum, batch, status, applied_at, applied_by, duration_ms, \
-               rolled_back_at, sql_text, error FROM cutover_history";
+               rolled_back_at, sql_text, error FROM {}",
+        conn.table(HISTORY_TABLE)
+    );
     let rows = with_conn!(conn, c => {
-        sqlx::query(sql).fetch_all(&mut *c).await.and_then(|rows| {
+        sqlx::query(&sql).fetch_all(&mut *c).await.and_then(|rows| {
             rows.iter()
                 .map(|r| {
                     Ok(Entry {
@@ -186,8 +202,9 @@ pub async fn record(conn: &mut Conn, e: &Entry) -> Result<(), DbError> {
              rolled_back_at = excluded.rolled_back_at, sql_text = excluded.sql_text, error = excluded.error",
     };
     let ins = conn.placeholders(&format!(
-        "INSERT INTO cutover_history (version, name, checksum, batch, status, applied_at, applied_by, \
-         duration_ms, rolled_back_at, sql_text, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?){upsert}"
+        "INSERT INTO {} (version, name, checksum, batch, status, applied_at, applied_by, \
+         duration_ms, rolled_back_at, sql_text, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?){upsert}",
+        conn.table(HISTORY_TABLE)
     ));
     let res: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&ins)
         .bind(&e.version)
@@ -218,8 +235,10 @@ pub async fn accept_drift(
     at: &str,
     old_checksum: &str,
 ) -> Result<(), DbError> {
-    let upd = conn
-        .placeholders("UPDATE cutover_history SET checksum = ?, sql_text = ? WHERE version = ?");
+    let upd = conn.placeholders(&format!(
+        "UPDATE {} SET checksum = ?, sql_text = ? WHERE version = ?",
+        conn.table(HISTORY_TABLE)
+    ));
     let detail = format!("checksum {old_checksum} -> {new_checksum}");
     let res: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&upd)
         .bind(new_checksum).bind(new_sql).bind(version)
@@ -230,7 +249,10 @@ pub async fn accept_drift(
 
 /// Removes a version's row (an operator resolved a partly applied file as not applied).
 pub async fn delete(conn: &mut Conn, version: &str) -> Result<(), DbError> {
-    let del = conn.placeholders("DELETE FROM cutover_history WHERE version = ?");
+    let del = conn.placeholders(&format!(
+        "DELETE FROM {} WHERE version = ?",
+        conn.table(HISTORY_TABLE)
+    ));
     let res: Result<_, sqlx::Error> =
         with_conn!(conn, c => sqlx::query(&del).bind(version).execute(&mut *c).await.map(|_| ()));
     res.map_err(|err| conn.query_error("removing from cutover_history", err))
@@ -245,11 +267,44 @@ pub async fn decision(
     version: &str,
     detail: &str,
 ) -> Result<(), DbError> {
-    let ins = conn.placeholders(
-        "INSERT INTO cutover_decisions (at, operator, kind, version, detail) VALUES (?, ?, ?, ?, ?)",
-    );
+    let ins = conn.placeholders(&format!(
+        "INSERT INTO {} (at, operator, kind, version, detail) VALUES (?, ?, ?, ?, ?)",
+        conn.table(DECISIONS_TABLE)
+    ));
     let res: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&ins)
         .bind(at).bind(operator).bind(kind).bind(version).bind(detail)
         .execute(&mut *c).await.map(|_| ()));
     res.map_err(|err| conn.query_error("recording the decision", err))
+}
+
+/// Corrects the recorded durations of files this run applied to their whole time, COMMIT
+/// and bookkeeping included, which the row written inside the file's transaction cannot
+/// know. One transaction for all of them, after the files: nothing extra per file.
+pub async fn set_durations(conn: &mut Conn, durations: &[(String, i64)]) -> Result<(), DbError> {
+    if durations.is_empty() {
+        return Ok(());
+    }
+    let upd = conn.placeholders(&format!(
+        "UPDATE {} SET duration_ms = ? WHERE version = ?",
+        conn.table(HISTORY_TABLE)
+    ));
+    let ctx = "recording durations in cutover_history";
+    conn.begin().await.map_err(|f| DbError::Query {
+        target: conn.display.clone(),
+        context: ctx.into(),
+        message: f.message,
+    })?;
+    for (version, ms) in durations {
+        let res: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&upd)
+            .bind(*ms).bind(version).execute(&mut *c).await.map(|_| ()));
+        if let Err(e) = res {
+            conn.rollback_quietly().await;
+            return Err(conn.query_error(ctx, e));
+        }
+    }
+    conn.commit().await.map_err(|f| DbError::Query {
+        target: conn.display.clone(),
+        context: ctx.into(),
+        message: f.message,
+    })
 }

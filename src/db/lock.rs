@@ -55,16 +55,19 @@ pub struct Guard {
     _file: Option<File>,
 }
 
-fn ddl(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::Mysql => {
-            "CREATE TABLE IF NOT EXISTS cutover_lock (id INT PRIMARY KEY, operator TEXT NOT NULL, \
+const TABLE: &str = "cutover_lock";
+
+fn ddl(conn: &Conn) -> String {
+    let t = conn.table(TABLE);
+    match conn.dialect {
+        Dialect::Mysql => format!(
+            "CREATE TABLE IF NOT EXISTS {t} (id INT PRIMARY KEY, operator TEXT NOT NULL, \
              host TEXT NOT NULL, pid BIGINT NOT NULL, since VARCHAR(40) NOT NULL) CHARACTER SET utf8mb4"
-        }
-        _ => {
-            "CREATE TABLE IF NOT EXISTS cutover_lock (id INT PRIMARY KEY, operator TEXT NOT NULL, \
+        ),
+        _ => format!(
+            "CREATE TABLE IF NOT EXISTS {t} (id INT PRIMARY KEY, operator TEXT NOT NULL, \
              host TEXT NOT NULL, pid BIGINT NOT NULL, since TEXT NOT NULL)"
-        }
+        ),
     }
 }
 
@@ -74,6 +77,8 @@ pub fn sqlite_lock_path(db_file: &std::path::Path) -> PathBuf {
     name.push("-cutover.lock");
     PathBuf::from(name)
 }
+
+const TAKING: &str = "taking the target lock";
 
 /// Takes the target's lock without waiting, or says who holds it.
 pub async fn acquire(conn: &mut Conn, me: &Holder) -> Result<Guard, LockError> {
@@ -105,18 +110,18 @@ pub async fn acquire(conn: &mut Conn, me: &Holder) -> Result<Guard, LockError> {
             }
         },
         Dialect::Postgres => {
-            scalar_i64(conn, "SELECT CASE WHEN pg_try_advisory_lock(hashtext('cutover:' || current_database())) THEN 1::bigint ELSE 0::bigint END").await? == 1
+            scalar_i64(conn, TAKING, "SELECT CASE WHEN pg_try_advisory_lock(hashtext('cutover:' || current_database())) THEN 1::bigint ELSE 0::bigint END").await? == 1
         }
         Dialect::Mysql => {
             // Without a database the lock name would be NULL, which reads as "held".
-            if scalar_i64(conn, "SELECT CASE WHEN DATABASE() IS NULL THEN 1 ELSE 0 END").await? == 1 {
+            if scalar_i64(conn, TAKING, "SELECT CASE WHEN DATABASE() IS NULL THEN 1 ELSE 0 END").await? == 1 {
                 return Err(LockError::Db(DbError::Query {
                     target: conn.display.clone(),
                     context: "taking the target lock".into(),
                     message: "the URL names no database\n  hint: add the database to the URL, e.g. mysql://user@host:3306/shop".into(),
                 }));
             }
-            scalar_i64(conn, "SELECT COALESCE(GET_LOCK(CONCAT('cutover_', SHA1(DATABASE())), 0), 0)").await? == 1
+            scalar_i64(conn, TAKING, "SELECT COALESCE(GET_LOCK(CONCAT('cutover_', SHA1(DATABASE())), 0), 0)").await? == 1
         }
     };
     if !got {
@@ -133,14 +138,18 @@ pub async fn acquire(conn: &mut Conn, me: &Holder) -> Result<Guard, LockError> {
 
 /// Releases the lock and clears the holder row.
 pub async fn release(conn: &mut Conn, guard: Guard) -> Result<(), DbError> {
-    let _ = conn.execute("DELETE FROM cutover_lock WHERE id = 1").await;
+    let _ = conn
+        .execute(&format!("DELETE FROM {} WHERE id = 1", conn.table(TABLE)))
+        .await;
+    let ctx = "releasing the target lock";
     match conn.dialect {
         Dialect::Postgres => {
-            scalar_i64(conn, "SELECT CASE WHEN pg_advisory_unlock(hashtext('cutover:' || current_database())) THEN 1::bigint ELSE 0::bigint END").await?;
+            scalar_i64(conn, ctx, "SELECT CASE WHEN pg_advisory_unlock(hashtext('cutover:' || current_database())) THEN 1::bigint ELSE 0::bigint END").await?;
         }
         Dialect::Mysql => {
             scalar_i64(
                 conn,
+                ctx,
                 "SELECT COALESCE(RELEASE_LOCK(CONCAT('cutover_', SHA1(DATABASE()))), 0)",
             )
             .await?;
@@ -151,10 +160,10 @@ pub async fn release(conn: &mut Conn, guard: Guard) -> Result<(), DbError> {
     Ok(())
 }
 
-async fn scalar_i64(conn: &mut Conn, sql: &str) -> Result<i64, DbError> {
+async fn scalar_i64(conn: &mut Conn, context: &str, sql: &str) -> Result<i64, DbError> {
     conn.scalar_i64(sql).await.map_err(|f| DbError::Query {
         target: conn.display.clone(),
-        context: "taking the target lock".into(),
+        context: context.into(),
         message: f.message,
     })
 }
@@ -165,15 +174,14 @@ async fn write_holder(conn: &mut Conn, me: &Holder) -> Result<(), DbError> {
         context: "recording the lock holder".into(),
         message: f.message,
     };
-    conn.execute(ddl(conn.dialect))
+    conn.execute(&ddl(conn)).await.map_err(|f| ctx(f, conn))?;
+    conn.execute(&format!("DELETE FROM {} WHERE id = 1", conn.table(TABLE)))
         .await
         .map_err(|f| ctx(f, conn))?;
-    conn.execute("DELETE FROM cutover_lock WHERE id = 1")
-        .await
-        .map_err(|f| ctx(f, conn))?;
-    let ins = conn.placeholders(
-        "INSERT INTO cutover_lock (id, operator, host, pid, since) VALUES (1, ?, ?, ?, ?)",
-    );
+    let ins = conn.placeholders(&format!(
+        "INSERT INTO {} (id, operator, host, pid, since) VALUES (1, ?, ?, ?, ?)",
+        conn.table(TABLE)
+    ));
     let r: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&ins)
         .bind(&me.operator).bind(&me.host).bind(me.pid).bind(&me.since)
         .execute(&mut *c).await.map(|_| ()));
@@ -182,11 +190,14 @@ async fn write_holder(conn: &mut Conn, me: &Holder) -> Result<(), DbError> {
 
 /// Who holds the lock, as they recorded it (None when nothing is recorded).
 pub async fn holder(conn: &mut Conn) -> Result<Option<Holder>, DbError> {
-    if !super::ledger::table_exists(conn, "cutover_lock").await? {
+    if !super::ledger::table_exists(conn, TABLE).await? {
         return Ok(None);
     }
-    let sql = "SELECT operator, host, pid, since FROM cutover_lock WHERE id = 1";
-    let r: Result<Option<Holder>, sqlx::Error> = with_conn!(conn, c => sqlx::query(sql)
+    let sql = format!(
+        "SELECT operator, host, pid, since FROM {} WHERE id = 1",
+        conn.table(TABLE)
+    );
+    let r: Result<Option<Holder>, sqlx::Error> = with_conn!(conn, c => sqlx::query(&sql)
         .fetch_optional(&mut *c)
         .await
         .and_then(|row| row.map(|row| Ok(Holder {

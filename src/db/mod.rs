@@ -8,6 +8,7 @@
 mod connect;
 pub mod ledger;
 pub mod lock;
+pub mod names;
 pub mod native;
 
 pub use connect::{connect, ConnectInfo};
@@ -24,6 +25,8 @@ pub struct Conn {
     pub display: String,
     /// The SQLite database file (None for `:memory:` and for servers).
     pub sqlite_file: Option<PathBuf>,
+    /// Where the bookkeeping tables live, resolved once when connecting (`names.rs`).
+    pub(crate) schema: Option<String>,
 }
 
 pub(crate) enum Inner {
@@ -133,6 +136,12 @@ impl Conn {
 
     pub async fn commit(&mut self) -> Result<(), SqlFailure> {
         self.execute("COMMIT").await.map(|_| ())
+    }
+
+    /// Whether the connection still answers (asked after a failure, to tell a lost
+    /// connection from a failing statement).
+    pub async fn is_alive(&mut self) -> bool {
+        self.execute("SELECT 1").await.is_ok()
     }
 
     /// Rolls back whatever transaction is open; a no-op error when none is (ignored).

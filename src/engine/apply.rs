@@ -2,9 +2,10 @@
 //! batch by batch, stopping at the first failure.
 
 use super::adopt::adopt;
+use super::drift::accept_drift;
 use super::dry_run::dry_run;
 use super::preflight::{check_drift, check_unresolved, plan_run};
-use super::resolve::resolve;
+use super::resolve::{decided, resolve};
 use super::run_file::{self, FileJob, RunError};
 use super::{Emitter, EngineError, Session, Workspace};
 use crate::db::ledger;
@@ -65,6 +66,17 @@ pub struct FileReport {
     /// undid them); such a file does not run again until resolved.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub partly_applied: bool,
+    /// For a failed file: the connection to the target was lost (the file may be fine).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub connection_lost: bool,
+    /// For a failed file: what cutover_history says of it now (absent: not applied).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ledger_status: Option<ledger::Status>,
+    /// For a failed file: what the failure left behind, and what to do next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aftermath: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -77,6 +89,16 @@ pub struct ApplyReport {
     /// Why the run stopped when it could not go on (outcome `refused`) after it began.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The operator's decisions this run recorded (`--resolve`, `--accept-drift`); such a
+    /// run applies nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<String>,
+    /// After recorded decisions: the files still to apply (or to resolve), in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<String>,
+    /// A dry run: `decisions` are what a real run would record.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
 }
 
 /// Runs the apply job. `cancel` is checked between files (never inside one).
@@ -157,49 +179,15 @@ async fn apply_with(
         adopt(conn, ws, n, &mut entries, em, &opts.operator).await?;
     }
     let migs = &ws.folder.migrations;
-    let file_of = |v: &str| migs.iter().find(|m| m.version.as_str() == v);
 
-    resolve(conn, ws, opts, native, &mut entries, em).await?;
-    check_unresolved(&entries)?;
-
-    // Accepting drift is a recorded decision, taken before the drift check.
-    for v in &opts.accept_drift {
-        let (Some(e), Some(m)) = (entries.get_mut(v), file_of(v)) else {
-            return Err(EngineError::Selection(format!(
-                "--accept-drift {v}: no applied file has that version"
-            )));
-        };
-        if e.checksum == m.checksum {
-            em.log(
-                Level::Info,
-                format!("--accept-drift {v}: no drift to accept"),
-            )
-            .await;
-            continue;
-        }
-        ledger::accept_drift(
-            conn,
-            v,
-            &m.checksum,
-            &m.up_sql,
-            &opts.operator,
-            &run_file::now(),
-            &e.checksum,
-        )
-        .await?;
-        // The folder's own tool must see the new text as applied too.
-        if let Some(n) = native {
-            n.record_accept(conn, m).await?;
-        }
-        em.log(
-            Level::Warn,
-            format!("{}: drift accepted by {}", m.path.display(), opts.operator),
-        )
-        .await;
-        e.checksum = m.checksum.clone();
-        e.sql_text = m.up_sql.clone();
+    // A decision (`--resolve`, `--accept-drift`) is recorded and the run stops there:
+    // applying what is pending is a separate, deliberate `cutover apply`.
+    let mut decisions = resolve(conn, ws, opts, native, &mut entries, em).await?;
+    decisions.extend(accept_drift(conn, ws, opts, native, &mut entries, em).await?);
+    if !decisions.is_empty() {
+        return Ok(decided(ws, &entries, decisions, em).await);
     }
-
+    check_unresolved(&entries)?;
     check_drift(ws, &entries)?;
 
     let todo = plan_run(ws, &entries, opts)?;
@@ -213,6 +201,9 @@ async fn apply_with(
         files: Vec::new(),
         created_database: false,
         error: None,
+        decisions: Vec::new(),
+        pending: Vec::new(),
+        dry_run: false,
     };
     if todo.is_empty() {
         em.log(
@@ -265,6 +256,10 @@ async fn apply_with(
             line: None,
             error: None,
             partly_applied: false,
+            connection_lost: false,
+            ledger_status: None,
+            aftermath: None,
+            hint: None,
         };
         let job = FileJob {
             migration: m,
@@ -299,11 +294,7 @@ async fn apply_with(
             }
             Err(RunError::File(f)) => {
                 let where_ = format!("{}:{}", fr.file, f.line);
-                let after = if f.rolled_back {
-                    "its transaction was rolled back; nothing of it remains"
-                } else {
-                    "statements before the failing one may remain applied"
-                };
+                let (after, hint) = f.aftermath(&fr.version);
                 em.emit(Event::FileFailed {
                     version: fr.version.clone(),
                     file: fr.file.clone(),
@@ -317,12 +308,19 @@ async fn apply_with(
                     detail: Some(format!("{where_}: {}", f.message)),
                 })
                 .await;
-                em.log(Level::Error, format!("{where_}: {}; {after}", f.message))
-                    .await;
+                em.log(
+                    Level::Error,
+                    format!("{where_}: {}; {after}\n  hint: {hint}", f.message),
+                )
+                .await;
                 fr.status = FileStatus::Failed;
                 fr.line = Some(f.line);
                 fr.error = Some(f.message);
                 fr.partly_applied = !f.rolled_back;
+                fr.connection_lost = f.connection_lost;
+                fr.ledger_status = f.ledger;
+                fr.aftermath = Some(after);
+                fr.hint = Some(hint);
                 report.files.push(fr);
                 report.outcome = Outcome::Failed;
                 break;
@@ -354,5 +352,27 @@ async fn apply_with(
         })
         .await;
     }
+    record_durations(conn, &report, em).await;
     Ok(report)
+}
+
+/// The ledger rows of the files applied take their whole durations (COMMIT included),
+/// known only after each commit. A failure costs only accuracy, so it is logged.
+async fn record_durations(conn: &mut db::Conn, report: &ApplyReport, em: &Emitter) {
+    if report.files.iter().any(|f| f.connection_lost) {
+        return;
+    }
+    let durations: Vec<(String, i64)> = report
+        .files
+        .iter()
+        .filter(|f| f.status == FileStatus::Applied)
+        .map(|f| (f.version.clone(), f.duration_ms))
+        .collect();
+    if let Err(e) = ledger::set_durations(conn, &durations).await {
+        em.log(
+            Level::Warn,
+            format!("the files are recorded as applied, but their full durations are not: {e}"),
+        )
+        .await;
+    }
 }

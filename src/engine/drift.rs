@@ -55,3 +55,57 @@ pub(super) fn describe(items: &[Drift]) -> String {
 fn short(s: &str) -> &str {
     s.get(..12).unwrap_or(s)
 }
+
+/// Records `--accept-drift` decisions: the ledger (and the folder's own tool) take the
+/// file on disk as the applied text. Returns what was recorded, for the report.
+pub(super) async fn accept_drift(
+    conn: &mut crate::db::Conn,
+    ws: &super::Workspace,
+    opts: &super::ApplyOptions,
+    native: Option<&crate::db::native::History>,
+    entries: &mut std::collections::HashMap<String, crate::db::ledger::Entry>,
+    em: &super::Emitter,
+) -> Result<Vec<String>, super::EngineError> {
+    use crate::db::ledger;
+    use crate::event::Level;
+    let migs = &ws.folder.migrations;
+    let mut recorded = Vec::new();
+    for v in &opts.accept_drift {
+        let (Some(e), Some(m)) = (
+            entries.get_mut(v),
+            migs.iter().find(|m| m.version.as_str() == v),
+        ) else {
+            return Err(super::EngineError::Selection(format!(
+                "--accept-drift {v}: no applied file has that version"
+            )));
+        };
+        if e.checksum == m.checksum {
+            em.log(
+                Level::Info,
+                format!("--accept-drift {v}: no drift to accept"),
+            )
+            .await;
+            continue;
+        }
+        ledger::accept_drift(
+            conn,
+            v,
+            &m.checksum,
+            &m.up_sql,
+            &opts.operator,
+            &super::run_file::now(),
+            &e.checksum,
+        )
+        .await?;
+        // The folder's own tool must see the new text as applied too.
+        if let Some(n) = native {
+            n.record_accept(conn, m).await?;
+        }
+        let what = format!("{}: drift accepted by {}", m.path.display(), opts.operator);
+        em.log(Level::Warn, what.clone()).await;
+        recorded.push(what);
+        e.checksum = m.checksum.clone();
+        e.sql_text = m.up_sql.clone();
+    }
+    Ok(recorded)
+}

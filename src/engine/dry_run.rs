@@ -90,6 +90,42 @@ pub(super) async fn dry_run(
             e.checksum = m.checksum.clone();
         }
     }
+    // As a real run: the decisions are all it would do.
+    let decisions: Vec<String> = opts
+        .resolve
+        .iter()
+        .map(|(v, how)| format!("{v}: would be resolved as {how:?}").to_lowercase())
+        .chain(
+            opts.accept_drift
+                .iter()
+                .map(|v| format!("{v}: its drift would be accepted")),
+        )
+        .collect();
+    if !decisions.is_empty() {
+        let pending = super::resolve::still_to_do(ws, &entries);
+        em.log(
+            Level::Info,
+            format!(
+                "dry run: would record {} decision(s) and apply nothing; then pending: {}",
+                decisions.len(),
+                if pending.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    pending.join(", ")
+                }
+            ),
+        )
+        .await;
+        return Ok(ApplyReport {
+            outcome: Outcome::Succeeded,
+            files: Vec::new(),
+            created_database: false,
+            error: None,
+            decisions,
+            pending,
+            dry_run: true,
+        });
+    }
     check_unresolved(&entries)?;
     check_drift(ws, &entries)?;
     let todo = plan_run(ws, &entries, opts)?;
@@ -102,6 +138,9 @@ pub(super) async fn dry_run(
         files: Vec::new(),
         created_database: false,
         error: None,
+        decisions: Vec::new(),
+        pending: Vec::new(),
+        dry_run: true,
     };
     for i in todo {
         let m = &migs[i];
@@ -128,6 +167,10 @@ pub(super) async fn dry_run(
             line: None,
             error: None,
             partly_applied: false,
+            connection_lost: false,
+            ledger_status: None,
+            aftermath: None,
+            hint: None,
         });
     }
     Ok(report)

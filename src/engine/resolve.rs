@@ -1,14 +1,16 @@
 //! `--resolve VERSION=applied|pending`: the operator's word on a file that may be partly
 //! applied, recorded as a decision.
 
-use super::apply::{ApplyOptions, Resolution};
+use super::apply::{ApplyOptions, ApplyReport, Resolution};
 use super::{run_file, Emitter, EngineError, Workspace};
 use crate::db::ledger::{self, Status};
 use crate::db::{self, native};
-use crate::event::Level;
+use crate::event::{Level, Outcome};
+use crate::source::Kind;
 use std::collections::HashMap;
 
-/// Records the operator's `--resolve` decisions about partly applied files.
+/// Records the operator's `--resolve` decisions about partly applied files; returns
+/// what was recorded, for the report.
 pub(super) async fn resolve(
     conn: &mut db::Conn,
     ws: &Workspace,
@@ -16,8 +18,9 @@ pub(super) async fn resolve(
     native: Option<&native::History>,
     entries: &mut HashMap<String, ledger::Entry>,
     em: &Emitter,
-) -> Result<(), EngineError> {
+) -> Result<Vec<String>, EngineError> {
     let migs = &ws.folder.migrations;
+    let mut recorded = Vec::new();
     for (v, how) in &opts.resolve {
         let Some(e) = entries.get_mut(v).filter(|e| e.status.unresolved()) else {
             return Err(EngineError::Selection(format!(
@@ -57,8 +60,61 @@ pub(super) async fn resolve(
         }
         let detail = format!("resolved as {how:?}").to_lowercase();
         ledger::decision(conn, &at, &opts.operator, "resolve", v, &detail).await?;
-        em.log(Level::Warn, format!("{v}: {detail} by {}", opts.operator))
-            .await;
+        let what = format!("{v}: {detail} by {}", opts.operator);
+        em.log(Level::Warn, what.clone()).await;
+        recorded.push(what);
     }
-    Ok(())
+    Ok(recorded)
+}
+
+/// The end of a run that recorded decisions: nothing is applied; the report (and the
+/// log) say what is still to apply, which a separate `cutover apply` does.
+pub(super) async fn decided(
+    ws: &Workspace,
+    entries: &HashMap<String, ledger::Entry>,
+    decisions: Vec<String>,
+    em: &Emitter,
+) -> ApplyReport {
+    let pending = still_to_do(ws, entries);
+    let text = if pending.is_empty() {
+        "decision recorded; nothing was applied, and nothing is pending".to_string()
+    } else {
+        format!(
+            "decision recorded; nothing was applied. Pending: {}\n  hint: run `cutover apply` to apply them",
+            pending.join(", ")
+        )
+    };
+    em.log(Level::Info, text).await;
+    ApplyReport {
+        outcome: Outcome::Succeeded,
+        files: Vec::new(),
+        created_database: false,
+        error: None,
+        decisions,
+        pending,
+        dry_run: false,
+    }
+}
+
+/// The files a `cutover apply` would still have to apply (or to have resolved), in order.
+pub(super) fn still_to_do(ws: &Workspace, entries: &HashMap<String, ledger::Entry>) -> Vec<String> {
+    let migs = &ws.folder.migrations;
+    ws.batches
+        .iter()
+        .flat_map(|b| b.migrations.iter().copied())
+        .filter_map(|i| {
+            let m = &migs[i];
+            let state = match entries.get(m.version.as_str()) {
+                Some(e) if e.status.unresolved() => " (still to resolve)",
+                Some(e) if e.status == Status::Applied => {
+                    if m.kind != Kind::Repeatable || e.checksum == m.checksum {
+                        return None;
+                    }
+                    ""
+                }
+                _ => "",
+            };
+            Some(format!("{} ({}){state}", m.version, m.path.display()))
+        })
+        .collect()
 }

@@ -27,6 +27,50 @@ pub struct FileFailure {
     pub message: String,
     /// True when the failure left no trace (the file's transaction rolled back).
     pub rolled_back: bool,
+    /// The connection to the target was lost: the file itself may well be fine.
+    pub connection_lost: bool,
+    /// The connection was lost during COMMIT: whether it took effect is unknown.
+    pub commit_unknown: bool,
+    /// What cutover_history says about the file now; None: no row, not applied.
+    pub ledger: Option<Status>,
+}
+
+impl FileFailure {
+    /// What the failure left behind and what to do next, as the ledger really has it:
+    /// `(state, hint)` for the report, the log and the headless summary.
+    pub fn aftermath(&self, version: &str) -> (String, String) {
+        let resolve = format!("check the target, then record what you found: `cutover apply --resolve {version}=applied` (all of it took effect) or `--resolve {version}=pending` (undone by hand; it runs again)");
+        if self.commit_unknown {
+            return (
+                "the connection was lost during its COMMIT: whether it took effect is unknown; cutover_history on the target says which (the row commits with the file)".into(),
+                "once the target is reachable, `cutover status` shows it applied or pending; then run `cutover apply`".into(),
+            );
+        }
+        let effects = match (self.connection_lost, self.rolled_back) {
+            (true, true) => "the connection to the target was lost while it ran; nothing of it remains (its transaction died with the connection, or nothing had taken effect)",
+            (true, false) => "the connection to the target was lost while it ran outside a transaction; statements before the one cut off may remain applied",
+            (false, true) => "its transaction was rolled back: nothing of it remains",
+            (false, false) => "statements of it before the failing one may remain applied",
+        };
+        match self.ledger {
+            Some(Status::Running) => (
+                format!("{effects}; cutover_history still marks it `running` (the failure could not be recorded), so it will not run again by itself"),
+                resolve,
+            ),
+            Some(Status::Partial) => (
+                format!("{effects}; it is marked `partial` and will not run again by itself"),
+                resolve,
+            ),
+            _ if self.connection_lost => (
+                format!("{effects}; it is still pending"),
+                "the file itself may be fine: once the target is reachable again, run `cutover apply`".into(),
+            ),
+            _ => (
+                format!("{effects}; it is still pending"),
+                "fix the file and run `cutover apply` again".into(),
+            ),
+        }
+    }
 }
 
 pub enum RunError {
@@ -200,9 +244,11 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
         ledger::record(conn, &entry).await.map_err(RunError::Db)?;
         entry.status = Status::Applied;
     }
+    // What the ledger holds for the file should a failure go unrecorded.
+    let prior = (!atomic).then_some(Status::Running);
     if wrapped {
         if let Err(f) = conn.begin().await {
-            return Err(fail(conn, &mut entry, 1, f.message, true).await);
+            return Err(fail(conn, &mut entry, prior, 1, f.message, true).await);
         }
     }
     // With the file's own transaction, the ledger row is written just before its last
@@ -239,7 +285,7 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
             // Whatever transaction is open (ours or the file's) is rolled back.
             conn.rollback_quietly().await;
             let undone = atomic || undone_by_rollback(&stmts, i, dialect);
-            return Err(fail(conn, &mut entry, line, f.message, undone).await);
+            return Err(fail(conn, &mut entry, prior, line, f.message, undone).await);
         }
         em.emit(Event::StatementFinished {
             version: version.clone(),
@@ -261,7 +307,7 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
                 _ => "the file left a transaction open (BEGIN without COMMIT); cutover rolled it back".to_string(),
             };
             let undone = open.is_ok() && undone_by_rollback(&stmts, stmts.len(), dialect);
-            return Err(fail(conn, &mut entry, last_line, why, undone).await);
+            return Err(fail(conn, &mut entry, prior, last_line, why, undone).await);
         }
     }
     if !recorded {
@@ -276,14 +322,17 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
     if wrapped {
         if let Err(f) = conn.commit().await {
             conn.rollback_quietly().await;
-            let message = format!(
-                "COMMIT failed: {}; if the connection was lost, the outcome is unknown: `cutover status` shows what the target recorded",
-                f.message
-            );
-            return Err(fail(conn, &mut entry, last_line, message, atomic).await);
+            let message = format!("COMMIT failed: {}", f.message);
+            let mut failure = fail(conn, &mut entry, prior, last_line, message, atomic).await;
+            if let RunError::File(ff) = &mut failure {
+                // The row commits with the file: only the target knows which it was.
+                ff.commit_unknown = ff.connection_lost;
+            }
+            return Err(failure);
         }
     }
-    Ok(entry.duration_ms)
+    // The whole file: its statements, its bookkeeping and its COMMIT.
+    Ok(i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Statements that change only the session (`SET`, `PRAGMA`), not the data.
@@ -330,10 +379,12 @@ fn unrecorded(m: &Migration, e: DbError) -> RunError {
 }
 
 /// Records the failure in the ledger (its own statement, after the rollback) and builds
-/// the failure to report. A ledger write that fails here is logged in the message.
+/// the failure to report. `prior` is what the ledger holds for the file if that record
+/// cannot be written. A lost connection is not written to (it cannot be) and is said.
 async fn fail(
     conn: &mut Conn,
     entry: &mut Entry,
+    prior: Option<Status>,
     line: usize,
     message: String,
     rolled_back: bool,
@@ -347,13 +398,26 @@ async fn fail(
     entry.applied_at = Some(now());
     entry.error = Some(format!("line {line}: {message}"));
     let mut message = message;
-    if let Err(e) = ledger::record(conn, entry).await {
-        message.push_str(&format!(" (and the failure could not be recorded: {e})"));
-    }
+    let connection_lost = !conn.is_alive().await;
+    let ledger = if connection_lost {
+        message.push_str(" (the connection to the target is lost)");
+        prior
+    } else {
+        match ledger::record(conn, entry).await {
+            Ok(()) => Some(entry.status),
+            Err(e) => {
+                message.push_str(&format!(" (and the failure could not be recorded: {e})"));
+                prior
+            }
+        }
+    };
     RunError::File(FileFailure {
         line,
         message,
         rolled_back,
+        connection_lost,
+        commit_unknown: false,
+        ledger,
     })
 }
 

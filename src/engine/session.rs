@@ -123,6 +123,16 @@ impl Session {
     /// Releases the locks and the connection. A failure to release is logged only: the
     /// locks die with the connection anyway.
     pub async fn close(mut self, em: &Emitter) {
+        if !self.conn.is_alive().await {
+            // Server-side locks belong to the connection: they went with it.
+            em.log(
+                Level::Warn,
+                "the connection to the target was lost; the target lock (and the tool's) went with it",
+            )
+            .await;
+            self.conn.close().await;
+            return;
+        }
         if let Some(n) = &self.native {
             n.close(&mut self.conn).await;
         }

@@ -21,35 +21,27 @@ pub(super) async fn ensure(conn: &mut Conn) -> Result<bool, DbError> {
     let ctx = "creating dbmate's schema_migrations";
     match conn.dialect {
         Dialect::Postgres => {
-            // dbmate quotes server-side: `select quote_ident(unnest($1::text[]))`.
-            let names = strings(
-                conn,
-                ctx,
-                "SELECT CAST(quote_ident(current_schema()) || '.' || quote_ident('schema_migrations') AS TEXT)",
-                &[],
-            )
-            .await?;
+            // dbmate: `<quote_ident(schema)>.<quote_ident(table)>`, the schema resolved
+            // as `Conn::table` resolves it.
             let sql = format!(
                 "create table if not exists {} (version varchar primary key)",
-                names.concat()
+                conn.table(TABLE)
             );
             super::exec(conn, ctx, &sql).await?;
         }
         Dialect::Mysql => {
-            super::exec(
-                conn,
-                ctx,
-                "create table if not exists `schema_migrations` (version varchar(128) primary key)",
-            )
-            .await?;
+            let sql1 = format!(
+                "create table if not exists {} (version varchar(128) primary key)",
+                conn.table(TABLE)
+            );
+            super::exec(conn, ctx, &sql1).await?;
         }
         Dialect::Sqlite => {
-            super::exec(
-                conn,
-                ctx,
-                "create table if not exists \"schema_migrations\" (version varchar(128) primary key)",
-            )
-            .await?;
+            let sql2 = format!(
+                "create table if not exists {} (version varchar(128) primary key)",
+                conn.table(TABLE)
+            );
+            super::exec(conn, ctx, &sql2).await?;
         }
     }
     Ok(true)
@@ -59,10 +51,14 @@ pub(super) async fn recorded(
     conn: &mut Conn,
     migrations: &[Migration],
 ) -> Result<Recorded, DbError> {
+    let sql = format!(
+        "select version from {} order by version desc",
+        conn.table(TABLE)
+    );
     let versions = strings(
         conn,
         "reading dbmate's schema_migrations (a `version varchar` table; is it another tool's?)",
-        "select version from schema_migrations order by version desc",
+        &sql,
         &[],
     )
     .await?;
@@ -75,10 +71,11 @@ pub(super) async fn recorded(
 
 pub(super) async fn record_apply(conn: &mut Conn, m: &Migration) -> Result<(), DbError> {
     let v = native_version(m);
+    let sql = format!("insert into {} (version) values (?)", conn.table(TABLE));
     run(
         conn,
         "recording in dbmate's schema_migrations",
-        "insert into schema_migrations (version) values (?)",
+        &sql,
         &[Val::Str(&v)],
     )
     .await?;
@@ -87,10 +84,11 @@ pub(super) async fn record_apply(conn: &mut Conn, m: &Migration) -> Result<(), D
 
 pub(super) async fn record_revert(conn: &mut Conn, m: &Migration) -> Result<(), DbError> {
     let v = native_version(m);
+    let sql = format!("delete from {} where version = ?", conn.table(TABLE));
     run(
         conn,
         "recording the rollback in dbmate's schema_migrations",
-        "delete from schema_migrations where version = ?",
+        &sql,
         &[Val::Str(&v)],
     )
     .await?;

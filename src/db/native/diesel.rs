@@ -12,7 +12,7 @@ use crate::source::Migration;
 pub(super) const TABLE: &str = "__diesel_schema_migrations";
 
 /// diesel's DDL, the same text on every backend.
-const DDL: &str = "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (
+const DDL: &str = "CREATE TABLE IF NOT EXISTS {t} (
        version VARCHAR(50) PRIMARY KEY NOT NULL,
        run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
 );";
@@ -21,7 +21,12 @@ pub(super) async fn ensure(conn: &mut Conn) -> Result<bool, DbError> {
     if table_exists(conn, TABLE).await? {
         return Ok(false);
     }
-    super::exec(conn, "creating __diesel_schema_migrations", DDL).await?;
+    super::exec(
+        conn,
+        "creating __diesel_schema_migrations",
+        &DDL.replace("{t}", &conn.table(TABLE)),
+    )
+    .await?;
     Ok(true)
 }
 
@@ -42,13 +47,11 @@ pub(super) async fn recorded(
     conn: &mut Conn,
     migrations: &[Migration],
 ) -> Result<Recorded, DbError> {
-    let versions = strings(
-        conn,
-        "reading __diesel_schema_migrations",
-        "SELECT version FROM __diesel_schema_migrations ORDER BY version DESC",
-        &[],
-    )
-    .await?;
+    let sql = format!(
+        "SELECT version FROM {} ORDER BY version DESC",
+        conn.table(TABLE)
+    );
+    let versions = strings(conn, "reading __diesel_schema_migrations", &sql, &[]).await?;
     Ok(super::map_versions(
         versions.into_iter().rev().collect(),
         migrations,
@@ -58,10 +61,11 @@ pub(super) async fn recorded(
 
 pub(super) async fn record_apply(conn: &mut Conn, m: &Migration) -> Result<(), DbError> {
     let v = version_of(m);
+    let sql = format!("INSERT INTO {} (version) VALUES (?)", conn.table(TABLE));
     run(
         conn,
         "recording in __diesel_schema_migrations",
-        "INSERT INTO __diesel_schema_migrations (version) VALUES (?)",
+        &sql,
         &[Val::Str(&v)],
     )
     .await?;
@@ -70,10 +74,11 @@ pub(super) async fn record_apply(conn: &mut Conn, m: &Migration) -> Result<(), D
 
 pub(super) async fn record_revert(conn: &mut Conn, m: &Migration) -> Result<(), DbError> {
     let v = version_of(m);
+    let sql = format!("DELETE FROM {} WHERE version = ?", conn.table(TABLE));
     run(
         conn,
         "recording the revert in __diesel_schema_migrations",
-        "DELETE FROM __diesel_schema_migrations WHERE version = ?",
+        &sql,
         &[Val::Str(&v)],
     )
     .await?;

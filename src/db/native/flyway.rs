@@ -304,7 +304,7 @@ async fn rows(conn: &mut Conn) -> Result<Vec<Row>, DbError> {
                 "success"
             ]
         ),
-        col(d, TABLE),
+        conn.table(TABLE),
         col(d, "installed_rank")
     );
     let r: Result<Vec<Row>, ::sqlx::Error> = with_conn!(conn, c => {
@@ -471,13 +471,13 @@ async fn append(
     let max = format!(
         "SELECT COALESCE(MAX({}), 0) + 1 FROM {}",
         col(d, "installed_rank"),
-        col(d, TABLE)
+        conn.table(TABLE)
     );
     let rank = super::int(conn, ctx, &max, &[]).await?.unwrap_or(1);
     let rank = i32::try_from(rank).unwrap_or(i32::MAX);
     let ins = format!(
         "INSERT INTO {} ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        col(d, TABLE),
+        conn.table(TABLE),
         cols(
             d,
             &[
@@ -548,7 +548,7 @@ pub(super) async fn record_accept(conn: &mut Conn, m: &Migration) -> Result<(), 
     let d = conn.dialect;
     let sql = format!(
         "UPDATE {} SET {} = ?, {} = ? WHERE {} = ? AND {} = 'SQL'",
-        col(d, TABLE),
+        conn.table(TABLE),
         col(d, "description"),
         col(d, "checksum"),
         col(d, "version"),

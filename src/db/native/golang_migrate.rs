@@ -69,33 +69,30 @@ pub(super) async fn ensure(conn: &mut Conn) -> Result<bool, DbError> {
     let ctx = "creating golang-migrate's schema_migrations";
     match conn.dialect {
         Dialect::Postgres => {
-            let schema = super::current_schema(conn).await?;
             let sql = format!(
-                "CREATE TABLE IF NOT EXISTS {}.{} (version bigint not null primary key, dirty boolean not null)",
-                super::dq(&schema),
-                super::dq(TABLE)
+                "CREATE TABLE IF NOT EXISTS {} (version bigint not null primary key, dirty boolean not null)",
+                conn.table(TABLE)
             );
             super::exec(conn, ctx, &sql).await?;
         }
         Dialect::Mysql => {
-            super::exec(
-                conn,
-                ctx,
-                "CREATE TABLE `schema_migrations` (version bigint not null primary key, dirty boolean not null)",
-            )
-            .await?;
+            let sql1 = format!(
+                "CREATE TABLE {} (version bigint not null primary key, dirty boolean not null)",
+                conn.table(TABLE)
+            );
+            super::exec(conn, ctx, &sql1).await?;
         }
         Dialect::Sqlite => {
+            let sql2 = format!(
+                "CREATE TABLE IF NOT EXISTS {} (version uint64,dirty bool);",
+                conn.table(TABLE)
+            );
+            super::exec(conn, ctx, &sql2).await?;
             super::exec(
                 conn,
                 ctx,
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version uint64,dirty bool);",
-            )
-            .await?;
-            super::exec(
-                conn,
-                ctx,
-                "CREATE UNIQUE INDEX IF NOT EXISTS version_unique ON schema_migrations (version);",
+                // SQLite qualifies the index, not its table (which is in the index's schema).
+                "CREATE UNIQUE INDEX IF NOT EXISTS \"main\".version_unique ON schema_migrations (version);",
             )
             .await?;
         }
@@ -112,9 +109,9 @@ pub(super) async fn recorded(
     conn: &mut Conn,
     migrations: &[Migration],
 ) -> Result<Recorded, DbError> {
-    let sql = "SELECT version, dirty FROM schema_migrations LIMIT 1";
+    let sql = format!("SELECT version, dirty FROM {} LIMIT 1", conn.table(TABLE));
     let row: Result<Option<(i64, bool)>, ::sqlx::Error> = with_conn!(conn, c => {
-        ::sqlx::query(sql).fetch_optional(&mut *c).await.and_then(|row| match row {
+        ::sqlx::query(&sql).fetch_optional(&mut *c).await.and_then(|row| match row {
             Some(r) => Ok(Some((
                 get_int!(r, 0)?.unwrap_or(-1),
                 get_int!(r, 1)?.unwrap_or_default() != 0,
@@ -153,15 +150,14 @@ pub(super) async fn recorded(
 /// `SetVersion(version, false)`: the table holds that one row, or none for `None`.
 async fn set_version(conn: &mut Conn, version: Option<i64>) -> Result<(), DbError> {
     let ctx = "recording in golang-migrate's schema_migrations";
-    run(conn, ctx, "DELETE FROM schema_migrations", &[]).await?;
+    let sql = format!("DELETE FROM {}", conn.table(TABLE));
+    run(conn, ctx, &sql, &[]).await?;
     if let Some(v) = version {
-        run(
-            conn,
-            ctx,
-            "INSERT INTO schema_migrations (version, dirty) VALUES (?, ?)",
-            &[Val::I64(v), Val::Bool(false)],
-        )
-        .await?;
+        let sql1 = format!(
+            "INSERT INTO {} (version, dirty) VALUES (?, ?)",
+            conn.table(TABLE)
+        );
+        run(conn, ctx, &sql1, &[Val::I64(v), Val::Bool(false)]).await?;
     }
     Ok(())
 }

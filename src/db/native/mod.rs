@@ -464,16 +464,10 @@ pub(crate) async fn database_name(conn: &mut Conn) -> Result<String, DbError> {
     Ok(v.into_iter().next().unwrap_or_default())
 }
 
-/// PostgreSQL `current_schema()` (`public` when the search path names none).
+/// The schema the tools' tables live in on PostgreSQL: the one `Conn::table` qualifies
+/// with (the URL's `search_path`, else `current_schema()` when connected, else `public`).
 pub(crate) async fn current_schema(conn: &mut Conn) -> Result<String, DbError> {
-    let v = strings(
-        conn,
-        "reading the current schema",
-        "SELECT CAST(current_schema() AS TEXT)",
-        &[],
-    )
-    .await?;
-    Ok(v.into_iter().next().unwrap_or_else(|| "public".to_string()))
+    Ok(conn.schema().unwrap_or("public").to_string())
 }
 
 /// `"name"` with embedded quotes doubled (PostgreSQL, SQLite).

@@ -20,10 +20,10 @@ use std::time::Duration;
 
 pub(super) const TABLE: &str = "_sqlx_migrations";
 
-fn ddl(d: Dialect) -> &'static str {
-    match d {
+fn ddl(conn: &Conn) -> String {
+    let sql = match conn.dialect {
         Dialect::Postgres => {
-            "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
+            "CREATE TABLE IF NOT EXISTS {t} (
     version BIGINT PRIMARY KEY,
     description TEXT NOT NULL,
     installed_on TIMESTAMPTZ NOT NULL DEFAULT now(),
@@ -33,7 +33,7 @@ fn ddl(d: Dialect) -> &'static str {
 );"
         }
         Dialect::Mysql | Dialect::Sqlite => {
-            "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
+            "CREATE TABLE IF NOT EXISTS {t} (
     version BIGINT PRIMARY KEY,
     description TEXT NOT NULL,
     installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -42,7 +42,8 @@ fn ddl(d: Dialect) -> &'static str {
     execution_time BIGINT NOT NULL
 );"
         }
-    }
+    };
+    sql.replace("{t}", &conn.table(TABLE))
 }
 
 /// sqlx's advisory key: `0x3d32ad9e * crc32_ieee(database name)`, in i64 (never overflows).
@@ -74,7 +75,7 @@ pub(super) async fn ensure(conn: &mut Conn) -> Result<bool, DbError> {
     if table_exists(conn, TABLE).await? {
         return Ok(false);
     }
-    super::exec(conn, "creating _sqlx_migrations", ddl(conn.dialect)).await?;
+    super::exec(conn, "creating _sqlx_migrations", &ddl(conn)).await?;
     Ok(true)
 }
 
@@ -107,9 +108,12 @@ pub(super) async fn recorded(
     conn: &mut Conn,
     migrations: &[Migration],
 ) -> Result<Recorded, DbError> {
-    let sql = "SELECT version, checksum, success FROM _sqlx_migrations ORDER BY version";
+    let sql = format!(
+        "SELECT version, checksum, success FROM {} ORDER BY version",
+        conn.table(TABLE)
+    );
     let rows: Result<Vec<(i64, Vec<u8>, bool)>, ::sqlx::Error> = with_conn!(conn, c => {
-        ::sqlx::query(sql).fetch_all(&mut *c).await.and_then(|rows| {
+        ::sqlx::query(&sql).fetch_all(&mut *c).await.and_then(|rows| {
             rows.iter()
                 .map(|r| {
                     use ::sqlx::Row as _;
@@ -165,10 +169,14 @@ pub(super) async fn record_apply(
     let description = description_of(m);
     let checksum = checksum_of(m);
     let nanos = i64::try_from(took.as_nanos()).unwrap_or(i64::MAX);
+    let sql = format!(
+            "INSERT INTO {} ( version, description, success, checksum, execution_time ) VALUES ( ?, ?, TRUE, ?, ? )",
+            conn.table(TABLE)
+        );
     run(
         conn,
         "recording in _sqlx_migrations",
-        "INSERT INTO _sqlx_migrations ( version, description, success, checksum, execution_time ) VALUES ( ?, ?, TRUE, ?, ? )",
+        &sql,
         &[
             Val::I64(version),
             Val::Str(&description),
@@ -187,10 +195,14 @@ pub(super) async fn record_accept(conn: &mut Conn, m: &Migration) -> Result<(), 
         return Ok(());
     };
     let checksum = checksum_of(m);
+    let sql = format!(
+        "UPDATE {} SET checksum = ? WHERE version = ?",
+        conn.table(TABLE)
+    );
     run(
         conn,
         "recording the accepted checksum in _sqlx_migrations",
-        "UPDATE _sqlx_migrations SET checksum = ? WHERE version = ?",
+        &sql,
         &[Val::Bytes(&checksum), Val::I64(version)],
     )
     .await?;
@@ -201,10 +213,11 @@ pub(super) async fn record_revert(conn: &mut Conn, m: &Migration) -> Result<(), 
     let Some(version) = version_of(m) else {
         return Ok(());
     };
+    let sql = format!("DELETE FROM {} WHERE version = ?", conn.table(TABLE));
     run(
         conn,
         "recording the revert in _sqlx_migrations",
-        "DELETE FROM _sqlx_migrations WHERE version = ?",
+        &sql,
         &[Val::I64(version)],
     )
     .await?;
