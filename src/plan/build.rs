@@ -27,6 +27,7 @@ const FORMATS: &[(&str, Option<Format>)] = &[
     ("dbmate", Some(Format::Dbmate)),
     ("flyway", Some(Format::Flyway)),
     ("sqitch", Some(Format::Sqitch)),
+    ("goose", Some(Format::Goose)),
 ];
 
 const BACKUPS: &[(&str, BackupPolicy)] = &[

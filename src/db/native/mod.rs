@@ -12,6 +12,7 @@
 //! | golang-migrate | yes | yes | yes | PG/MySQL: its advisory key / GET_LOCK name |
 //! | dbmate | yes | yes | yes | none (dbmate has none) |
 //! | Flyway | yes | yes | yes | PG/MySQL: its advisory key / named lock |
+//! | goose | yes | yes | yes | none (goose takes none by default) |
 //! | Sqitch | yes (registry file beside the target, attached) | yes (schema `sqitch`) | yes (database `sqitch`) | PG 75474063, MySQL `sqitch working on <db>` |
 //!
 //! Locks are taken without waiting (`pg_try_advisory_lock`, `GET_LOCK(name, 0)`); when the
@@ -21,6 +22,7 @@ mod dbmate;
 mod diesel;
 mod flyway;
 mod golang_migrate;
+mod goose;
 mod sqitch;
 mod sqlx;
 
@@ -38,6 +40,7 @@ pub enum Tool {
     Dbmate,
     Flyway,
     Sqitch,
+    Goose,
 }
 
 impl Tool {
@@ -49,6 +52,7 @@ impl Tool {
             Format::Dbmate => Some(Tool::Dbmate),
             Format::Flyway => Some(Tool::Flyway),
             Format::Sqitch => Some(Tool::Sqitch),
+            Format::Goose => Some(Tool::Goose),
             Format::Custom => None,
         }
     }
@@ -61,6 +65,7 @@ impl Tool {
             Tool::Dbmate => "dbmate",
             Tool::Flyway => "Flyway",
             Tool::Sqitch => "Sqitch",
+            Tool::Goose => "goose",
         }
     }
 }
@@ -128,7 +133,7 @@ pub async fn open(
         Tool::GolangMigrate => golang_migrate::lock(conn).await?,
         Tool::Flyway => flyway::lock(conn).await?,
         Tool::Sqitch => sqitch::lock(conn).await?,
-        Tool::Diesel | Tool::Dbmate => None,
+        Tool::Diesel | Tool::Dbmate | Tool::Goose => None,
     };
     if let Some(l) = &lock {
         take(conn, tool, l).await?;
@@ -140,6 +145,7 @@ pub async fn open(
         Tool::Dbmate => dbmate::ensure(conn).await.map(Some),
         Tool::Flyway => flyway::ensure(conn).await.map(Some),
         Tool::Sqitch => sqitch::ensure(conn, migrations).await,
+        Tool::Goose => goose::ensure(conn).await.map(Some),
     };
     let (created, attached) = match ensured {
         Ok(Some(created)) => (
@@ -163,6 +169,7 @@ pub async fn open(
         Tool::Dbmate => dbmate::TABLE,
         Tool::Flyway => flyway::TABLE,
         Tool::Sqitch => sqitch::TABLE,
+        Tool::Goose => goose::TABLE,
     };
     Ok(Some(History {
         tool,
@@ -207,6 +214,7 @@ pub async fn peek(
         Tool::Diesel => "__diesel_schema_migrations",
         Tool::GolangMigrate | Tool::Dbmate => "schema_migrations",
         Tool::Flyway => "flyway_schema_history",
+        Tool::Goose => goose::TABLE,
         Tool::Sqitch => return Ok(None),
     };
     if !table_exists(conn, table).await? {
@@ -240,6 +248,7 @@ impl History {
             Tool::Dbmate => dbmate::recorded(conn, migrations).await,
             Tool::Flyway => flyway::recorded(conn, migrations).await,
             Tool::Sqitch => sqitch::recorded(conn, migrations).await,
+            Tool::Goose => goose::recorded(conn, migrations).await,
         }?;
         if !rec.mismatched.is_empty() {
             let ours: Vec<String> = super::ledger::read(conn)
@@ -263,7 +272,7 @@ impl History {
             Tool::Sqlx => sqlx::record_accept(conn, m).await,
             Tool::Flyway => flyway::record_accept(conn, m).await,
             Tool::Sqitch => sqitch::record_accept(conn, m).await,
-            Tool::Diesel | Tool::GolangMigrate | Tool::Dbmate => Ok(()),
+            Tool::Diesel | Tool::GolangMigrate | Tool::Dbmate | Tool::Goose => Ok(()),
         }
     }
 
@@ -284,6 +293,7 @@ impl History {
             Tool::Dbmate => dbmate::record_apply(conn, m).await,
             Tool::Flyway => flyway::record_apply(conn, m, took, operator).await,
             Tool::Sqitch => sqitch::record_apply(conn, m, migrations, operator).await,
+            Tool::Goose => goose::record_apply(conn, m).await,
         }
     }
 
@@ -302,6 +312,7 @@ impl History {
             Tool::Dbmate => dbmate::record_revert(conn, m).await,
             Tool::Flyway => flyway::record_revert(conn, m, operator).await,
             Tool::Sqitch => sqitch::record_revert(conn, m, operator).await,
+            Tool::Goose => goose::record_revert(conn, m).await,
         }
     }
 
