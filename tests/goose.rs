@@ -229,3 +229,42 @@ fn goose_bad_file_is_refused_with_its_line() {
     assert!(t.contains("missing semicolon"), "{t}");
     assert!(!db.has_table("users"));
 }
+
+#[test]
+fn goose_folder_reads_sections_versions_and_transactions() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/real/goose-goose-integration-pg");
+    let f = read_folder(&dir, &ReadOptions::default()).expect("read");
+    assert_eq!(f.format, Format::Goose);
+    assert!(f.detected);
+    assert!(f.unread.is_empty(), "{:?}", f.unread);
+    let versions: Vec<&str> = f.migrations.iter().map(|m| m.version.as_str()).collect();
+    assert_eq!(
+        versions,
+        ["00001", "00002", "00003", "00004", "00005", "00006"]
+    );
+    let native: Vec<&str> = f
+        .migrations
+        .iter()
+        .map(|m| m.native.version.as_str())
+        .collect();
+    assert_eq!(native, ["1", "2", "3", "4", "5", "6"]);
+    let owners = &f.migrations[1];
+    assert!(!owners.up_sql.contains("DELETE FROM owners"));
+    assert!(owners
+        .down_sql
+        .as_deref()
+        .is_some_and(|d| d.contains("DELETE FROM owners")));
+    // The empty file is a no-op with no down; the NO TRANSACTION file opts out.
+    assert_eq!(f.migrations[3].up_sql.trim(), "");
+    assert_eq!(f.migrations[3].down_sql, None);
+    assert!(matches!(
+        f.migrations[4].tx,
+        cutover::source::TxMode::OptedOut(_)
+    ));
+    assert_eq!(f.migrations[0].tx, cutover::source::TxMode::Wrapped);
+    // The plpgsql block (lower-case annotations) is one statement, `COMMIT;` and all.
+    let st = cutover::sql::split(&f.migrations[5].up_sql, cutover::sql::Dialect::Postgres);
+    assert_eq!(st.len(), 1, "{st:?}");
+    assert!(st[0].sql.contains("COMMIT;") && st[0].sql.ends_with("LANGUAGE plpgsql"));
+}
