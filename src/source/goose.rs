@@ -131,107 +131,122 @@ enum State {
     Down,
 }
 
+/// The parser's state between lines (goose's state machine, both directions at once).
+struct Scan {
+    state: State,
+    in_block: bool,
+    use_tx: bool,
+    /// The line where a statement started that has not ended yet (goose's non-empty
+    /// buffer).
+    open: Option<usize>,
+}
+
+type LineError = (usize, String);
+
+impl Scan {
+    /// Applies annotation `a` on line `n`; true when the line is a section header, which
+    /// belongs to no section's text.
+    fn annotation(&mut self, a: Annotation, n: usize) -> Result<bool, LineError> {
+        let err = |what: &str| Err((n, what.to_string()));
+        match (a, self.state, self.in_block) {
+            (Annotation::Up, State::Start, _) => {
+                self.state = State::Up;
+                return Ok(true);
+            }
+            (Annotation::Up, _, _) => return err("a second `-- +goose Up` annotation"),
+            (Annotation::Down, State::Up, false) => {
+                if let Some(at) = self.open {
+                    return Err(unfinished(at));
+                }
+                self.state = State::Down;
+                return Ok(true);
+            }
+            (Annotation::Down, _, _) => {
+                return err("`-- +goose Down` must follow `-- +goose Up` (and close any StatementBegin first)")
+            }
+            (Annotation::StatementBegin, State::Up | State::Down, false) => self.in_block = true,
+            (Annotation::StatementBegin, _, _) => {
+                return err("`-- +goose StatementBegin` must come after `-- +goose Up` or `-- +goose Down`")
+            }
+            (Annotation::StatementEnd, _, true) => {
+                self.in_block = false;
+                self.open = None;
+            }
+            (Annotation::StatementEnd, _, false) => {
+                return err("`-- +goose StatementEnd` without a `-- +goose StatementBegin` before it")
+            }
+            (Annotation::NoTransaction, ..) => self.use_tx = false,
+            (Annotation::EnvsubOn, ..) => {
+                return err("`-- +goose ENVSUB ON` asks goose to substitute environment variables into the SQL; cutover does not, and will not run the text unexpanded\n  hint: write the values into the file, or run this file with goose")
+            }
+            (Annotation::EnvsubOff, ..) => {}
+        }
+        Ok(false)
+    }
+
+    /// Follows a line of SQL (or a comment) on line `n`; true when it stands before
+    /// `-- +goose Up` (a comment or blank line there, which goose ignores).
+    fn sql(&mut self, bare: &str, n: usize) -> Result<bool, LineError> {
+        // Whitespace never makes a statement (goose trims what it checks).
+        let comment_or_blank = bare.trim().starts_with("--") || bare.trim().is_empty();
+        if self.state == State::Start {
+            if comment_or_blank {
+                return Ok(true);
+            }
+            return Err((
+                n,
+                "SQL before `-- +goose Up`: a goose file must start with `-- +goose Up`"
+                    .to_string(),
+            ));
+        }
+        if self.open.is_none() && !comment_or_blank {
+            self.open = Some(n);
+        }
+        if !self.in_block && ends_with_semicolon(bare) {
+            self.open = None;
+        }
+        Ok(false)
+    }
+}
+
 /// Splits a goose file into its sections, with goose's checks. Errors carry the 1-based
 /// line they are about.
-pub(crate) fn parse(contents: &str) -> Result<Parsed, (usize, String)> {
-    let mut state = State::Start;
-    let mut in_block = false;
-    let mut use_tx = true;
-    // Whether a statement has started and not yet ended (goose's non-empty buffer).
-    let mut open: Option<usize> = None;
+pub(crate) fn parse(contents: &str) -> Result<Parsed, LineError> {
+    let mut scan = Scan {
+        state: State::Start,
+        in_block: false,
+        use_tx: true,
+        open: None,
+    };
     let (mut up, mut down) = (String::new(), None::<String>);
     for (i, line) in contents.split_inclusive('\n').enumerate() {
         let n = i + 1;
         let bare = line.trim_end_matches(['\n', '\r']);
-        match annotation(bare) {
+        let skip = match annotation(bare) {
             Some(Err(e)) => return Err((n, e)),
-            Some(Ok(a)) => {
-                match (a, state, in_block) {
-                    (Annotation::Up, State::Start, _) => {
-                        state = State::Up;
-                        continue;
-                    }
-                    (Annotation::Up, _, _) => {
-                        return Err((n, "a second `-- +goose Up` annotation".to_string()))
-                    }
-                    (Annotation::Down, State::Up, false) => {
-                        if let Some(at) = open {
-                            return Err(unfinished(at));
-                        }
-                        state = State::Down;
-                        down = Some(String::new());
-                        continue;
-                    }
-                    (Annotation::Down, _, _) => {
-                        return Err((
-                            n,
-                            "`-- +goose Down` must follow `-- +goose Up` (and close any StatementBegin first)".to_string(),
-                        ))
-                    }
-                    (Annotation::StatementBegin, State::Up | State::Down, false) => {
-                        in_block = true;
-                    }
-                    (Annotation::StatementBegin, _, _) => {
-                        return Err((
-                            n,
-                            "`-- +goose StatementBegin` must come after `-- +goose Up` or `-- +goose Down`".to_string(),
-                        ))
-                    }
-                    (Annotation::StatementEnd, _, true) => {
-                        in_block = false;
-                        open = None;
-                    }
-                    (Annotation::StatementEnd, _, false) => {
-                        return Err((
-                            n,
-                            "`-- +goose StatementEnd` without a `-- +goose StatementBegin` before it".to_string(),
-                        ))
-                    }
-                    (Annotation::NoTransaction, ..) => use_tx = false,
-                    (Annotation::EnvsubOn, ..) => {
-                        return Err((
-                            n,
-                            "`-- +goose ENVSUB ON` asks goose to substitute environment variables into the SQL; cutover does not, and will not run the text unexpanded\n  hint: write the values into the file, or run this file with goose".to_string(),
-                        ))
-                    }
-                    (Annotation::EnvsubOff, ..) => {}
-                }
-            }
-            None => {
-                // Whitespace never makes a statement (goose trims what it checks).
-                let comment_or_blank = bare.trim().starts_with("--") || bare.trim().is_empty();
-                if state == State::Start {
-                    if comment_or_blank {
-                        continue;
-                    }
-                    return Err((
-                        n,
-                        "SQL before `-- +goose Up`: a goose file must start with `-- +goose Up`"
-                            .to_string(),
-                    ));
-                }
-                if open.is_none() && !comment_or_blank {
-                    open = Some(n);
-                }
-                if !in_block && ends_with_semicolon(bare) {
-                    open = None;
-                }
-            }
+            Some(Ok(a)) => scan.annotation(a, n)?,
+            None => scan.sql(bare, n)?,
+        };
+        if scan.state == State::Down && down.is_none() {
+            down = Some(String::new());
+        }
+        if skip {
+            continue;
         }
         // Annotation lines inside the sections are kept (the splitter reads the blocks).
-        match state {
+        match scan.state {
             State::Start => {}
             State::Up => up.push_str(line),
             State::Down => down.get_or_insert_with(String::new).push_str(line),
         }
     }
-    if state == State::Start {
+    if scan.state == State::Start {
         return Err((
             1,
             "no `-- +goose Up` annotation: goose files start with `-- +goose Up`".to_string(),
         ));
     }
-    if in_block {
+    if scan.in_block {
         return Err((
             contents.lines().count().max(1),
             "`-- +goose StatementBegin` without its `-- +goose StatementEnd`".to_string(),
@@ -239,13 +254,17 @@ pub(crate) fn parse(contents: &str) -> Result<Parsed, (usize, String)> {
     }
     // `goose up` parses only the Up direction: an unfinished last statement of the Down
     // section does not stop it (gophish's folders have one), so it does not stop us.
-    if let (Some(at), State::Up) = (open, state) {
+    if let (Some(at), State::Up) = (scan.open, scan.state) {
         return Err(unfinished(at));
     }
-    Ok(Parsed { up, down, use_tx })
+    Ok(Parsed {
+        up,
+        down,
+        use_tx: scan.use_tx,
+    })
 }
 
-fn unfinished(at: usize) -> (usize, String) {
+fn unfinished(at: usize) -> LineError {
     (
         at,
         "a statement that never ends: goose ends a statement at a line ending in `;` (missing semicolon?)\n  hint: end the statement with `;`, or wrap it in `-- +goose StatementBegin` / `-- +goose StatementEnd`".to_string(),
