@@ -557,3 +557,111 @@ fn prisma_umami_mysql() {
         },
     );
 }
+
+// ---------------------------------------------------------------- goose
+
+/// goose_db_version as goose leaves it: its version-0 row, then one applied row per file.
+fn goose_rows(db: &TestDb, versions: &[i64]) {
+    let want: Vec<String> = std::iter::once(0)
+        .chain(versions.iter().copied())
+        .map(|v| v.to_string())
+        .collect();
+    let cast = match db.backend {
+        Backend::Mysql => "CAST(version_id AS CHAR)",
+        _ => "CAST(version_id AS TEXT)",
+    };
+    assert_eq!(
+        db.strings(&format!("SELECT {cast} FROM goose_db_version ORDER BY id")),
+        want
+    );
+    assert_eq!(
+        db.scalar(
+            "SELECT COUNT(*) FROM goose_db_version WHERE is_applied = TRUE AND tstamp IS NOT NULL"
+        ),
+        want.len() as i64
+    );
+}
+
+fn goose_integration_check(db: &TestDb) {
+    assert_tables(db, &["owners", "repos"]);
+    // Four owners from the up sections; the Down section's `DELETE FROM owners` never ran.
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM owners"), 4);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM repos"), 2);
+    goose_rows(db, &[1, 2, 3, 4, 5, 6]);
+}
+
+#[test]
+fn goose_integration_postgres_detected() {
+    apply_real(
+        Backend::Postgres,
+        "goose-goose-integration-pg",
+        "auto",
+        6,
+        nothing,
+        |db| {
+            goose_integration_check(db);
+            // The NO TRANSACTION file's CREATE INDEX CONCURRENTLY ran outside a transaction.
+            assert_eq!(
+                db.scalar(
+                    "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'owners_owner_name_idx'"
+                ),
+                1
+            );
+            assert!(pg_function_def(db, "insert_repository").contains("RETURNING repo_id"));
+        },
+    );
+}
+
+#[test]
+fn goose_integration_mysql() {
+    apply_real(
+        Backend::Mysql,
+        "goose-goose-integration-mysql",
+        "goose",
+        6,
+        nothing,
+        |db| {
+            goose_integration_check(db);
+            assert_eq!(mysql_routines(db), ["PROCEDURE insert_repository"]);
+        },
+    );
+}
+
+#[test]
+fn goose_gophish_sqlite() {
+    apply_real(
+        Backend::Sqlite,
+        "goose-gophish-sqlite",
+        "goose",
+        25,
+        nothing,
+        |db| {
+            assert_tables(
+                db,
+                &["users", "campaigns", "roles", "permissions", "webhooks"],
+            );
+            // rbac's up section gave the roles; its Down section (DROP TABLE "roles") did not run.
+            assert_eq!(db.scalar("SELECT COUNT(*) FROM roles"), 2);
+            assert_eq!(db.scalar("SELECT COUNT(*) FROM goose_db_version"), 26);
+        },
+    );
+}
+
+#[test]
+fn goose_gophish_mysql() {
+    apply_real(
+        Backend::Mysql,
+        "goose-gophish-mysql",
+        "goose",
+        28,
+        nothing,
+        |db| {
+            assert_tables(
+                db,
+                &["users", "campaigns", "roles", "permissions", "webhooks"],
+            );
+            assert_eq!(db.scalar("SELECT COUNT(*) FROM roles"), 2);
+            assert_eq!(db.scalar("SELECT COUNT(*) FROM goose_db_version"), 29);
+        },
+    );
+}

@@ -46,6 +46,24 @@ impl Session {
         for note in &ws.folder.notes {
             em.log(Level::Warn, note.clone()).await;
         }
+        if !ws.folder.unread.is_empty() {
+            let names: Vec<String> = ws
+                .folder
+                .unread
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            em.log(
+                Level::Warn,
+                format!(
+                    "{}: {} does not read {}: they will not run\n  hint: set [migrations] pattern if they are migrations, or move them out of the folder",
+                    ws.folder.dir.display(),
+                    ws.folder.format,
+                    names.join(", ")
+                ),
+            )
+            .await;
+        }
         let (mut conn, created) = db::connect(target).await?;
         if created {
             em.log(

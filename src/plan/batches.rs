@@ -74,7 +74,11 @@ fn range_end(migrations: &[Migration], end: &str) -> Version {
         .iter()
         .find(|m| m.version.as_str() == end || m.name == end)
         .map(|m| m.version.clone())
-        .unwrap_or_else(|| Version::parse(end))
+        .unwrap_or_else(|| match migrations.first() {
+            // Read as the folder's versions order (text for diesel and dbmate).
+            Some(m) => m.version.parse_like(end),
+            None => Version::parse(end),
+        })
 }
 
 /// `*` any run of characters, `?` one character; everything else literal.

@@ -29,6 +29,7 @@ const FORMATS: &[(&str, Option<Format>)] = &[
     ("sqitch", Some(Format::Sqitch)),
     ("drizzle", Some(Format::Drizzle)),
     ("prisma", Some(Format::Prisma)),
+    ("goose", Some(Format::Goose)),
 ];
 
 const BACKUPS: &[(&str, BackupPolicy)] = &[

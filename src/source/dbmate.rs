@@ -10,6 +10,10 @@
 //! `-- migrate:down`: we join the up blocks in order, and the down blocks in order (as
 //! dbmate runs them).
 //!
+//! Order: as dbmate, by file name compared as text (`100000022_x.sql` before
+//! `10000000000000_y.sql`); the version stays the string of leading digits. Two files
+//! with the same version string are an error (dbmate would record one row for both).
+//!
 //! Transactions: `-- migrate:up transaction:false` opts out. A file with several
 //! sections opts out too: dbmate runs each section in a transaction of its own (often
 //! because a later section needs the earlier one committed, e.g. a new enum value), so
@@ -163,7 +167,7 @@ pub(crate) fn read(dir: &Path) -> Result<Vec<Migration>, SourceError> {
         };
         let path = files::relative(dir, &entry.path);
         let mut m = files::migration(
-            Version::parse(&version),
+            Version::text(&version, &entry.name),
             name,
             path.clone(),
             parsed.up,
@@ -175,7 +179,26 @@ pub(crate) fn read(dir: &Path) -> Result<Vec<Migration>, SourceError> {
         migrations.push(m);
     }
     files::sort_and_check(dir, &mut migrations)?;
+    check_versions(dir, &migrations)?;
     Ok(migrations)
+}
+
+/// Two files whose versions are the same string (`1_a.sql`, `1_b.sql`): dbmate keeps one
+/// `schema_migrations` row per version, so one of them would never run.
+fn check_versions(dir: &Path, migrations: &[Migration]) -> Result<(), SourceError> {
+    let mut seen: std::collections::HashMap<&str, &Migration> = std::collections::HashMap::new();
+    for m in migrations {
+        if let Some(first) = seen.insert(m.version.as_str(), m) {
+            return Err(files::duplicate(
+                dir,
+                &first.version,
+                &first.path,
+                &m.version,
+                &m.path,
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -224,6 +247,27 @@ mod tests {
             proptest::prop_assert_eq!(format!("{}{}", p.up, p.down), text);
             proptest::prop_assert_eq!(p.up, format!("-- migrate:up\n{up}\n"));
         }
+    }
+
+    #[test]
+    fn file_names_order_as_text() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let body = "-- migrate:up\n-- migrate:down\n";
+        for name in [
+            "10000000000000_y.sql",
+            "100000022_x.sql",
+            "2_z.sql",
+            "001_w.sql",
+        ] {
+            std::fs::write(dir.path().join(name), body).expect("w");
+        }
+        let ms = read(dir.path()).expect("read");
+        let versions: Vec<_> = ms.iter().map(|m| m.version.as_str()).collect();
+        assert_eq!(versions, ["001", "10000000000000", "100000022", "2"]);
+        assert_eq!(ms[1].native.version, "10000000000000");
+        std::fs::write(dir.path().join("2_again.sql"), body).expect("w");
+        let err = read(dir.path()).expect_err("duplicate");
+        assert!(err.to_string().contains("duplicate version 2"), "{err}");
     }
 
     #[test]

@@ -8,8 +8,10 @@
 //! migration. An empty or missing `down.sql` is allowed (missing: no down).
 //! `metadata.toml` with `run_in_transaction = false` opts out of the transaction.
 //!
-//! Order: diesel sorts versions as text; we sort them numerically (the same for the
-//! fixed-width timestamps diesel generates).
+//! Order: as diesel, the version strings compared as text (`Version::text`). Numeric order
+//! agrees for the fixed-width timestamps diesel generates but not for hand-named folders:
+//! `2024-03-13_170000_x` has version `20240313`, which diesel runs after
+//! `2024-03-06-170000_y` (`20240306170000`), where a numeric order would run it first.
 
 use std::path::Path;
 
@@ -68,7 +70,7 @@ pub(crate) fn read(dir: &Path) -> Result<Vec<Migration>, SourceError> {
             ..Native::default()
         };
         let mut m = files::migration(
-            Version::parse(&version),
+            Version::text(&version, &version),
             name.to_string(),
             files::relative(dir, &up_path),
             up_sql,
@@ -144,6 +146,33 @@ mod tests {
         assert!(ms[2].down_sql.is_none());
         assert!(matches!(ms[2].tx, TxMode::OptedOut(_)));
         assert_eq!(ms[1].tx, TxMode::Wrapped);
+    }
+
+    #[test]
+    fn versions_order_as_text_like_diesel() {
+        // From a real project: diesel runs `2024-03-13_170000_...` (version `20240313`)
+        // after `2024-03-06-170000_...`, not first of all.
+        let dir = tempfile::tempdir().expect("tempdir");
+        for folder in [
+            "2024-03-06-170000_a",
+            "2024-03-13_170000_b",
+            "2024-03-20-090000_c",
+            "2023-01-01-000000_d",
+        ] {
+            fs::create_dir(dir.path().join(folder)).expect("mkdir");
+            fs::write(dir.path().join(folder).join("up.sql"), "").expect("w");
+        }
+        let ms = read(dir.path()).expect("read");
+        let versions: Vec<_> = ms.iter().map(|m| m.version.as_str()).collect();
+        assert_eq!(
+            versions,
+            [
+                "20230101000000",
+                "20240306170000",
+                "20240313",
+                "20240320090000"
+            ]
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod drizzle;
 mod files;
 mod flyway;
 mod golang_migrate;
+mod goose;
 mod prisma;
 mod sqitch;
 mod sqlx;
@@ -31,6 +32,7 @@ pub enum Format {
     Dbmate,
     Flyway,
     Sqitch,
+    Goose,
     /// `[migrations] pattern = '...'`
     Custom,
     /// `meta/_journal.json` + `<tag>.sql` (drizzle-kit).
@@ -48,6 +50,7 @@ impl Format {
             Format::Dbmate => "dbmate",
             Format::Flyway => "flyway",
             Format::Sqitch => "sqitch",
+            Format::Goose => "goose",
             Format::Custom => "custom",
             Format::Drizzle => "drizzle",
             Format::Prisma => "prisma",
@@ -76,7 +79,8 @@ pub enum Kind {
 pub enum TxMode {
     /// cutover wraps the file in one transaction (where the backend allows it).
     Wrapped,
-    /// The file opts out (sqlx `-- no-transaction`, dbmate `transaction:false`,
+    /// The file opts out (sqlx `-- no-transaction`, dbmate `transaction:false`, goose
+    /// `-- +goose NO TRANSACTION`,
     /// diesel `run_in_transaction = false`, Flyway `executeInTransaction=false`).
     OptedOut(String),
     /// The format's own tool never wraps files: they carry their own BEGIN/COMMIT
@@ -157,6 +161,9 @@ pub struct Folder {
     /// What the reader noticed and the operator should hear (files the format's tool
     /// does not read, orders it would not follow), said in the log when a session opens.
     pub notes: Vec<String>,
+    /// `.sql` files at the top of the folder that the format does not read: the operator
+    /// is warned about them (a detected flat format refuses them instead).
+    pub unread: Vec<PathBuf>,
 }
 
 /// What went wrong reading a folder. Every message names the path and says what to do.
@@ -177,7 +184,7 @@ pub enum SourceError {
     },
     #[error("{path}: {what}")]
     Invalid { path: PathBuf, what: String },
-    #[error("cannot tell the format of {path}: {why}\n  hint: set [migrations] format = \"sqlx\" | \"diesel\" | \"golang-migrate\" | \"dbmate\" | \"flyway\" | \"sqitch\" | \"drizzle\" | \"prisma\", or a pattern")]
+    #[error("cannot tell the format of {path}: {why}\n  hint: set [migrations] format = \"sqlx\" | \"diesel\" | \"golang-migrate\" | \"dbmate\" | \"flyway\" | \"sqitch\" | \"goose\" | \"drizzle\" | \"prisma\", or a pattern")]
     Undetected { path: PathBuf, why: String },
     #[error("invalid [migrations] pattern: {0}\n  hint: a regular expression with named groups (?P<version>...), optional (?P<name>...) and (?P<direction>up|down)")]
     Pattern(String),
@@ -225,16 +232,51 @@ pub fn read_folder(dir: &Path, opts: &ReadOptions) -> Result<Folder, SourceError
         Format::Dbmate => dbmate::read(dir)?,
         Format::Flyway => flyway::read(dir)?,
         Format::Sqitch => sqitch::read(dir)?,
+        Format::Goose => goose::read(dir)?,
         Format::Custom => custom::read(dir, opts.pattern.as_deref().unwrap_or_default())?,
         Format::Drizzle => with_notes(drizzle::read(dir)?, &mut notes),
         Format::Prisma => with_notes(prisma::read(dir)?, &mut notes),
     };
+    // Drizzle's and Prisma's readers say themselves which files they leave out (notes).
+    let unread = match format {
+        Format::Drizzle | Format::Prisma => Vec::new(),
+        _ => detect::unread(dir, &migrations)?,
+    };
+    // Detected flat layouts read every `.sql` file beside them or say they cannot: a
+    // file left out may be one the team means to run.
+    let flat = matches!(
+        format,
+        Format::Sqlx | Format::GolangMigrate | Format::Dbmate | Format::Flyway | Format::Goose
+    );
+    // Flyway callbacks (`beforeMigrate.sql`, `afterEachMigrate__x.sql`, ...) are Flyway's
+    // own kind of file, not an unknown one: they are warned about, not refused.
+    let refused: Vec<&PathBuf> = unread
+        .iter()
+        .filter(|p| {
+            let name = p.to_string_lossy();
+            !(format == Format::Flyway && (name.starts_with("before") || name.starts_with("after")))
+        })
+        .collect();
+    if detected && flat && !refused.is_empty() {
+        let names: Vec<String> = refused
+            .iter()
+            .map(|p| format!("`{}`", p.display()))
+            .collect();
+        return Err(SourceError::Undetected {
+            path: dir.to_path_buf(),
+            why: format!(
+                "it reads as {format}, but {format} would not read {}",
+                names.join(", ")
+            ),
+        });
+    }
     Ok(Folder {
         dir: dir.to_path_buf(),
         format,
         detected,
         migrations,
         notes,
+        unread,
     })
 }
 

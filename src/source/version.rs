@@ -14,6 +14,8 @@ pub struct Version {
 enum Part {
     Num(u128),
     Text(String),
+    /// Ordered as plain text, byte by byte (diesel versions, dbmate file names).
+    Literal(String),
     /// Sorts after every number and text: Flyway repeatable migrations, which run after
     /// all versioned ones, in the order given by their rank.
     After(u128),
@@ -91,6 +93,26 @@ impl Version {
         }
     }
 
+    /// A version shown as `raw` and ordered as the plain text `order`, byte by byte, as
+    /// tools that sort strings do: diesel compares its version strings (`20240313` sorts
+    /// after `20240306170000`), dbmate its file names.
+    pub fn text(raw: &str, order: &str) -> Version {
+        Version {
+            raw: raw.to_string(),
+            key: vec![Part::Literal(order.to_string())],
+        }
+    }
+
+    /// `raw` (a version the operator typed) read the way `self` orders: as text beside a
+    /// text-ordered version, else parsed. Keeps `--to` and range ends comparable with
+    /// the folder's versions.
+    pub fn parse_like(&self, raw: &str) -> Version {
+        match self.key.first() {
+            Some(Part::Literal(_)) => Version::text(raw, raw),
+            _ => Version::parse(raw),
+        }
+    }
+
     /// True when both versions order the same, whatever their text (`1` and `01`):
     /// the native tools treat such versions as the same migration.
     pub fn same_key(&self, other: &Version) -> bool {
@@ -158,6 +180,20 @@ mod tests {
             proptest::prop_assert_eq!(va.key.cmp(&vb.key), a.cmp(&b));
             proptest::prop_assert_eq!(va.same_key(&vb), a == b);
         }
+    }
+
+    #[test]
+    fn text_versions_order_as_strings() {
+        // diesel: `2024-03-13_170000_x` has version `20240313`, which diesel runs after
+        // `20240306170000` and before `20240314000000`.
+        let short = Version::text("20240313", "20240313");
+        assert!(Version::text("20240306170000", "20240306170000") < short);
+        assert!(short < Version::text("20240314000000", "20240314000000"));
+        assert!(Version::text("10", "10") < Version::text("9", "9"));
+        assert!(!Version::text("1", "1").same_key(&Version::text("01", "01")));
+        let like = short.parse_like("20240314");
+        assert!(short < like);
+        assert_eq!(Version::parse("9").parse_like("10"), Version::parse("10"));
     }
 
     #[test]

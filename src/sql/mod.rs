@@ -1,11 +1,12 @@
 //! Statement splitting per dialect, and the classification of statements
 //! (transaction control, statements that cannot run inside a transaction).
 
+mod blocks;
 mod classify;
 mod split;
 
+pub use blocks::split;
 pub use classify::{cannot_run_in_transaction, is_transaction_control, TxControl};
-pub use split::split;
 
 /// The SQL dialect a splitter follows. Each backend maps to exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -24,11 +24,12 @@ use crate::source::Migration;
 use crate::sql::Dialect;
 
 /// The history table as statements name it: every statement here goes through this.
-pub(super) fn table(d: Dialect) -> &'static str {
-    match d {
-        Dialect::Postgres => "\"drizzle\".\"__drizzle_migrations\"",
-        Dialect::Mysql => "`__drizzle_migrations`",
-        Dialect::Sqlite => "\"__drizzle_migrations\"",
+/// PostgreSQL: drizzle's own schema; elsewhere the bookkeeping schema, so a file that
+/// `USE`s another database cannot move it.
+fn table(conn: &Conn) -> String {
+    match conn.dialect {
+        Dialect::Postgres => "\"drizzle\".\"__drizzle_migrations\"".to_string(),
+        _ => conn.table("__drizzle_migrations"),
     }
 }
 
@@ -69,16 +70,16 @@ pub(super) async fn ensure(conn: &mut Conn) -> Result<bool, DbError> {
             super::exec(conn, ctx, "CREATE SCHEMA IF NOT EXISTS \"drizzle\"").await?;
             format!(
                 "CREATE TABLE IF NOT EXISTS {} (\n\tid SERIAL PRIMARY KEY,\n\thash text NOT NULL,\n\tcreated_at bigint\n)",
-                table(d)
+                table(conn)
             )
         }
         Dialect::Mysql => format!(
             "create table if not exists {} (\n\tid serial primary key,\n\thash text not null,\n\tcreated_at bigint\n)",
-            table(d)
+            table(conn)
         ),
         Dialect::Sqlite => format!(
             "CREATE TABLE IF NOT EXISTS {} (\n\tid SERIAL PRIMARY KEY,\n\thash text NOT NULL,\n\tcreated_at numeric\n)",
-            table(d)
+            table(conn)
         ),
     };
     super::exec(conn, ctx, &ddl).await?;
@@ -87,7 +88,7 @@ pub(super) async fn ensure(conn: &mut Conn) -> Result<bool, DbError> {
 
 /// Every row's (hash, created_at), and the created_at of the row drizzle reads as the last.
 async fn rows(conn: &mut Conn) -> Result<(Vec<(String, Option<i64>)>, Option<i64>), DbError> {
-    let t = table(conn.dialect);
+    let t = table(conn);
     let sql = format!("SELECT hash, created_at FROM {t}");
     let all: Result<Vec<(String, Option<i64>)>, ::sqlx::Error> = with_conn!(conn, c => {
         ::sqlx::query(&sql).fetch_all(&mut *c).await.and_then(|rows| {
@@ -159,11 +160,11 @@ pub(super) async fn record_apply(conn: &mut Conn, m: &Migration) -> Result<(), D
     let sql = match conn.dialect {
         Dialect::Mysql => format!(
             "insert into {} (`hash`, `created_at`) values(?, ?)",
-            table(conn.dialect)
+            table(conn)
         ),
-        d => format!(
+        _ => format!(
             "insert into {} (\"hash\", \"created_at\") values(?, ?)",
-            table(d)
+            table(conn)
         ),
     };
     run(
@@ -179,10 +180,7 @@ pub(super) async fn record_apply(conn: &mut Conn, m: &Migration) -> Result<(), D
 /// The accepted file's hash replaces the recorded one (drizzle has no repair command).
 pub(super) async fn record_accept(conn: &mut Conn, m: &Migration) -> Result<(), DbError> {
     let when = when_of(conn, m)?;
-    let sql = format!(
-        "UPDATE {} SET hash = ? WHERE created_at = ?",
-        table(conn.dialect)
-    );
+    let sql = format!("UPDATE {} SET hash = ? WHERE created_at = ?", table(conn));
     run(
         conn,
         "recording the accepted hash in drizzle's __drizzle_migrations",
@@ -196,7 +194,7 @@ pub(super) async fn record_accept(conn: &mut Conn, m: &Migration) -> Result<(), 
 /// Drizzle has no down; a file resolved as not applied loses its row.
 pub(super) async fn record_revert(conn: &mut Conn, m: &Migration) -> Result<(), DbError> {
     let when = when_of(conn, m)?;
-    let sql = format!("DELETE FROM {} WHERE created_at = ?", table(conn.dialect));
+    let sql = format!("DELETE FROM {} WHERE created_at = ?", table(conn));
     run(
         conn,
         "removing the row from drizzle's __drizzle_migrations",

@@ -12,6 +12,7 @@
 //! | golang-migrate | yes | yes | yes | PG/MySQL: its advisory key / GET_LOCK name |
 //! | dbmate | yes | yes | yes | none (dbmate has none) |
 //! | Flyway | yes | yes | yes | PG/MySQL: its advisory key / named lock |
+//! | goose | yes | yes | yes | none (goose takes none by default) |
 //! | Sqitch | yes (registry file beside the target, attached) | yes (schema `sqitch`) | yes (database `sqitch`) | PG 75474063, MySQL `sqitch working on <db>` |
 //! | Drizzle | yes | yes (schema `drizzle`) | yes | none (drizzle has none) |
 //! | Prisma | yes | yes | yes | PG 72707369, MySQL `prisma_migrate` |
@@ -24,6 +25,7 @@ mod diesel;
 mod drizzle;
 mod flyway;
 mod golang_migrate;
+mod goose;
 mod prisma;
 mod sqitch;
 mod sqlx;
@@ -44,6 +46,7 @@ pub enum Tool {
     Sqitch,
     Drizzle,
     Prisma,
+    Goose,
 }
 
 impl Tool {
@@ -57,6 +60,7 @@ impl Tool {
             Format::Sqitch => Some(Tool::Sqitch),
             Format::Drizzle => Some(Tool::Drizzle),
             Format::Prisma => Some(Tool::Prisma),
+            Format::Goose => Some(Tool::Goose),
             Format::Custom => None,
         }
     }
@@ -71,6 +75,7 @@ impl Tool {
             Tool::Sqitch => "Sqitch",
             Tool::Drizzle => "Drizzle",
             Tool::Prisma => "Prisma",
+            Tool::Goose => "goose",
         }
     }
 }
@@ -139,7 +144,7 @@ pub async fn open(
         Tool::Flyway => flyway::lock(conn).await?,
         Tool::Sqitch => sqitch::lock(conn).await?,
         Tool::Prisma => prisma::lock(conn.dialect),
-        Tool::Diesel | Tool::Dbmate | Tool::Drizzle => None,
+        Tool::Diesel | Tool::Dbmate | Tool::Drizzle | Tool::Goose => None,
     };
     if let Some(l) = &lock {
         take(conn, tool, l).await?;
@@ -153,6 +158,7 @@ pub async fn open(
         Tool::Sqitch => sqitch::ensure(conn, migrations).await,
         Tool::Drizzle => drizzle::ensure(conn).await.map(Some),
         Tool::Prisma => prisma::ensure(conn).await.map(Some),
+        Tool::Goose => goose::ensure(conn).await.map(Some),
     };
     let (created, attached) = match ensured {
         Ok(Some(created)) => (
@@ -177,7 +183,8 @@ pub async fn open(
         Tool::Flyway => flyway::TABLE,
         Tool::Sqitch => sqitch::TABLE,
         Tool::Drizzle => drizzle::label(conn.dialect),
-        Tool::Prisma => prisma::table(conn.dialect),
+        Tool::Prisma => prisma::TABLE,
+        Tool::Goose => goose::TABLE,
     };
     Ok(Some(History {
         tool,
@@ -222,9 +229,10 @@ pub async fn peek(
         Tool::Diesel => "__diesel_schema_migrations",
         Tool::GolangMigrate | Tool::Dbmate => "schema_migrations",
         Tool::Flyway => "flyway_schema_history",
+        Tool::Goose => goose::TABLE,
         Tool::Sqitch => return Ok(None),
         Tool::Drizzle => drizzle::label(conn.dialect),
-        Tool::Prisma => prisma::table(conn.dialect),
+        Tool::Prisma => prisma::TABLE,
     };
     let exists = match tool {
         Tool::Drizzle => drizzle::exists(conn).await?,
@@ -264,6 +272,7 @@ impl History {
             Tool::Sqitch => sqitch::recorded(conn, migrations).await,
             Tool::Drizzle => drizzle::recorded(conn, migrations).await,
             Tool::Prisma => prisma::recorded(conn, migrations).await,
+            Tool::Goose => goose::recorded(conn, migrations).await,
         }?;
         if !rec.mismatched.is_empty() {
             let ours: Vec<String> = super::ledger::read(conn)
@@ -289,7 +298,7 @@ impl History {
             Tool::Sqitch => sqitch::record_accept(conn, m).await,
             Tool::Drizzle => drizzle::record_accept(conn, m).await,
             Tool::Prisma => prisma::record_accept(conn, m).await,
-            Tool::Diesel | Tool::GolangMigrate | Tool::Dbmate => Ok(()),
+            Tool::Diesel | Tool::GolangMigrate | Tool::Dbmate | Tool::Goose => Ok(()),
         }
     }
 
@@ -312,6 +321,7 @@ impl History {
             Tool::Sqitch => sqitch::record_apply(conn, m, migrations, operator).await,
             Tool::Drizzle => drizzle::record_apply(conn, m).await,
             Tool::Prisma => prisma::record_apply(conn, m, took).await,
+            Tool::Goose => goose::record_apply(conn, m).await,
         }
     }
 
@@ -332,6 +342,7 @@ impl History {
             Tool::Sqitch => sqitch::record_revert(conn, m, operator).await,
             Tool::Drizzle => drizzle::record_revert(conn, m).await,
             Tool::Prisma => prisma::record_revert(conn, m).await,
+            Tool::Goose => goose::record_revert(conn, m).await,
         }
     }
 

@@ -29,9 +29,12 @@ pub(super) const PG_LOCK_KEY: i64 = 72707369;
 /// Prisma's named lock on MySQL.
 pub(super) const MYSQL_LOCK: &str = "prisma_migrate";
 
-/// The history table as statements name it: every statement here goes through this.
-pub(super) fn table(_d: Dialect) -> &'static str {
-    "_prisma_migrations"
+pub(super) const TABLE: &str = "_prisma_migrations";
+
+/// The history table as statements name it, qualified with the bookkeeping schema (a
+/// file that moves `search_path` cannot move it): every statement here goes through this.
+fn table(conn: &Conn) -> String {
+    conn.table(TABLE)
 }
 
 pub(super) fn lock(d: Dialect) -> Option<Lock> {
@@ -42,9 +45,9 @@ pub(super) fn lock(d: Dialect) -> Option<Lock> {
     }
 }
 
-fn ddl(d: Dialect) -> String {
-    let t = table(d);
-    match d {
+fn ddl(conn: &Conn) -> String {
+    let t = table(conn);
+    match conn.dialect {
         Dialect::Postgres => format!(
             "CREATE TABLE {t} (
     id                      VARCHAR(36) PRIMARY KEY NOT NULL,
@@ -70,7 +73,7 @@ fn ddl(d: Dialect) -> String {
 ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"
         ),
         Dialect::Sqlite => format!(
-            "CREATE TABLE \"{t}\" (
+            "CREATE TABLE {t} (
     \"id\"                    TEXT PRIMARY KEY NOT NULL,
     \"checksum\"              TEXT NOT NULL,
     \"finished_at\"           DATETIME,
@@ -85,7 +88,7 @@ fn ddl(d: Dialect) -> String {
 }
 
 pub(super) async fn exists(conn: &mut Conn) -> Result<bool, DbError> {
-    super::table_exists(conn, table(conn.dialect)).await
+    super::table_exists(conn, TABLE).await
 }
 
 /// Creates the table as Prisma does, when missing; true when it did.
@@ -93,7 +96,7 @@ pub(super) async fn ensure(conn: &mut Conn) -> Result<bool, DbError> {
     if exists(conn).await? {
         return Ok(false);
     }
-    let sql = ddl(conn.dialect);
+    let sql = ddl(conn);
     super::exec(conn, "creating Prisma's _prisma_migrations", &sql).await?;
     Ok(true)
 }
@@ -107,7 +110,7 @@ async fn rows(conn: &mut Conn) -> Result<Vec<Row>, DbError> {
          CASE WHEN finished_at IS NULL THEN 0 ELSE 1 END, \
          CASE WHEN rolled_back_at IS NULL THEN 0 ELSE 1 END \
          FROM {} ORDER BY started_at ASC",
-        table(conn.dialect)
+        table(conn)
     );
     let rows: Result<Vec<Row>, ::sqlx::Error> = with_conn!(conn, c => {
         ::sqlx::query(&sql).fetch_all(&mut *c).await.and_then(|rows| {
@@ -218,7 +221,7 @@ pub(super) async fn record_apply(
     let sql = format!(
         "INSERT INTO {} (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) \
          VALUES (?, ?, {f_sql}, ?, NULL, NULL, {s_sql}, 1)",
-        table(d)
+        table(conn)
     );
     run(
         conn,
@@ -241,7 +244,7 @@ pub(super) async fn record_apply(
 pub(super) async fn record_accept(conn: &mut Conn, m: &Migration) -> Result<(), DbError> {
     let sql = format!(
         "UPDATE {} SET checksum = ? WHERE migration_name = ? AND rolled_back_at IS NULL",
-        table(conn.dialect)
+        table(conn)
     );
     run(
         conn,
@@ -260,7 +263,7 @@ pub(super) async fn record_revert(conn: &mut Conn, m: &Migration) -> Result<(), 
     let (t_sql, t_val) = at(d, chrono::Utc::now());
     let sql = format!(
         "UPDATE {} SET rolled_back_at = {t_sql} WHERE migration_name = ? AND rolled_back_at IS NULL",
-        table(d)
+        table(conn)
     );
     run(
         conn,
