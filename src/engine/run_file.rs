@@ -1,6 +1,7 @@
 //! Running one migration file: choosing how it is wrapped, statement-level progress
 //! events, and recording it in the ledger atomically with its effects where possible.
 
+use super::stop::Interrupt;
 use super::Emitter;
 use crate::db::ledger::{self, Entry, Status};
 use crate::db::{native, Conn, DbError};
@@ -27,6 +28,8 @@ pub struct FileFailure {
     pub message: String,
     /// True when the failure left no trace (the file's transaction rolled back).
     pub rolled_back: bool,
+    /// True when the operator cancelled the running statement.
+    pub cancelled: bool,
 }
 
 pub enum RunError {
@@ -128,6 +131,8 @@ pub struct FileJob<'a> {
     pub operator: &'a str,
     /// The folder's own tool's history, kept current alongside ours.
     pub native: Option<&'a native::History>,
+    /// How the operator can cancel the running statement (None: they cannot).
+    pub interrupt: Option<Interrupt<'a>>,
 }
 
 /// Writes the success rows: ours, and the native tool's where it is adopted.
@@ -233,12 +238,27 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
             line: stmt.line,
         })
         .await;
+        let cancelling = || job.interrupt.is_some_and(|x| x.stop.cancelling());
+        if cancelling() {
+            // Asked between two statements: this one never starts.
+            conn.rollback_quietly().await;
+            let undone = atomic || undone_by_rollback(&stmts, i, dialect);
+            let why = "before this statement started".to_string();
+            return Err(cancelled(conn, &mut entry, stmt.line, why, undone, !atomic).await);
+        }
         let t = Instant::now();
-        if let Err(f) = conn.execute(&stmt.sql).await {
+        let result = match &job.interrupt {
+            Some(x) => x.execute(conn, &stmt.sql, em).await,
+            None => conn.execute(&stmt.sql).await,
+        };
+        if let Err(f) = result {
             let line = failing_line(stmt, f.position);
             // Whatever transaction is open (ours or the file's) is rolled back.
             conn.rollback_quietly().await;
             let undone = atomic || undone_by_rollback(&stmts, i, dialect);
+            if cancelling() {
+                return Err(cancelled(conn, &mut entry, line, f.message, undone, !atomic).await);
+            }
             return Err(fail(conn, &mut entry, line, f.message, undone).await);
         }
         em.emit(Event::StatementFinished {
@@ -354,6 +374,41 @@ async fn fail(
         line,
         message,
         rolled_back,
+        cancelled: false,
+    })
+}
+
+/// The operator cancelled the file's running statement. Rolled back, the file stays
+/// pending: no row is written, and the `running` row written before it started (when
+/// `running_row`) is removed. Otherwise it is recorded `partial`, as a failure would be.
+async fn cancelled(
+    conn: &mut Conn,
+    entry: &mut Entry,
+    line: usize,
+    database_said: String,
+    rolled_back: bool,
+    running_row: bool,
+) -> RunError {
+    let mut message = format!("cancelled by the operator ({database_said})");
+    if !rolled_back {
+        let mut e = fail(conn, entry, line, message, false).await;
+        if let RunError::File(f) = &mut e {
+            f.cancelled = true;
+        }
+        return e;
+    }
+    if running_row {
+        if let Err(e) = ledger::delete(conn, &entry.version).await {
+            message.push_str(&format!(
+                " (and its `running` row could not be removed: {e})"
+            ));
+        }
+    }
+    RunError::File(FileFailure {
+        line,
+        message,
+        rolled_back: true,
+        cancelled: true,
     })
 }
 
