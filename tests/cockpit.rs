@@ -420,6 +420,54 @@ fn a_partial_file_shows_as_partial_and_is_resolved_from_the_keyboard() {
 }
 
 #[test]
+fn x_cancels_the_running_statement_after_a_confirmation() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 500000000) SELECT COUNT(*) FROM c;\n";
+    write_files(
+        &tmp.path().join("migrations"),
+        &[
+            ("0001_slow.sql", slow),
+            (
+                "0002_t.sql",
+                "CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY);\n",
+            ),
+        ],
+    );
+    std::fs::write(
+        tmp.path().join("cutover.toml"),
+        "[plan]\nname = \"slow\"\n[target]\nurl = \"sqlite://slow.db\"\n[migrations]\ndir = \"migrations\"\n",
+    )
+    .expect("plan");
+    let mut s = Screen::spawn(&[], tmp.path(), 120, 30);
+    s.wait_for("0001", 30);
+    s.send("A");
+    s.wait_for("⟳", 10);
+    s.send("x");
+    s.wait_for("Cancel the running statement?", 5);
+    s.send("n");
+    s.wait_gone("Cancel the running statement?", 5);
+    assert!(s.text().contains("⟳"), "no keeps it running: {}", s.text());
+    s.send("x");
+    s.wait_for("Cancel the running statement?", 5);
+    s.send("y");
+    s.wait_gone("Cancel the running statement?", 5);
+    let t = s.wait_for("cancelled by the operator", 20);
+    assert!(
+        t.contains("cancel of the running statement requested"),
+        "{t}"
+    );
+    s.wait_for("apply paused between files", 20);
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+    let db = TestDb::sqlite_at(&tmp.path().join("slow.db"));
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM cutover_history"), 0);
+    assert!(
+        !db.has_table("t"),
+        "the job stopped after the cancelled file"
+    );
+}
+
+#[test]
 fn no_color_means_no_colour_and_a_log_file_is_written() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (mut s, dir) = Screen::demo(tmp.path(), 100, 30);

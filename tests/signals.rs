@@ -276,3 +276,41 @@ fn mariadb_second_interrupt_cancels_a_transactional_file() {
 fn mariadb_second_interrupt_leaves_a_no_transaction_file_partial() {
     second_interrupt_cancels(Backend::Mysql, true);
 }
+
+#[test]
+fn sqlite_second_interrupt_interrupts_a_long_statement() {
+    let Some(db) = TestDb::new(Backend::Sqlite, "sqlite_second_interrupt") else {
+        return;
+    };
+    // Long enough that only an interrupt ends it within the test's deadline.
+    let slow = "CREATE TABLE s (id INTEGER);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 500000000) SELECT COUNT(*) FROM c;\n";
+    write_files(
+        &db.migrations_dir(),
+        &[
+            ("0001_slow.sql", slow),
+            (
+                "0002_t.sql",
+                "CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY);\n",
+            ),
+        ],
+    );
+    db.write_plan("");
+    let mut run = Running::start(db.dir.path());
+    run.wait_line("applying 0001_slow.sql");
+    run.signal("-INT");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(run.still_running(), "the first Ctrl-C waits for the file");
+    run.signal("-INT");
+    let (code, t) = run.finish();
+    assert_eq!(code, Some(130), "{t}");
+    assert!(
+        t.contains("interrupted") && t.contains("stays pending"),
+        "{t}"
+    );
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM cutover_history"),
+        0,
+        "rolled back: pending, no row"
+    );
+    assert!(!db.has_table("s") && !db.has_table("t"));
+}
