@@ -13,8 +13,6 @@ use cutover::db::{self, ConnectInfo};
 use cutover::engine::{self, ApplyOptions, Emitter, Workspace};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const FILES: usize = 1000;
@@ -148,7 +146,7 @@ fn engine_run(ws: &Workspace, url: &str) -> Duration {
             &info(url),
             &opts,
             &Emitter::new(tx),
-            Arc::new(AtomicBool::new(false)),
+            &engine::Stop::new(),
         )
         .await
         .expect("apply");

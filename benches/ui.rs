@@ -144,7 +144,7 @@ fn bench_key_latency() {
         .build()
         .expect("rt");
     rt.block_on(async {
-        let (etx, erx) = tokio::sync::mpsc::channel::<Stamped>(4096);
+        let (etx, mut erx) = tokio::sync::mpsc::channel::<Stamped>(4096);
         let (ktx, krx) = tokio::sync::mpsc::unbounded_channel::<std::io::Result<TermEvent>>();
         let (ctx, _crx) = tokio::sync::mpsc::channel::<Command>(16);
         let stop = Arc::new(AtomicBool::new(false));
@@ -204,7 +204,8 @@ fn bench_key_latency() {
         let input = Box::pin(input);
         let mut term = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
         let theme = Theme::monochrome();
-        let cancel = AtomicBool::new(false);
+        let cancel = cutover::engine::Stop::new();
+        let mut signals = cutover::signals::Signals::register_without_interrupt();
         let mut hook = |s: &State| {
             let mut p = pressed.lock().expect("lock");
             if let Some((t, n)) = *p {
@@ -215,7 +216,7 @@ fn bench_key_latency() {
             }
         };
         // The job never finishes, so 'q' would ask; end the loop when the keys are done.
-        let lp = event_loop(&mut term, input, erx, &theme, &ctx, &cancel, Some(&mut hook), false);
+        let lp = event_loop(&mut term, input, &mut erx, &theme, &ctx, &cancel, &mut signals, Some(&mut hook), false);
         let _ = tokio::time::timeout(Duration::from_secs(10), lp).await;
         stop.store(true, Ordering::Relaxed);
         let _ = keys.await;

@@ -25,9 +25,20 @@ pub enum FileStatus {
     Failed,
     RollingBack,
     RolledBack,
+    /// The ledger says it was running outside a transaction when cutover stopped or
+    /// could not record it: part of it may be applied; it waits for an operator's word.
+    Running,
+    /// It failed or was cancelled after some of its statements took effect: it waits
+    /// for an operator's word.
+    Partial,
 }
 
 impl FileStatus {
+    /// Whether the file may be partly applied and waits for an operator's decision.
+    pub fn unresolved(self) -> bool {
+        matches!(self, FileStatus::Running | FileStatus::Partial)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             FileStatus::Pending => "pending",
@@ -39,6 +50,8 @@ impl FileStatus {
             FileStatus::Failed => "failed",
             FileStatus::RollingBack => "rolling back",
             FileStatus::RolledBack => "rolled back",
+            FileStatus::Running => "running",
+            FileStatus::Partial => "partial",
         }
     }
 }

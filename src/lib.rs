@@ -10,6 +10,7 @@ pub mod event;
 pub mod logging;
 pub mod plan;
 pub mod report;
+pub mod signals;
 pub mod source;
 pub mod sql;
 pub mod text;

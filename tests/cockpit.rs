@@ -285,38 +285,186 @@ fn resize_redraws_and_small_sizes_say_so() {
     assert_eq!(s.wait_exit(20), 0);
 }
 
-#[test]
-fn sigterm_restores_the_terminal_and_releases_the_lock() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let (mut s, dir) = Screen::demo(tmp.path(), 100, 30);
-    s.wait_for("simple-replacements", 30);
-    assert!(
-        s.parser.lock().expect("parser").screen().alternate_screen(),
-        "the cockpit uses the alternate screen"
-    );
+/// Sends `sig` with the `kill` command.
+fn kill(s: &Screen, sig: &str) {
     let pid = s.child.process_id().expect("pid");
     let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
+        .args([sig, &pid.to_string()])
         .status()
         .expect("kill");
     assert!(killed.success());
-    assert_eq!(s.wait_exit(20), 0);
-    // The reader thread may still be taking in the last bytes: wait, with a deadline.
+}
+
+/// Waits until the terminal is out of the alternate screen with its cursor shown (the
+/// reader thread may still be taking in the last bytes).
+fn wait_restored(s: &Screen) {
     let deadline = Instant::now() + Duration::from_secs(5);
-    while s.parser.lock().expect("parser").screen().alternate_screen() {
-        assert!(Instant::now() < deadline, "never left the alternate screen");
+    loop {
+        let (alt, hidden) = {
+            let p = s.parser.lock().expect("parser");
+            (p.screen().alternate_screen(), p.screen().hide_cursor())
+        };
+        if !alt && !hidden {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "terminal not restored: alternate screen {alt}, cursor hidden {hidden}"
+        );
         std::thread::sleep(Duration::from_millis(25));
     }
-    // The lock is free again: a headless apply on the same demo runs.
-    let out = cutover(
-        tmp.path(),
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal_exit_130_and_release_the_lock() {
+    for sig in ["-TERM", "-HUP"] {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let (mut s, dir) = Screen::demo(tmp.path(), 100, 30);
+        s.wait_for("simple-replacements", 30);
+        {
+            let p = s.parser.lock().expect("parser");
+            assert!(
+                p.screen().alternate_screen() && p.screen().hide_cursor(),
+                "the cockpit uses the alternate screen and hides the cursor"
+            );
+        }
+        kill(&s, sig);
+        assert_eq!(s.wait_exit(20), 130, "{sig}");
+        wait_restored(&s);
+        // The lock is free again: a headless apply on the same demo runs.
+        let out = cutover(
+            tmp.path(),
+            &[
+                "apply",
+                "-p",
+                dir.join("cutover.toml").to_str().expect("utf8"),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(0), "{sig}: {}", text(&out));
+    }
+}
+
+#[test]
+fn sighup_during_a_job_finishes_the_file_records_it_and_exits_130() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    slow_plan(tmp.path());
+    let mut s = Screen::spawn(&[], tmp.path(), 100, 30);
+    s.wait_for("0001", 30);
+    s.send("A");
+    s.wait_for("⟳", 10);
+    kill(&s, "-HUP");
+    assert_eq!(s.wait_exit(30), 130);
+    wait_restored(&s);
+    let db = TestDb::sqlite_at(&tmp.path().join("slow.db"));
+    assert_eq!(
+        db.strings("SELECT version || ' ' || status FROM cutover_history"),
+        ["0001 applied"],
+        "the running file finished and was recorded; the next one never started"
+    );
+    assert!(!db.has_table("t"));
+}
+
+#[test]
+fn a_partial_file_shows_as_partial_and_is_resolved_from_the_keyboard() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write_files(
+        &tmp.path().join("migrations"),
         &[
-            "apply",
-            "-p",
-            dir.join("cutover.toml").to_str().expect("utf8"),
+            ("0001_a.sql", "CREATE TABLE a (id INTEGER NOT NULL);\nINSERT INTO a (id) VALUES (1);\n"),
+            ("0002_scale.sql", "-- no-transaction\nUPDATE a SET id = id * 10;\nINSERT INTO nope (id) VALUES (1);\n"),
+            ("0003_b.sql", "CREATE TABLE b (id INTEGER NOT NULL);\n"),
         ],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    std::fs::write(
+        tmp.path().join("cutover.toml"),
+        "[plan]\nname = \"partial\"\n[target]\nurl = \"sqlite://p.db\"\n[migrations]\ndir = \"migrations\"\n",
+    )
+    .expect("plan");
+    let out = cutover(tmp.path(), &["apply"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+
+    let mut s = Screen::spawn(&["--operator", "dana"], tmp.path(), 100, 30);
+    s.send("\t");
+    s.send("j");
+    let t = s.wait_for("⚠ partial", 30);
+    assert!(
+        !t.contains("✖ failed"),
+        "the ledger's status, not `failed`: {t}"
+    );
+    assert!(t.contains("r resolve file"), "the key bar offers r: {t}");
+    assert!(
+        !t.contains("apply next file"),
+        "applying would be refused: {t}"
+    );
+    s.send("r");
+    s.wait_for("Check the target, then record what you found", 10);
+    s.send("a");
+    s.wait_for("record it as applied", 10);
+    s.send("y");
+    s.wait_for("resolve finished", 20);
+    let t = s.wait_for("apply next file", 10);
+    assert!(!t.contains("⚠ partial"), "{t}");
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+
+    let db = TestDb::sqlite_at(&tmp.path().join("p.db"));
+    assert_eq!(
+        db.strings("SELECT status FROM cutover_history WHERE version = '0002'"),
+        ["applied"]
+    );
+    assert_eq!(
+        db.strings("SELECT operator || ' ' || kind || ' ' || version FROM cutover_decisions"),
+        ["dana resolve 0002"]
+    );
+    assert!(!db.has_table("b"), "resolving applies nothing");
+}
+
+#[test]
+fn x_cancels_the_running_statement_after_a_confirmation() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 500000000) SELECT COUNT(*) FROM c;\n";
+    write_files(
+        &tmp.path().join("migrations"),
+        &[
+            ("0001_slow.sql", slow),
+            (
+                "0002_t.sql",
+                "CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY);\n",
+            ),
+        ],
+    );
+    std::fs::write(
+        tmp.path().join("cutover.toml"),
+        "[plan]\nname = \"slow\"\n[target]\nurl = \"sqlite://slow.db\"\n[migrations]\ndir = \"migrations\"\n",
+    )
+    .expect("plan");
+    let mut s = Screen::spawn(&[], tmp.path(), 120, 30);
+    s.wait_for("0001", 30);
+    s.send("A");
+    s.wait_for("⟳", 10);
+    s.send("x");
+    s.wait_for("Cancel the running statement?", 5);
+    s.send("n");
+    s.wait_gone("Cancel the running statement?", 5);
+    assert!(s.text().contains("⟳"), "no keeps it running: {}", s.text());
+    s.send("x");
+    s.wait_for("Cancel the running statement?", 5);
+    s.send("y");
+    s.wait_gone("Cancel the running statement?", 5);
+    let t = s.wait_for("cancelled by the operator", 20);
+    assert!(
+        t.contains("cancel of the running statement requested"),
+        "{t}"
+    );
+    s.wait_for("apply paused between files", 20);
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+    let db = TestDb::sqlite_at(&tmp.path().join("slow.db"));
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM cutover_history"), 0);
+    assert!(
+        !db.has_table("t"),
+        "the job stopped after the cancelled file"
+    );
 }
 
 #[test]

@@ -1,13 +1,12 @@
 //! `cutover apply`: the headless apply job.
 
 use super::{progress::Printer, workspace, Global};
-use crate::engine::{self, ApplyOptions, Emitter};
+use crate::engine::{self, ApplyOptions, Emitter, Stop};
 use crate::event::Outcome;
 use crate::report::{exit, json};
+use crate::signals::{Sig, Signals};
 use clap::Args;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 #[derive(Debug, Args, Default)]
 pub struct ApplyArgs {
@@ -53,27 +52,19 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
         resolve: args.resolve,
     };
     let started = std::time::Instant::now();
-    let cancel = Arc::new(AtomicBool::new(false));
-    let signalled = interrupted();
+    let stop = Stop::new();
+    let signals = Signals::register();
     let (tx, rx) = tokio::sync::mpsc::channel(1024);
     let printer = tokio::spawn(Printer::new(&ws).consume(rx));
     let job = {
         let ws = ws.clone();
-        let cancel = cancel.clone();
+        let stop = stop.clone();
         let target = target.clone();
         tokio::spawn(
-            async move { engine::apply(&ws, &target, &opts, &Emitter::new(tx), cancel).await },
+            async move { engine::apply(&ws, &target, &opts, &Emitter::new(tx), &stop).await },
         )
     };
-    // Ctrl-C or SIGTERM asks the job to stop at the next safe point (between files).
-    let watcher = {
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            signalled.await;
-            errln!("\ninterrupt: stopping after the current file (a file is never left half-done)");
-            cancel.store(true, Ordering::SeqCst);
-        })
-    };
+    let watcher = tokio::spawn(watch_signals(signals, stop));
     let result = job.await;
     watcher.abort();
     let _ = printer.await;
@@ -116,31 +107,21 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
     code
 }
 
-/// Registers for Ctrl-C (SIGINT) and SIGTERM now, so that a signal arriving at any
-/// point after this call is seen; the returned future resolves on the first of them.
-fn interrupted() -> impl std::future::Future<Output = ()> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let int = signal(SignalKind::interrupt());
-        let term = signal(SignalKind::terminate());
-        async move {
-            match (int, term) {
-                (Ok(mut int), Ok(mut term)) => {
-                    tokio::select! {
-                        _ = int.recv() => {}
-                        _ = term.recv() => {}
-                    }
-                }
-                _ => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
+/// Ctrl-C, SIGTERM or SIGHUP asks the job to stop at the next safe point (between
+/// files); a Ctrl-C after that cancels the running statement.
+async fn watch_signals(mut signals: Signals, stop: Stop) {
+    loop {
+        let sig = signals.next().await;
+        if stop.after_file() {
+            errln!(
+                "\n{}: stopping after the current file (a file is never left half-done); press Ctrl-C again to cancel the running statement",
+                sig.name()
+            );
+        } else if sig == Sig::Interrupt && stop.cancel_statement() {
+            errln!("\nsecond interrupt: cancelling the running statement (a file in one transaction rolls back and stays pending; one outside a transaction is left partial)");
+        } else {
+            errln!("\n{}: already stopping", sig.name());
         }
-    }
-    #[cfg(not(unix))]
-    async {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

@@ -161,9 +161,22 @@ pub fn summary(r: &ApplyReport, wall: std::time::Duration) {
                 );
             }
         }
-        Outcome::Cancelled => {
-            outln!("stopped: applied {applied} file(s) in {wall}; run `cutover apply` to continue")
-        }
+        // A file whose statement the operator cancelled carries the database's message.
+        Outcome::Cancelled => match r.files.iter().find(|f| f.error.is_some()) {
+            Some(f) if f.partly_applied => errln!(
+                "stopped: applied {applied} file(s) in {wall}; {}:{} was cancelled after some of its statements took effect: it is marked partial and will not run again by itself\n  hint: check the target, then `cutover apply --resolve {}=applied` (all of it is there) or `=pending` (undone by hand; it runs again)",
+                f.file,
+                f.line.unwrap_or(0),
+                f.version
+            ),
+            Some(f) => outln!(
+                "stopped: applied {applied} file(s) in {wall}; {} was cancelled and its transaction rolled back: it stays pending; run `cutover apply` to continue",
+                f.file
+            ),
+            None => {
+                outln!("stopped: applied {applied} file(s) in {wall}; run `cutover apply` to continue")
+            }
+        },
         Outcome::Refused => {
             if let Some(e) = &r.error {
                 errln!("error: {e}\n  applied {applied} file(s) before this in this run ({wall})");

@@ -59,7 +59,9 @@ pub async fn run(global: &Global) -> i32 {
     };
     tracing::info!(plan = %ws.plan.name, target = %target.display, "cockpit opened");
     match crate::ui::app::run(Arc::new(ws), session, theme, operator, em, rx).await {
-        Ok(()) => exit::OK,
+        Ok(None) => exit::OK,
+        // SIGTERM or SIGHUP: the job stopped after its current file, as on Ctrl-C.
+        Ok(Some(_)) => exit::INTERRUPTED,
         Err(e) => {
             super::print_error(&format!("terminal: {e}"));
             exit::CANNOT_RUN

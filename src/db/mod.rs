@@ -5,12 +5,14 @@
 //! DDL, `CREATE INDEX CONCURRENTLY`, stored procedures and `DELIMITER`-free bodies are
 //! not all preparable, and the folder's own tool sends them as text too.
 
+mod cancel;
 mod connect;
 pub mod ledger;
 pub mod lock;
 pub mod names;
 pub mod native;
 
+pub use cancel::Canceller;
 pub use connect::{connect, ConnectInfo};
 
 use crate::sql::Dialect;

@@ -7,13 +7,12 @@ use super::dry_run::dry_run;
 use super::preflight::{check_drift, check_unresolved, plan_run};
 use super::resolve::{decided, resolve};
 use super::run_file::{self, FileJob, RunError};
-use super::{Emitter, EngineError, Session, Workspace};
+use super::stop::Interrupt;
+use super::{Emitter, EngineError, Session, Stop, Workspace};
 use crate::db::ledger;
 use crate::db::{self, native, ConnectInfo};
 use crate::event::{Event, FileStatus, Level, Outcome};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 #[derive(Debug, Clone, Default)]
 pub struct ApplyOptions {
@@ -101,13 +100,14 @@ pub struct ApplyReport {
     pub dry_run: bool,
 }
 
-/// Runs the apply job. `cancel` is checked between files (never inside one).
+/// Runs the apply job. `stop` is checked between files; asked twice, it cancels the
+/// running statement.
 pub async fn apply(
     ws: &Workspace,
     target: &ConnectInfo,
     opts: &ApplyOptions,
     em: &Emitter,
-    cancel: Arc<AtomicBool>,
+    stop: &Stop,
 ) -> Result<ApplyReport, EngineError> {
     em.emit(Event::SessionStarted {
         plan: ws.plan.name.clone(),
@@ -126,7 +126,7 @@ pub async fn apply(
             return dry_run(ws, target, opts, em).await;
         }
         let mut session = Session::open(target, &opts.operator, ws, em).await?;
-        let result = session.apply(ws, opts, em, cancel).await;
+        let result = session.apply(ws, opts, em, stop).await;
         let created = session.created_database;
         session.close(em).await;
         result.map(|mut r| {
@@ -155,10 +155,14 @@ impl Session {
         ws: &Workspace,
         opts: &ApplyOptions,
         em: &Emitter,
-        cancel: Arc<AtomicBool>,
+        stop: &Stop,
     ) -> Result<ApplyReport, EngineError> {
         let native = self.native.clone();
-        apply_with(&mut self.conn, ws, opts, em, cancel, native.as_ref()).await
+        let interrupt = Interrupt {
+            stop,
+            canceller: self.canceller.as_ref(),
+        };
+        apply_with(&mut self.conn, ws, opts, em, interrupt, native.as_ref()).await
     }
 }
 
@@ -167,7 +171,7 @@ async fn apply_with(
     ws: &Workspace,
     opts: &ApplyOptions,
     em: &Emitter,
-    cancel: Arc<AtomicBool>,
+    interrupt: Interrupt<'_>,
     native: Option<&native::History>,
 ) -> Result<ApplyReport, EngineError> {
     let mut entries: HashMap<String, ledger::Entry> = ledger::read(conn)
@@ -221,7 +225,7 @@ async fn apply_with(
     .await;
     let mut current_batch: Option<usize> = None;
     for (n, &i) in todo.iter().enumerate() {
-        if cancel.load(Ordering::SeqCst) {
+        if interrupt.stop.stopping() {
             report.outcome = Outcome::Cancelled;
             em.log(Level::Warn, "stopped by the operator between files")
                 .await;
@@ -268,6 +272,7 @@ async fn apply_with(
             batch: batch_name,
             operator: &opts.operator,
             native,
+            interrupt: Some(interrupt),
         };
         match run_file::run(conn, &job, em).await {
             Ok(ms) => {
@@ -292,6 +297,12 @@ async fn apply_with(
                 })
                 .await;
             }
+            Err(RunError::File(f)) if f.cancelled => {
+                cancelled_file(em, &mut fr, &f).await;
+                report.files.push(fr);
+                report.outcome = Outcome::Cancelled;
+                break;
+            }
             Err(RunError::File(f)) => {
                 let where_ = format!("{}:{}", fr.file, f.line);
                 let (after, hint) = f.aftermath(&fr.version);
@@ -302,9 +313,15 @@ async fn apply_with(
                     message: f.message.clone(),
                 })
                 .await;
+                // The ledger's word: a failure nothing undid leaves the file `partial`.
+                let status = if f.rolled_back {
+                    FileStatus::Failed
+                } else {
+                    FileStatus::Partial
+                };
                 em.emit(Event::FileStatus {
                     version: fr.version.clone(),
-                    status: FileStatus::Failed,
+                    status,
                     detail: Some(format!("{where_}: {}", f.message)),
                 })
                 .await;
@@ -335,6 +352,13 @@ async fn apply_with(
                 break;
             }
             Err(RunError::Unrecorded(msg)) => {
+                // Its `running` row stays: that is what the screen must show.
+                em.emit(Event::FileStatus {
+                    version: fr.version.clone(),
+                    status: FileStatus::Running,
+                    detail: Some(msg.clone()),
+                })
+                .await;
                 fr.status = FileStatus::Failed;
                 fr.error = Some(msg.clone());
                 fr.partly_applied = true;
@@ -375,4 +399,41 @@ async fn record_durations(conn: &mut db::Conn, report: &ApplyReport, em: &Emitte
         )
         .await;
     }
+}
+
+/// Says what the operator's cancel left: a rolled-back file stays pending; one outside a
+/// transaction is `partial` until resolved.
+async fn cancelled_file(em: &Emitter, fr: &mut FileReport, f: &run_file::FileFailure) {
+    let where_ = format!("{}:{}", fr.file, f.line);
+    let (status, after) = if f.rolled_back {
+        (
+            FileStatus::Pending,
+            "its transaction was rolled back: nothing of it remains and it stays pending"
+                .to_string(),
+        )
+    } else {
+        (
+            FileStatus::Partial,
+            format!(
+                "it ran outside a transaction, so the statements before it remain applied: it is marked partial\n  hint: check the target, then `cutover apply --resolve {}=applied` (all of it is there) or `=pending` (undone by hand), or `r` in the cockpit",
+                fr.version
+            ),
+        )
+    };
+    em.emit(Event::FileStatus {
+        version: fr.version.clone(),
+        status,
+        detail: Some(format!("{where_}: {}", f.message)),
+    })
+    .await;
+    em.log(Level::Warn, format!("{where_}: {}; {after}", f.message))
+        .await;
+    fr.status = if f.rolled_back {
+        FileStatus::Pending
+    } else {
+        FileStatus::Failed
+    };
+    fr.line = Some(f.line);
+    fr.error = Some(f.message.clone());
+    fr.partly_applied = !f.rolled_back;
 }

@@ -2,11 +2,9 @@
 //! start and end, and a job that cannot run says why in the log instead of ending
 //! the session.
 
-use super::{run_file, ApplyOptions, ApplyReport, Emitter, Session, Workspace};
+use super::{run_file, ApplyOptions, ApplyReport, Emitter, Resolution, Session, Stop, Workspace};
 use crate::db::ledger::Status;
 use crate::event::{Event, FileStatus, LedgerFile, Level, Outcome, PlanBatch, PlanFile};
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 
 /// The plan's batches and files as the screen shows them (and a journal keeps them).
 pub fn plan_event(ws: &Workspace, dialect: crate::sql::Dialect) -> Event {
@@ -52,7 +50,9 @@ pub async fn ledger_event(
             status: match e.status {
                 Status::Applied => FileStatus::Applied,
                 Status::RolledBack => FileStatus::RolledBack,
-                Status::Failed | Status::Running | Status::Partial => FileStatus::Failed,
+                Status::Failed => FileStatus::Failed,
+                Status::Running => FileStatus::Running,
+                Status::Partial => FileStatus::Partial,
             },
             applied_at: e.applied_at,
             applied_by: e.applied_by,
@@ -74,13 +74,13 @@ pub async fn run_apply(
     ws: &Workspace,
     opts: &ApplyOptions,
     em: &Emitter,
-    cancel: Arc<AtomicBool>,
+    stop: &Stop,
 ) -> Option<ApplyReport> {
     em.emit(Event::JobStarted {
         job: "apply".into(),
     })
     .await;
-    let result = session.apply(ws, opts, em, cancel).await;
+    let result = session.apply(ws, opts, em, stop).await;
     let outcome = match &result {
         Ok(r) => r.outcome,
         Err(e) => {
@@ -94,4 +94,49 @@ pub async fn run_apply(
     })
     .await;
     result.ok()
+}
+
+/// The operator's word on a `running` or `partial` file, from the cockpit: recorded as
+/// `cutover apply --resolve VERSION=applied|pending` records it; nothing is applied.
+pub async fn run_resolve(
+    session: &mut Session,
+    ws: &Workspace,
+    version: &str,
+    how: Resolution,
+    operator: &str,
+    em: &Emitter,
+) {
+    em.emit(Event::JobStarted {
+        job: "resolve".into(),
+    })
+    .await;
+    let opts = ApplyOptions {
+        operator: operator.to_string(),
+        resolve: vec![(version.to_string(), how)],
+        ..Default::default()
+    };
+    let outcome = match session.resolve(ws, &opts, em).await {
+        Ok(()) => {
+            let status = match how {
+                Resolution::Applied => FileStatus::Applied,
+                Resolution::Pending => FileStatus::Pending,
+            };
+            em.emit(Event::FileStatus {
+                version: version.to_string(),
+                status,
+                detail: None,
+            })
+            .await;
+            Outcome::Succeeded
+        }
+        Err(e) => {
+            em.log(Level::Error, e.to_string()).await;
+            Outcome::Refused
+        }
+    };
+    em.emit(Event::JobFinished {
+        job: "resolve".into(),
+        outcome,
+    })
+    .await;
 }

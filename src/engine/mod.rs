@@ -12,11 +12,13 @@ mod preflight;
 mod resolve;
 pub(crate) mod run_file;
 mod session;
+mod stop;
 
 pub use apply::{apply, ApplyOptions, ApplyReport, FileReport, Resolution};
 pub use drift::Drift;
 pub use emit::{consume_paced, Emitter, BATCH_PAUSE};
 pub use session::{host, Session};
+pub use stop::{Stop, StopLevel};
 
 use crate::db::lock::LockError;
 use crate::db::DbError;

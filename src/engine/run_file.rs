@@ -1,6 +1,7 @@
 //! Running one migration file: choosing how it is wrapped, statement-level progress
 //! events, and recording it in the ledger atomically with its effects where possible.
 
+use super::stop::Interrupt;
 use super::Emitter;
 use crate::db::ledger::{self, Entry, Status};
 use crate::db::{native, Conn, DbError};
@@ -33,6 +34,8 @@ pub struct FileFailure {
     pub commit_unknown: bool,
     /// What cutover_history says about the file now; None: no row, not applied.
     pub ledger: Option<Status>,
+    /// True when the operator cancelled the running statement.
+    pub cancelled: bool,
 }
 
 impl FileFailure {
@@ -172,6 +175,8 @@ pub struct FileJob<'a> {
     pub operator: &'a str,
     /// The folder's own tool's history, kept current alongside ours.
     pub native: Option<&'a native::History>,
+    /// How the operator can cancel the running statement (None: they cannot).
+    pub interrupt: Option<Interrupt<'a>>,
 }
 
 /// Writes the success rows: ours, and the native tool's where it is adopted.
@@ -279,12 +284,27 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
             line: stmt.line,
         })
         .await;
+        let cancelling = || job.interrupt.is_some_and(|x| x.stop.cancelling());
+        if cancelling() {
+            // Asked between two statements: this one never starts.
+            conn.rollback_quietly().await;
+            let undone = atomic || undone_by_rollback(&stmts, i, dialect);
+            let why = "before this statement started".to_string();
+            return Err(cancelled(conn, &mut entry, prior, stmt.line, why, undone).await);
+        }
         let t = Instant::now();
-        if let Err(f) = conn.execute(&stmt.sql).await {
+        let result = match &job.interrupt {
+            Some(x) => x.execute(conn, &stmt.sql, em).await,
+            None => conn.execute(&stmt.sql).await,
+        };
+        if let Err(f) = result {
             let line = failing_line(stmt, f.position);
             // Whatever transaction is open (ours or the file's) is rolled back.
             conn.rollback_quietly().await;
             let undone = atomic || undone_by_rollback(&stmts, i, dialect);
+            if cancelling() {
+                return Err(cancelled(conn, &mut entry, prior, line, f.message, undone).await);
+            }
             return Err(fail(conn, &mut entry, prior, line, f.message, undone).await);
         }
         em.emit(Event::StatementFinished {
@@ -418,6 +438,46 @@ async fn fail(
         connection_lost,
         commit_unknown: false,
         ledger,
+        cancelled: false,
+    })
+}
+
+/// The operator cancelled the file's running statement. Rolled back, the file stays
+/// pending: no row is written, and the `running` row written before it started (when
+/// `running_row`) is removed. Otherwise it is recorded `partial`, as a failure would be.
+async fn cancelled(
+    conn: &mut Conn,
+    entry: &mut Entry,
+    prior: Option<Status>,
+    line: usize,
+    database_said: String,
+    rolled_back: bool,
+) -> RunError {
+    let mut message = format!("cancelled by the operator ({database_said})");
+    if !rolled_back {
+        let mut e = fail(conn, entry, prior, line, message, false).await;
+        if let RunError::File(f) = &mut e {
+            f.cancelled = true;
+        }
+        return e;
+    }
+    let mut ledger = None;
+    if prior.is_some() {
+        if let Err(e) = ledger::delete(conn, &entry.version).await {
+            message.push_str(&format!(
+                " (and its `running` row could not be removed: {e})"
+            ));
+            ledger = prior;
+        }
+    }
+    RunError::File(FileFailure {
+        line,
+        message,
+        rolled_back: true,
+        connection_lost: false,
+        commit_unknown: false,
+        ledger,
+        cancelled: true,
     })
 }
 

@@ -11,6 +11,9 @@ pub struct Session {
     pub(crate) conn: Conn,
     guard: Option<lock::Guard>,
     pub(crate) native: Option<native::History>,
+    /// How an operator's second Ctrl-C cancels the statement this session runs (None
+    /// when the connection could not tell its id: the statement then runs to its end).
+    pub(crate) canceller: Option<db::Canceller>,
     /// True when the SQLite database file did not exist and was created.
     pub created_database: bool,
 }
@@ -89,8 +92,19 @@ impl Session {
             conn,
             guard: Some(guard),
             native: None,
+            canceller: None,
             created_database: created,
         };
+        match session.conn.canceller(target).await {
+            Ok(c) => session.canceller = Some(c),
+            Err(e) => {
+                em.log(
+                    Level::Warn,
+                    format!("a running statement cannot be cancelled in this session: {e}"),
+                )
+                .await
+            }
+        }
         let opened = async {
             ledger::ensure(&mut session.conn).await?;
             native::open(&mut session.conn, ws.folder.format, &ws.folder.migrations)
@@ -131,6 +145,30 @@ impl Session {
 
     pub fn dialect(&self) -> crate::sql::Dialect {
         self.conn.dialect
+    }
+
+    /// Records the operator's `resolve` decisions (and nothing else) in this session.
+    pub async fn resolve(
+        &mut self,
+        ws: &Workspace,
+        opts: &super::ApplyOptions,
+        em: &Emitter,
+    ) -> Result<(), EngineError> {
+        let mut entries = ledger::read(&mut self.conn)
+            .await?
+            .into_iter()
+            .map(|e| (e.version.clone(), e))
+            .collect();
+        super::resolve::resolve(
+            &mut self.conn,
+            ws,
+            opts,
+            self.native.as_ref(),
+            &mut entries,
+            em,
+        )
+        .await
+        .map(|_decided| ())
     }
 
     /// What cutover's ledger holds now.

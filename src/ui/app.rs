@@ -4,16 +4,16 @@
 //! bulk so that a job streaming thousands of events a second never delays a key.
 
 use super::keymap;
-use super::state::{Action, Effect, Input, State};
+use super::state::{Effect, Input, State};
 use super::theme::Theme;
 use super::view;
-use crate::engine::{job, ApplyOptions, Emitter, Session, Workspace};
+use crate::engine::{job, ApplyOptions, Emitter, Resolution, Session, Stop, Workspace};
 use crate::event::Stamped;
+use crate::signals::{Sig, Signals};
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures_util::StreamExt;
 use ratatui::backend::Backend;
 use ratatui::Terminal;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -30,7 +30,19 @@ const DRAIN: usize = 8192;
 #[derive(Debug)]
 pub enum Command {
     Apply(ApplyOptions),
+    /// Record the operator's decision on a `running` or `partial` file.
+    Resolve(String, Resolution),
     Quit,
+}
+
+/// How the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The operator quit (after any running job ended).
+    Quit,
+    /// SIGTERM or SIGHUP: the screen must be given back at once, the job stopped after
+    /// its current file.
+    Signal(Sig),
 }
 
 /// What the loop reads terminal input from: crossterm's stream in the cockpit, a channel
@@ -38,8 +50,10 @@ pub enum Command {
 pub trait InputSource: futures_util::Stream<Item = std::io::Result<TermEvent>> + Unpin {}
 impl<T: futures_util::Stream<Item = std::io::Result<TermEvent>> + Unpin> InputSource for T {}
 
-/// Runs the cockpit on a real terminal until the operator quits. The session is
-/// already open (so a lock held elsewhere is refused before the screen is taken).
+/// Runs the cockpit on a real terminal until the operator quits, or a signal (SIGTERM,
+/// SIGHUP) ends it: the terminal is restored at once, the running job stops after its
+/// current file, and `Ok(Some(signal))` says so. The session is already open (so a
+/// lock held elsewhere is refused before the screen is taken).
 ///
 /// `em`/`rx` are the two ends of the engine's event channel; events emitted before
 /// (while the session opened) show up first.
@@ -49,30 +63,73 @@ pub async fn run(
     theme: Theme,
     operator: String,
     em: Emitter,
-    rx: mpsc::Receiver<Stamped>,
-) -> std::io::Result<()> {
+    mut rx: mpsc::Receiver<Stamped>,
+) -> std::io::Result<Option<Sig>> {
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(16);
-    let cancel = Arc::new(AtomicBool::new(false));
-    let worker = tokio::spawn(worker(ws, session, em, cmd_rx, cancel.clone(), operator));
+    let stop = Stop::new();
+    let worker = tokio::spawn(worker(ws, session, em, cmd_rx, stop.clone(), operator));
+    // Registered before the screen is taken, so a signal is never missed.
+    let mut signals = Signals::register_without_interrupt();
 
     let mut terminal = ratatui::init();
     let input = EventStream::new();
     let result = event_loop(
         &mut terminal,
         input,
-        rx,
+        &mut rx,
         &theme,
         &cmd_tx,
-        &cancel,
+        &stop,
+        &mut signals,
         None,
         true,
     )
     .await;
     ratatui::restore();
     let _ = cmd_tx.send(Command::Quit).await;
-    // The worker closes the session (locks, connection) once the current file is done.
-    let _ = tokio::time::timeout(Duration::from_secs(30), worker).await;
-    result
+    let exit = match &result {
+        Ok(Exit::Quit) => None,
+        Ok(Exit::Signal(sig)) => Some(*sig),
+        Err(_) => None,
+    };
+    if result.is_err() || exit.is_some() {
+        // The job may be mid-file: it finishes that file and stops.
+        if stop.after_file() {
+            let why = exit.map_or("the terminal failed", Sig::name);
+            errln(&format!("{why}: stopping after the current file (a file is never left half-done); Ctrl-C cancels its running statement"));
+        }
+    }
+    finish(worker, rx, &mut signals, &stop).await;
+    result.map(|_| exit)
+}
+
+/// Waits for the worker to end (it closes the session once the current file is done),
+/// reading its events so it never blocks on a full channel. Out of raw mode, Ctrl-C
+/// arrives as a signal again: it cancels the running statement.
+async fn finish(
+    worker: tokio::task::JoinHandle<()>,
+    mut rx: mpsc::Receiver<Stamped>,
+    signals: &mut Signals,
+    stop: &Stop,
+) {
+    signals.add_interrupt();
+    let drain = async { while rx.recv().await.is_some() {} };
+    let signalled = async {
+        loop {
+            if signals.next().await == Sig::Interrupt && stop.cancel_statement() {
+                errln("interrupt: cancelling the running statement (a file in one transaction rolls back and stays pending; one outside a transaction is left partial)");
+            }
+        }
+    };
+    tokio::select! {
+        _ = async { tokio::join!(drain, worker) } => {}
+        _ = signalled => {}
+    }
+}
+
+fn errln(text: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{text}");
 }
 
 /// The engine side: owns the session, runs one job at a time.
@@ -81,7 +138,7 @@ async fn worker(
     mut session: Session,
     em: Emitter,
     mut cmds: mpsc::Receiver<Command>,
-    cancel: Arc<AtomicBool>,
+    stop: Stop,
     operator: String,
 ) {
     em.emit(job::plan_event(&ws, session.dialect())).await;
@@ -90,11 +147,17 @@ async fn worker(
         Err(e) => em.log(crate::event::Level::Error, e.to_string()).await,
     }
     while let Some(cmd) = cmds.recv().await {
+        // A stop asked while no job ran (the screen went away) ends the session.
+        if stop.stopping() && !matches!(cmd, Command::Quit) {
+            continue;
+        }
         match cmd {
             Command::Apply(mut opts) => {
-                cancel.store(false, Ordering::SeqCst);
                 opts.operator = operator.clone();
-                job::run_apply(&mut session, &ws, &opts, &em, cancel.clone()).await;
+                job::run_apply(&mut session, &ws, &opts, &em, &stop).await;
+            }
+            Command::Resolve(version, how) => {
+                job::run_resolve(&mut session, &ws, &version, how, &operator, &em).await;
             }
             Command::Quit => break,
         }
@@ -102,27 +165,24 @@ async fn worker(
     session.close(&em).await;
 }
 
-/// Signals that end the cockpit as a quit would (SIGTERM; Ctrl-C arrives as a key in
-/// raw mode).
-fn terminate_signal() -> Option<tokio::signal::unix::Signal> {
-    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok()
-}
-
 /// A hook called after every frame (benchmarks measure key-to-screen latency with it).
 pub type DrawHook<'a> = &'a mut dyn FnMut(&State);
 
-/// The loop proper, generic over the terminal backend and the input source.
+/// The loop proper, generic over the terminal backend and the input source. SIGTERM and
+/// SIGHUP (`signals`; Ctrl-C arrives as a key in raw mode) end it at once: the caller
+/// gives the terminal back and lets the job finish its current file.
 #[allow(clippy::too_many_arguments)] // each is a distinct channel of the loop
 pub async fn event_loop<B: Backend, I: InputSource>(
     terminal: &mut Terminal<B>,
     mut input: I,
-    mut engine: mpsc::Receiver<Stamped>,
+    engine: &mut mpsc::Receiver<Stamped>,
     theme: &Theme,
     commands: &mpsc::Sender<Command>,
-    cancel: &AtomicBool,
+    stop: &Stop,
+    signals: &mut Signals,
     mut on_draw: Option<DrawHook<'_>>,
     sync_updates: bool,
-) -> std::io::Result<()>
+) -> std::io::Result<Exit>
 where
     B::Error: std::error::Error + Send + Sync + 'static,
 {
@@ -145,7 +205,6 @@ where
     // one (keys are served meanwhile): the job is not woken per event, and a stream of
     // events folds into one frame.
     let mut engine_ready_at = Instant::now();
-    let mut term = terminate_signal();
     loop {
         let now = Instant::now();
         let can_draw = last_draw.is_none_or(|t| now.duration_since(t) >= FRAME);
@@ -158,18 +217,21 @@ where
             last_draw = Some(Instant::now());
         }
         if state.quitting && state.job.is_none() {
-            return Ok(());
+            return Ok(Exit::Quit);
         }
         let draw_at = last_draw.map_or(now, |t| t + FRAME);
         let engine_paused = engine_ready_at > now;
         let tick_in = next_tick(&state);
         tokio::select! {
             biased;
+            sig = signals.next() => return Ok(Exit::Signal(sig)),
             ev = input.next() => {
                 match ev {
                     Some(Ok(TermEvent::Key(k))) => {
-                        if let Some(a) = keymap::action_for(&k, &state) {
-                            dirty |= state.apply(&Input::Action(a), &mut effects);
+                        if let Some(action) = keymap::action_for(&k, &state) {
+                            // The key's own time: the reducer never reads the clock.
+                            let at_ms = chrono::Utc::now().timestamp_millis();
+                            dirty |= state.apply(&Input::Action { action, at_ms }, &mut effects);
                         }
                     }
                     Some(Ok(TermEvent::Resize(w, h))) => {
@@ -182,7 +244,8 @@ where
                     }
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(e),
-                    None => return Ok(()),
+                    // The terminal is gone (its input closed): as a hangup.
+                    None => return Ok(Exit::Signal(Sig::Hangup)),
                 }
             }
             n = engine.recv_many(&mut batch, DRAIN), if engine_open && !engine_paused => {
@@ -200,14 +263,11 @@ where
                 let at = chrono::Utc::now().timestamp_millis();
                 dirty |= state.apply(&Input::Tick { at_ms: at }, &mut effects);
             }
-            _ = recv_signal(&mut term) => {
-                dirty |= state.apply(&Input::Action(Action::Quit), &mut effects);
-                dirty |= state.apply(&Input::Action(Action::Yes), &mut effects);
-            }
         }
         for e in effects.drain(..) {
             match e {
                 Effect::ApplyTo(v) => {
+                    stop.reset();
                     let _ = commands
                         .send(Command::Apply(ApplyOptions {
                             to: Some(v),
@@ -216,6 +276,7 @@ where
                         .await;
                 }
                 Effect::ApplyBatch(n) => {
+                    stop.reset();
                     let _ = commands
                         .send(Command::Apply(ApplyOptions {
                             batch: Some(n.to_string()),
@@ -223,19 +284,19 @@ where
                         }))
                         .await;
                 }
-                Effect::Pause => cancel.store(true, Ordering::SeqCst),
+                Effect::Pause => {
+                    stop.after_file();
+                }
+                Effect::CancelStatement => {
+                    stop.cancel_statement();
+                }
+                Effect::Resolve { version, how } => {
+                    stop.reset();
+                    let _ = commands.send(Command::Resolve(version, how)).await;
+                }
                 Effect::Quit => {}
             }
         }
-    }
-}
-
-async fn recv_signal(s: &mut Option<tokio::signal::unix::Signal>) {
-    match s {
-        Some(sig) => {
-            sig.recv().await;
-        }
-        None => std::future::pending::<()>().await,
     }
 }
 

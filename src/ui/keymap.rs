@@ -11,6 +11,10 @@ pub enum Context {
     Main,
     /// The quit confirmation.
     Confirm,
+    /// The confirmation before cancelling the running statement.
+    ConfirmCancel,
+    /// Resolving a `running` or `partial` file: pick, then confirm.
+    Resolve,
     /// Help or a file's SQL.
     Overlay,
 }
@@ -47,7 +51,7 @@ const fn b(
     }
 }
 
-use Context::{Confirm, Main, Overlay as Ov};
+use Context::{Confirm, ConfirmCancel as Cancel, Main, Overlay as Ov, Resolve};
 use KeyCode::{Char, Down, End, Enter, Esc, Home, PageDown, PageUp, Tab, Up};
 
 #[rustfmt::skip]
@@ -55,6 +59,8 @@ pub const BINDINGS: &[Binding] = &[
     b("a", &[Char('a')], false, Action::ApplyNext, "apply next file", Main, true),
     b("A", &[Char('A')], false, Action::ApplyBatch, "apply batch", Main, true),
     b("p", &[Char('p')], false, Action::Pause, "pause after file", Main, true),
+    b("x", &[Char('x')], false, Action::CancelStatement, "cancel query", Main, true),
+    b("r", &[Char('r')], false, Action::Resolve, "resolve file", Main, true),
     b("↑/k", &[Up, Char('k')], false, Action::Up, "move up", Main, false),
     b("↓/j", &[Down, Char('j')], false, Action::Down, "move down", Main, false),
     b("g/Home", &[Char('g'), Home], false, Action::Top, "first", Main, false),
@@ -69,6 +75,12 @@ pub const BINDINGS: &[Binding] = &[
     b("q", &[Char('q')], false, Action::Quit, "quit", Main, true),
     b("y", &[Char('y'), Char('Y')], false, Action::Yes, "yes, quit after the current file", Confirm, true),
     b("n/Esc", &[Char('n'), Char('N'), Esc], false, Action::No, "no, keep going", Confirm, true),
+    b("y", &[Char('y'), Char('Y')], false, Action::Yes, "yes, cancel the running statement", Cancel, true),
+    b("n/Esc", &[Char('n'), Char('N'), Esc], false, Action::No, "no, let it run", Cancel, true),
+    b("a", &[Char('a')], false, Action::ResolveApplied, "applied: all took effect", Resolve, true),
+    b("p", &[Char('p')], false, Action::ResolvePending, "pending: none remains", Resolve, true),
+    b("y", &[Char('y'), Char('Y')], false, Action::Yes, "record", Resolve, true),
+    b("n/Esc", &[Char('n'), Char('N'), Esc], false, Action::No, "decide later", Resolve, true),
     b("↑/k", &[Up, Char('k')], false, Action::Up, "scroll up", Ov, true),
     b("↓/j", &[Down, Char('j')], false, Action::Down, "scroll down", Ov, true),
     b("PgUp", &[PageUp], false, Action::PageUp, "page up", Ov, false),
@@ -91,6 +103,8 @@ fn ctrl(code: KeyCode) -> Option<Action> {
 pub fn context(state: &State) -> Context {
     match state.overlay {
         Some(Overlay::ConfirmQuit) => Context::Confirm,
+        Some(Overlay::ConfirmCancel) => Context::ConfirmCancel,
+        Some(Overlay::Resolve { .. }) => Context::Resolve,
         Some(_) => Context::Overlay,
         None => Context::Main,
     }
@@ -104,7 +118,9 @@ pub fn action_for(key: &KeyEvent, state: &State) -> Option<Action> {
     }
     let ctx = context(state);
     if key.modifiers.contains(KeyModifiers::CONTROL) {
-        return ctrl(key.code).filter(|_| ctx != Context::Confirm || key.code == Char('c'));
+        // In a dialog only Ctrl-C means something (it closes it).
+        let dialog = !matches!(ctx, Context::Main | Context::Overlay);
+        return ctrl(key.code).filter(|_| !dialog || key.code == Char('c'));
     }
     BINDINGS
         .iter()
@@ -116,15 +132,23 @@ pub fn action_for(key: &KeyEvent, state: &State) -> Option<Action> {
 /// Whether an action does something in the state as it is (the key bar shows only those).
 pub fn available(action: Action, state: &State) -> bool {
     let busy = state.job.is_some();
+    let unresolved = state.first_unresolved().is_some();
     match action {
-        Action::ApplyNext => !state.read_only && !busy && state.next_pending().is_some(),
+        // Applying refuses while a file may be partly applied: `r` is offered instead.
+        Action::ApplyNext => {
+            !state.read_only && !busy && !unresolved && state.next_pending().is_some()
+        }
         Action::ApplyBatch => {
             !state.read_only
                 && !busy
+                && !unresolved
                 && !state.batches.is_empty()
                 && state.batch_ready(state.selected_batch)
         }
         Action::Pause => !state.read_only && busy && !state.pause_requested,
+        Action::CancelStatement => !state.read_only && busy,
+        Action::Resolve => !state.read_only && !busy && unresolved,
+        Action::Yes => !matches!(state.overlay, Some(Overlay::Resolve { choice: None, .. })),
         _ => true,
     }
 }

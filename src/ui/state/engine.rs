@@ -192,6 +192,10 @@ impl State {
                 if *status != FileStatus::Applying {
                     f.statement = None;
                 }
+                // Resolved (or cancelled and rolled back): the old failure no longer holds.
+                if matches!(status, FileStatus::Applied | FileStatus::Pending) {
+                    f.error = None;
+                }
             }
             Event::StatementStarted {
                 version,

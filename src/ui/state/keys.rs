@@ -32,8 +32,7 @@ impl State {
     }
 
     /// What the operator asked for. Returns whether the screen changed.
-    pub(super) fn apply_action(&mut self, a: Action, effects: &mut Vec<Effect>) -> bool {
-        let at = self.now_ms;
+    pub(super) fn apply_action(&mut self, a: Action, at: i64, effects: &mut Vec<Effect>) -> bool {
         match self.overlay.clone() {
             Some(Overlay::ConfirmQuit) => {
                 // The dialog consumes every key; only an explicit yes quits.
@@ -51,6 +50,10 @@ impl State {
                     _ => return false,
                 }
                 return true;
+            }
+            Some(Overlay::ConfirmCancel) => return self.confirm_cancel(a, at, effects),
+            Some(Overlay::Resolve { file, choice }) => {
+                return self.resolve_dialog(a, at, file, choice, effects)
             }
             Some(Overlay::Help) => {
                 return match a {
@@ -126,6 +129,9 @@ impl State {
                 if self.read_only || self.job.is_some() {
                     return false;
                 }
+                if self.refuse_while_unresolved(at) {
+                    return true;
+                }
                 let Some(i) = self.next_pending() else {
                     self.log_line(
                         at,
@@ -148,6 +154,9 @@ impl State {
             Action::ApplyBatch => {
                 if self.read_only || self.job.is_some() || self.batches.is_empty() {
                     return false;
+                }
+                if self.refuse_while_unresolved(at) {
+                    return true;
                 }
                 let b = self.selected_batch;
                 if !self.batch_ready(b) {
@@ -209,7 +218,11 @@ impl State {
                     effects.push(Effect::Quit);
                 }
             }
-            Action::Yes | Action::No => return false,
+            Action::CancelStatement => return self.ask_cancel(),
+            Action::Resolve => return self.ask_resolve(at),
+            Action::Yes | Action::No | Action::ResolveApplied | Action::ResolvePending => {
+                return false
+            }
         }
         true
     }

@@ -3,12 +3,14 @@
 //! the clock or does I/O — it returns effects for the event loop to carry out. So a
 //! replay that feeds the same inputs shows the same screens.
 
+mod decisions;
 mod engine;
 mod keys;
 mod ring;
 
 pub use ring::Ring;
 
+use crate::engine::Resolution;
 use crate::event::{FileStatus, Level, Stamped};
 
 /// How many log lines the screen keeps (older ones fall off; the journal keeps all).
@@ -18,7 +20,11 @@ pub const LOG_CAPACITY: usize = 10_000;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
     Engine(Stamped),
-    Action(Action),
+    /// An operator's key, at the wall time it was pressed (ms since the epoch).
+    Action {
+        action: Action,
+        at_ms: i64,
+    },
     Resize {
         width: u16,
         height: u16,
@@ -50,6 +56,14 @@ pub enum Action {
     Quit,
     Yes,
     No,
+    /// Cancel the running statement (asks first).
+    CancelStatement,
+    /// Say what a `running` or `partial` file turned out to be (asks first).
+    Resolve,
+    /// In the resolve dialog: all of it took effect.
+    ResolveApplied,
+    /// In the resolve dialog: none of it remains.
+    ResolvePending,
 }
 
 /// Something the event loop must do for the reducer.
@@ -61,6 +75,10 @@ pub enum Effect {
     ApplyBatch(usize),
     /// Stop the running job at the next safe point.
     Pause,
+    /// Cancel the statement the job runs now (and stop after it).
+    CancelStatement,
+    /// Record the operator's decision on a `running` or `partial` file.
+    Resolve { version: String, how: Resolution },
     /// Leave the cockpit (after the running job stopped, if any).
     Quit,
 }
@@ -82,6 +100,14 @@ pub enum Overlay {
     },
     /// Quitting while a job runs: asks first, defaults to No.
     ConfirmQuit,
+    /// Cancelling the running statement: asks first, defaults to No.
+    ConfirmCancel,
+    /// What a `running` or `partial` file (index into `files`) turned out to be: the
+    /// operator picks, then confirms.
+    Resolve {
+        file: usize,
+        choice: Option<Resolution>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,7 +229,10 @@ impl State {
     pub fn apply(&mut self, input: &Input, effects: &mut Vec<Effect>) -> bool {
         match input {
             Input::Engine(s) => self.apply_engine(s),
-            Input::Action(a) => self.apply_action(*a, effects),
+            Input::Action { action, at_ms } => {
+                self.now_ms = self.now_ms.max(*at_ms);
+                self.apply_action(*action, *at_ms, effects)
+            }
             Input::Resize { width, height } => {
                 let changed = (self.width, self.height) != (*width, *height);
                 self.width = *width;
@@ -224,7 +253,8 @@ impl State {
     }
 
     /// The header's clock: elapsed since the session started, to the second while a job
-    /// runs, else to the minute (so an idle screen needs a tick only once a minute).
+    /// runs, else to the minute (so an idle screen needs a tick only once a minute). The
+    /// idle form names its units: a bare `00:01` read as one second after a job.
     pub fn clock_text(&self) -> String {
         let Some(start) = self.started_ms else {
             return String::new();
@@ -234,8 +264,17 @@ impl State {
         if self.animating() {
             format!("{h:02}:{m:02}:{s:02}")
         } else {
-            format!("{h:02}:{m:02}")
+            format!("{h}h{m:02}m")
         }
+    }
+
+    /// The first file that may be partly applied (`running` or `partial` in the
+    /// ledger), in plan order: nothing can be applied until an operator resolves it.
+    pub fn first_unresolved(&self) -> Option<usize> {
+        self.batches
+            .iter()
+            .flat_map(|b| b.files.iter().copied())
+            .find(|&i| self.files[i].status.unresolved())
     }
 
     /// The files of the selected batch.

@@ -33,12 +33,30 @@ fn apply_keys_become_effects_only_when_they_can_run() {
     let mut s = State::default();
     plan(&mut s);
     let mut fx = Vec::new();
-    s.apply(&Input::Action(Action::ApplyNext), &mut fx);
+    s.apply(
+        &Input::Action {
+            action: Action::ApplyNext,
+            at_ms: 0,
+        },
+        &mut fx,
+    );
     assert_eq!(fx, [Effect::ApplyTo("1".into())]);
     fx.clear();
     // Batch two cannot start before batch one is done.
-    s.apply(&Input::Action(Action::Down), &mut fx);
-    s.apply(&Input::Action(Action::ApplyBatch), &mut fx);
+    s.apply(
+        &Input::Action {
+            action: Action::Down,
+            at_ms: 0,
+        },
+        &mut fx,
+    );
+    s.apply(
+        &Input::Action {
+            action: Action::ApplyBatch,
+            at_ms: 0,
+        },
+        &mut fx,
+    );
     assert!(fx.is_empty());
     assert!(s
         .log
@@ -55,10 +73,28 @@ fn apply_keys_become_effects_only_when_they_can_run() {
         ),
         &mut fx,
     );
-    s.apply(&Input::Action(Action::ApplyNext), &mut fx);
+    s.apply(
+        &Input::Action {
+            action: Action::ApplyNext,
+            at_ms: 0,
+        },
+        &mut fx,
+    );
     assert!(fx.is_empty());
-    s.apply(&Input::Action(Action::Pause), &mut fx);
-    s.apply(&Input::Action(Action::Pause), &mut fx);
+    s.apply(
+        &Input::Action {
+            action: Action::Pause,
+            at_ms: 0,
+        },
+        &mut fx,
+    );
+    s.apply(
+        &Input::Action {
+            action: Action::Pause,
+            at_ms: 0,
+        },
+        &mut fx,
+    );
     assert_eq!(fx, [Effect::Pause]);
 }
 
@@ -76,19 +112,49 @@ fn quit_asks_while_a_job_runs_and_defaults_to_no() {
         ),
         &mut fx,
     );
-    s.apply(&Input::Action(Action::Quit), &mut fx);
+    s.apply(
+        &Input::Action {
+            action: Action::Quit,
+            at_ms: 0,
+        },
+        &mut fx,
+    );
     assert_eq!(s.overlay, Some(Overlay::ConfirmQuit));
-    s.apply(&Input::Action(Action::ApplyNext), &mut fx);
+    s.apply(
+        &Input::Action {
+            action: Action::ApplyNext,
+            at_ms: 0,
+        },
+        &mut fx,
+    );
     assert_eq!(
         s.overlay,
         Some(Overlay::ConfirmQuit),
         "the dialog consumes other keys"
     );
-    s.apply(&Input::Action(Action::Back), &mut fx);
+    s.apply(
+        &Input::Action {
+            action: Action::Back,
+            at_ms: 0,
+        },
+        &mut fx,
+    );
     assert_eq!(s.overlay, None);
     assert!(!s.quitting);
-    s.apply(&Input::Action(Action::Quit), &mut fx);
-    s.apply(&Input::Action(Action::Yes), &mut fx);
+    s.apply(
+        &Input::Action {
+            action: Action::Quit,
+            at_ms: 0,
+        },
+        &mut fx,
+    );
+    s.apply(
+        &Input::Action {
+            action: Action::Yes,
+            at_ms: 0,
+        },
+        &mut fx,
+    );
     assert_eq!(fx, [Effect::Pause]);
     assert!(!s.quitting, "waits for the job to stop");
     s.apply(
@@ -161,7 +227,13 @@ fn statuses_follow_events_and_the_cursor_follows_the_work() {
     assert_eq!(s.files[2].statement, None);
     // Opening the failed file scrolls to its failing line.
     s.focus = Panel::Files;
-    s.apply(&Input::Action(Action::Open), &mut fx);
+    s.apply(
+        &Input::Action {
+            action: Action::Open,
+            at_ms: 0,
+        },
+        &mut fx,
+    );
     assert_eq!(s.overlay, Some(Overlay::Detail { file: 2, scroll: 0 }));
 }
 
@@ -201,7 +273,13 @@ fn unknown_versions_and_events_before_the_plan_never_panic() {
         Action::Bottom,
         Action::PageDown,
     ] {
-        s.apply(&Input::Action(a), &mut fx);
+        s.apply(
+            &Input::Action {
+                action: a,
+                at_ms: 0,
+            },
+            &mut fx,
+        );
     }
 }
 
@@ -222,7 +300,9 @@ fn idle_clock_shows_minutes_and_running_clock_seconds() {
         &mut Vec::new(),
     );
     s.apply(&Input::Tick { at_ms: 65_000 }, &mut Vec::new());
-    assert_eq!(s.clock_text(), "00:01");
+    // Between jobs the clock keeps the session's time, in a form that names its units
+    // (a bare "00:01" read as one second).
+    assert_eq!(s.clock_text(), "0h01m");
     s.apply(
         &stamped(
             65_000,
@@ -233,6 +313,160 @@ fn idle_clock_shows_minutes_and_running_clock_seconds() {
         &mut Vec::new(),
     );
     assert_eq!(s.clock_text(), "00:01:05");
+    s.apply(
+        &stamped(
+            3_725_000,
+            Event::JobFinished {
+                job: "apply".into(),
+                outcome: Outcome::Succeeded,
+            },
+        ),
+        &mut Vec::new(),
+    );
+    assert_eq!(
+        s.clock_text(),
+        "1h02m",
+        "after the job: since the session began"
+    );
+}
+
+fn started(s: &mut State) {
+    s.apply(
+        &stamped(
+            1_000,
+            Event::SessionStarted {
+                plan: "p".into(),
+                target: "t".into(),
+                operator: "dana".into(),
+                host: "h".into(),
+                version: "v".into(),
+            },
+        ),
+        &mut Vec::new(),
+    );
+}
+
+fn key(s: &mut State, action: Action, at_ms: i64, fx: &mut Vec<Effect>) -> bool {
+    s.apply(&Input::Action { action, at_ms }, fx)
+}
+
+#[test]
+fn operator_actions_are_stamped_with_the_time_of_the_key() {
+    let mut s = State::default();
+    started(&mut s);
+    plan(&mut s);
+    let mut fx = Vec::new();
+    key(&mut s, Action::ApplyNext, 95_000, &mut fx);
+    let line = s.log.iter().last().expect("a log line");
+    assert!(line.text.contains("requested by dana"), "{}", line.text);
+    assert_eq!(line.at_ms, 95_000, "the key press, not the session's start");
+    assert_eq!(s.now_ms, 95_000);
+}
+
+#[test]
+fn a_partial_or_running_file_is_resolved_not_applied() {
+    let mut s = State::default();
+    started(&mut s);
+    plan(&mut s);
+    s.apply(
+        &stamped(
+            2_000,
+            Event::LedgerLoaded {
+                files: vec![crate::event::LedgerFile {
+                    version: "2".into(),
+                    status: FileStatus::Partial,
+                    applied_at: None,
+                    applied_by: None,
+                    duration_ms: None,
+                    checksum_ok: true,
+                }],
+            },
+        ),
+        &mut Vec::new(),
+    );
+    assert_eq!(s.files[1].status, FileStatus::Partial);
+    let mut fx = Vec::new();
+    assert!(!crate::ui::keymap::available(Action::ApplyNext, &s));
+    assert!(crate::ui::keymap::available(Action::Resolve, &s));
+    key(&mut s, Action::ApplyNext, 3_000, &mut fx);
+    assert!(fx.is_empty(), "the engine would refuse: nothing is sent");
+    assert!(s
+        .log
+        .iter()
+        .last()
+        .is_some_and(|l| l.text.contains("press r")));
+
+    // The cursor is on file 1 (pending): r picks the first file that waits for a word.
+    key(&mut s, Action::Resolve, 4_000, &mut fx);
+    assert_eq!(
+        s.overlay,
+        Some(Overlay::Resolve {
+            file: 1,
+            choice: None
+        })
+    );
+    assert!(
+        !key(&mut s, Action::Yes, 4_100, &mut fx),
+        "nothing picked yet"
+    );
+    key(&mut s, Action::ResolveApplied, 4_200, &mut fx);
+    key(&mut s, Action::Yes, 4_300, &mut fx);
+    assert_eq!(
+        fx,
+        [Effect::Resolve {
+            version: "2".into(),
+            how: crate::engine::Resolution::Applied
+        }]
+    );
+    assert_eq!(s.overlay, None);
+    let line = s.log.iter().last().expect("log");
+    assert!(line
+        .text
+        .contains("resolve 2.sql as applied requested by dana"));
+    assert_eq!(line.at_ms, 4_300);
+    // The engine's answer: the ledger now says applied.
+    s.apply(
+        &stamped(
+            5_000,
+            Event::FileStatus {
+                version: "2".into(),
+                status: FileStatus::Applied,
+                detail: None,
+            },
+        ),
+        &mut fx,
+    );
+    assert!(crate::ui::keymap::available(Action::ApplyNext, &s));
+}
+
+#[test]
+fn cancelling_the_running_statement_asks_first() {
+    let mut s = State::default();
+    started(&mut s);
+    plan(&mut s);
+    let mut fx = Vec::new();
+    assert!(
+        !key(&mut s, Action::CancelStatement, 2_000, &mut fx),
+        "no job"
+    );
+    s.apply(
+        &stamped(
+            2_000,
+            Event::JobStarted {
+                job: "apply".into(),
+            },
+        ),
+        &mut fx,
+    );
+    key(&mut s, Action::CancelStatement, 3_000, &mut fx);
+    assert_eq!(s.overlay, Some(Overlay::ConfirmCancel));
+    key(&mut s, Action::No, 3_100, &mut fx);
+    assert_eq!(s.overlay, None);
+    assert!(fx.is_empty());
+    key(&mut s, Action::CancelStatement, 3_200, &mut fx);
+    key(&mut s, Action::Yes, 3_300, &mut fx);
+    assert_eq!(fx, [Effect::CancelStatement]);
+    assert!(s.pause_requested, "a cancel stops the job too");
 }
 
 #[test]
@@ -252,7 +486,13 @@ fn log_keeps_the_reader_in_place_and_stays_bounded() {
     }
     assert_eq!(s.log.len(), LOG_CAPACITY);
     s.focus = Panel::Log;
-    s.apply(&Input::Action(Action::Up), &mut Vec::new());
+    s.apply(
+        &Input::Action {
+            action: Action::Up,
+            at_ms: 0,
+        },
+        &mut Vec::new(),
+    );
     assert_eq!(s.log_scroll, 1);
     s.apply(
         &stamped(

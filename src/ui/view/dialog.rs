@@ -30,13 +30,15 @@ fn popup(f: &mut Frame, area: Rect, title: String, t: &Theme) -> Rect {
 
 pub fn help(f: &mut Frame, area: Rect, t: &Theme) {
     let all = keymap::help();
-    let h = (all.len() as u16 + 6).min(area.height);
+    let h = (all.len() as u16 + 8).min(area.height);
     let inner = popup(f, centered(area, 64, h), " Keys · Esc to close ".into(), t);
     let mut lines = Vec::new();
     for (ctx, heading) in [
         (Context::Main, "Main screen"),
         (Context::Overlay, "Help and SQL view"),
         (Context::Confirm, "Quit dialog"),
+        (Context::ConfirmCancel, "Cancel dialog"),
+        (Context::Resolve, "Resolve dialog"),
     ] {
         lines.push(Line::from(Span::styled(heading, t.title)));
         for (label, desc, c) in &all {
@@ -123,5 +125,99 @@ pub fn confirm_quit(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
             Span::raw(" keep going (default)"),
         ]),
     ];
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+pub fn confirm_cancel(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
+    let inner = popup(
+        f,
+        centered(area, 72, 10),
+        " Cancel the running statement? ".into(),
+        t,
+    );
+    let running = s
+        .files
+        .iter()
+        .find(|f| f.status == crate::event::FileStatus::Applying)
+        .map_or(String::from("a file is running"), |f| match f.statement {
+            Some((k, n)) => format!("{}: statement {k} of {n} is running", f.file),
+            None => format!("{} is running", f.file),
+        });
+    let lines = vec![
+        Line::from(Span::styled(running, t.warn)),
+        Line::from("Cancels it on the database, then the job stops. A file in one"),
+        Line::from("transaction rolls back and stays pending; a file outside one is"),
+        Line::from("left partial (its earlier statements remain) until you resolve it."),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("y", t.key),
+            Span::raw(" cancel it   "),
+            Span::styled("n/Esc", t.key),
+            Span::raw(" let it run (default)"),
+        ]),
+    ];
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// What a `running` or `partial` file turned out to be: the operator looks at the
+/// target, picks, then confirms; the choice is recorded as `--resolve` records it.
+pub fn resolve(
+    f: &mut Frame,
+    area: Rect,
+    s: &State,
+    t: &Theme,
+    file: usize,
+    choice: Option<crate::engine::Resolution>,
+) {
+    use crate::engine::Resolution;
+    let Some(fv) = s.files.get(file) else { return };
+    let title = format!(" Resolve {} · Esc to close ", fv.file);
+    let inner = popup(f, centered(area, 72, 13), title, t);
+    let mut lines = vec![Line::from(Span::styled(
+        format!(
+            "The ledger says {}: part of it may be applied.",
+            fv.status.as_str()
+        ),
+        t.warn,
+    ))];
+    if let Some((line, msg)) = &fv.error {
+        lines.push(Line::from(Span::styled(
+            format!("line {line}: {msg}"),
+            t.error,
+        )));
+    }
+    lines.push(Line::from("Check the target, then record what you found:"));
+    let mark = |how| if choice == Some(how) { "▶ " } else { "  " };
+    lines.push(Line::from(vec![
+        Span::raw(mark(Resolution::Applied)),
+        Span::styled("a", t.key),
+        Span::raw(" all of it took effect: record it applied"),
+    ]));
+    lines.push(Line::from(vec![
+        Span::raw(mark(Resolution::Pending)),
+        Span::styled("p", t.key),
+        Span::raw(" none of it remains (undone by hand): pending, it runs again"),
+    ]));
+    lines.push(Line::from(""));
+    lines.push(match choice {
+        Some(how) => Line::from(vec![
+            Span::styled("y", t.key),
+            Span::raw(format!(
+                " record it as {}   ",
+                if how == Resolution::Applied {
+                    "applied"
+                } else {
+                    "pending"
+                }
+            )),
+            Span::styled("n/Esc", t.key),
+            Span::raw(" decide later"),
+        ]),
+        None => Line::from(vec![
+            Span::raw("pick a or p first   "),
+            Span::styled("n/Esc", t.key),
+            Span::raw(" decide later"),
+        ]),
+    });
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

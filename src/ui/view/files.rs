@@ -88,6 +88,25 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
     if ids.is_empty() {
         lines.push(Line::from(Span::styled("no files", t.muted)));
     }
+    // A file that may be partly applied: what that means and what to do, where the eye is.
+    if let Some(f) = s
+        .cursor_file()
+        .map(|i| &s.files[i])
+        .filter(|f| f.status.unresolved())
+    {
+        if lines.len() < inner.height as usize {
+            lines.push(Line::from(Span::styled(
+                super::fit(
+                    &format!(
+                        "⚠ the ledger says {}: part of it may be applied; check the target, then r to resolve",
+                        f.status.as_str()
+                    ),
+                    width,
+                ),
+                t.error,
+            )));
+        }
+    }
     // The failing file's message, under the table, where the eye already is.
     if let Some((line, msg)) = s
         .cursor_file()

@@ -50,6 +50,8 @@ pub fn draw(f: &mut Frame, s: &State, t: &Theme) {
         Some(Overlay::Help) => dialog::help(f, area, t),
         Some(Overlay::Detail { file, scroll }) => dialog::detail(f, area, s, t, *file, *scroll),
         Some(Overlay::ConfirmQuit) => dialog::confirm_quit(f, area, s, t),
+        Some(Overlay::ConfirmCancel) => dialog::confirm_cancel(f, area, s, t),
+        Some(Overlay::Resolve { file, choice }) => dialog::resolve(f, area, s, t, *file, *choice),
         None => {}
     }
 }
@@ -99,6 +101,8 @@ pub fn status_glyph(st: FileStatus) -> (&'static str, &'static str) {
         FileStatus::Failed => ("✖", "failed"),
         FileStatus::RollingBack => ("↶", "rolling back"),
         FileStatus::RolledBack => ("↺", "rolled back"),
+        FileStatus::Running => ("⚠", "running"),
+        FileStatus::Partial => ("⚠", "partial"),
     }
 }
 
@@ -106,7 +110,7 @@ fn status_style(st: FileStatus, t: &Theme) -> ratatui::style::Style {
     match st {
         FileStatus::Pending => t.muted,
         FileStatus::Applied | FileStatus::Validated => t.ok,
-        FileStatus::Failed => t.error,
+        FileStatus::Failed | FileStatus::Running | FileStatus::Partial => t.error,
         FileStatus::RolledBack | FileStatus::RollingBack => t.warn,
         _ => t.running,
     }

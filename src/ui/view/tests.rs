@@ -31,7 +31,9 @@ fn feed(s: &mut State, at: i64, e: Event) {
 }
 
 fn act(s: &mut State, a: Action) {
-    s.apply(&Input::Action(a), &mut Vec::new());
+    // Keys pressed at the screen's last known time, so the snapshots' stamps stay put.
+    let at_ms = s.now_ms;
+    s.apply(&Input::Action { action: a, at_ms }, &mut Vec::new());
 }
 
 /// A window in the middle of a migration: batch 1 applied, batch 2 running, batch 3 waiting.
@@ -324,4 +326,65 @@ fn idle_key_bar_offers_apply_and_hides_pause() {
         bar.contains("apply next file") && !bar.contains("pause"),
         "{bar}"
     );
+}
+
+/// 0006 failed outside a transaction after its first statement: the ledger's `partial`.
+fn with_partial_file() -> State {
+    let mut s = mid_migration();
+    feed(
+        &mut s,
+        62_000,
+        Event::FileFailed {
+            version: "0006".into(),
+            file: "0006_backfill_totals.sql".into(),
+            line: 2,
+            message: "canceling statement due to user request [57014]".into(),
+        },
+    );
+    feed(
+        &mut s,
+        62_001,
+        Event::FileStatus {
+            version: "0006".into(),
+            status: FileStatus::Partial,
+            detail: None,
+        },
+    );
+    feed(
+        &mut s,
+        62_002,
+        Event::JobFinished {
+            job: "apply".into(),
+            outcome: Outcome::Cancelled,
+        },
+    );
+    act(&mut s, Action::NextPanel);
+    s
+}
+
+#[test]
+fn a_partial_file_shows_its_ledger_status_and_offers_resolve_not_apply() {
+    let mut s = with_partial_file();
+    let list = render(&s, 100, 26);
+    assert!(
+        list.contains("⚠ partial") && !list.contains("✖ failed"),
+        "{list}"
+    );
+    assert!(list.contains("r resolve file"), "{list}");
+    assert!(!list.contains("apply next file"), "{list}");
+    act(&mut s, Action::Resolve);
+    act(&mut s, Action::ResolvePending);
+    let dialog = render(&s, 100, 26);
+    assert!(dialog.contains("▶ p none of it remains"), "{dialog}");
+    assert!(dialog.contains("y record it as pending"), "{dialog}");
+    insta::assert_snapshot!("resolve_dialog", dialog);
+}
+
+#[test]
+fn cancel_asks_first_and_names_the_statement() {
+    let mut s = mid_migration();
+    act(&mut s, Action::CancelStatement);
+    let screen = render(&s, 80, 24);
+    assert!(screen.contains("Cancel the running statement?"), "{screen}");
+    insta::assert_snapshot!("cancel_dialog", screen);
 }
