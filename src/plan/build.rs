@@ -27,9 +27,9 @@ const FORMATS: &[(&str, Option<Format>)] = &[
     ("dbmate", Some(Format::Dbmate)),
     ("flyway", Some(Format::Flyway)),
     ("sqitch", Some(Format::Sqitch)),
+    ("goose", Some(Format::Goose)),
     ("drizzle", Some(Format::Drizzle)),
     ("prisma", Some(Format::Prisma)),
-    ("goose", Some(Format::Goose)),
 ];
 
 const BACKUPS: &[(&str, BackupPolicy)] = &[
