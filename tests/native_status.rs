@@ -1,5 +1,5 @@
 //! The folder's own tool agrees with cutover: after cutover applies a folder, the real
-//! `dbmate status` and `sqitch status` (installed by .ci/run) report every migration
+//! `dbmate status`, `sqitch status` and `sqlx migrate info` (installed by .ci/run) report every migration
 //! applied and nothing pending, on each backend the tool supports. And the adoption
 //! round trip: the tool applies the first part of the folder, cutover the rest, the
 //! tool again sees everything applied (and its own next run has nothing to do).
@@ -354,4 +354,103 @@ on_all_backends!(sqitch_then_cutover_then_sqitch, |b| {
     assert!(!t.contains("registry is not written"), "{t}");
     assert_eq!(db.scalar("SELECT COUNT(*) FROM users"), 1, "seed ran once");
     assert_sqitch_agrees(&db, &project);
+});
+
+// ---------------------------------------------------------------- sqlx-cli
+
+/// A plain file, an up/down pair and a `-- no-transaction` file, as sqlx projects have.
+fn write_sqlx(db: &TestDb) {
+    let dir = db.migrations_dir();
+    let files = [
+        (
+            "20240101000000_users.sql",
+            "CREATE TABLE users (id INT PRIMARY KEY, email VARCHAR(100));\n",
+        ),
+        (
+            "20240102000000_seed.up.sql",
+            "INSERT INTO users (id, email) VALUES (1, 'a@example.com');\n",
+        ),
+        ("20240102000000_seed.down.sql", "DELETE FROM users;\n"),
+        (
+            "20240103000000_posts.sql",
+            "-- no-transaction\nCREATE TABLE posts (id INT PRIMARY KEY, user_id INT);\n",
+        ),
+    ];
+    for (name, sql) in files {
+        std::fs::write(dir.join(name), sql).expect("write");
+    }
+}
+
+fn sqlx_cli(db: &TestDb, args: &[&str]) -> Output {
+    let dir = db.migrations_dir();
+    let mut all = vec!["migrate"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--source", dir.to_str().expect("utf8"), "-D", &db.url]);
+    run(db.dir.path(), "sqlx", &all)
+}
+
+/// `sqlx migrate info` lists every version installed, none pending, no checksum
+/// mismatch; `sqlx migrate run` then has nothing to apply.
+fn assert_sqlx_agrees(db: &TestDb) {
+    let out = sqlx_cli(db, &["info"]);
+    let t = text(&out);
+    assert!(out.status.success(), "sqlx migrate info: {t}");
+    for v in ["20240101000000", "20240102000000", "20240103000000"] {
+        assert!(t.contains(&format!("{v}/installed")), "{v}: {t}");
+    }
+    assert!(
+        !t.contains("pending") && !t.contains("different checksum"),
+        "{t}"
+    );
+    let out = sqlx_cli(db, &["run"]);
+    let t = text(&out);
+    assert!(out.status.success(), "sqlx migrate run: {t}");
+    assert!(!t.contains("Applied"), "sqlx applied again: {t}");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM users"), 1, "seed ran once");
+}
+
+/// sqlx-cli as .ci/run installs it reaches SQLite and PostgreSQL.
+fn sqlx_backends(b: Backend) -> bool {
+    if b == Backend::Mysql {
+        skipped("sqlx-cli is installed for SQLite and PostgreSQL only (.ci/run)");
+        return false;
+    }
+    installed("sqlx")
+}
+
+on_all_backends!(sqlx_info_agrees_after_cutover, |b| {
+    if !sqlx_backends(b) {
+        return;
+    }
+    let Some(db) = TestDb::new(b, "sqlx_info_agrees_after_cutover") else {
+        return;
+    };
+    write_sqlx(&db);
+    apply_with_cutover(&db, "sqlx");
+    assert_sqlx_agrees(&db);
+});
+
+on_all_backends!(sqlx_then_cutover_then_sqlx, |b| {
+    if !sqlx_backends(b) {
+        return;
+    }
+    let Some(db) = TestDb::new(b, "sqlx_then_cutover_then_sqlx") else {
+        return;
+    };
+    write_sqlx(&db);
+    // As a team starts: sqlx makes the database (a SQLite file) before its first run.
+    let out = run(
+        db.dir.path(),
+        "sqlx",
+        &["database", "create", "-D", &db.url],
+    );
+    assert!(out.status.success(), "sqlx database create: {}", text(&out));
+    let out = sqlx_cli(&db, &["run", "--target-version", "20240101000000"]);
+    assert!(out.status.success(), "sqlx migrate run: {}", text(&out));
+    let t = apply_with_cutover(&db, "sqlx");
+    assert!(
+        t.contains("20240102000000"),
+        "cutover applied the rest: {t}"
+    );
+    assert_sqlx_agrees(&db);
 });
