@@ -14,6 +14,9 @@ pub struct LogDirError {
     pub reason: String,
 }
 
+/// Log targets that can echo a password; never logged (`target=off` directives).
+const SECRET_ECHOING_TARGETS: &str = "sqlx_postgres::options=off,sqlx_mysql::options=off";
+
 /// Starts file logging; keep the guard alive until exit so buffered lines are written.
 /// `Ok(None)` when a logger is already installed (tests); an error when the folder
 /// cannot be created, which the caller must tell the operator.
@@ -34,6 +37,10 @@ pub fn init(base: &Path) -> Result<Option<(WorkerGuard, PathBuf)>, LogDirError> 
     let filter = std::env::var("CUTOVER_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
         .unwrap_or_else(|_| "info".to_string());
+    // Whatever the operator asks for, sqlx's connect-option parsing stays out of the log:
+    // it echoes URL parameters it does not know ("ignoring unrecognized connect parameter
+    // key=...", where a password holding `&` lands) and malformed pgpass lines.
+    let filter = format!("{filter},{SECRET_ECHOING_TARGETS}");
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(writer)

@@ -152,3 +152,18 @@ fn issue_url_is_masked_and_refused() {
         assert!(!shown.contains(piece), "{piece}: {shown}");
     }
 }
+
+/// A case the property found: an unencoded `&` in a query-string password makes the rest a
+/// parameter of its own, which sqlx's connect-option parser echoed into the log file
+/// ("ignoring unrecognized connect parameter key=Q/Q["). That parser stays out of the log.
+#[test]
+fn a_password_split_by_an_ampersand_stays_out_of_the_log() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pw = "Qx&Qy/Qz[";
+    let url = format!("postgres://app@127.0.0.1:1/shop?password={pw}");
+    let (code, shown) = everything_shown(dir.path(), &url);
+    assert_eq!(code, Some(2), "{shown}");
+    for piece in ["Qy/Q", "y/Qz", "/Qz["] {
+        assert!(!shown.contains(piece), "{piece}: {shown}");
+    }
+}
