@@ -92,14 +92,8 @@ pub async fn apply(
     em: &Emitter,
     stop: &Stop,
 ) -> Result<ApplyReport, EngineError> {
-    em.emit(Event::SessionStarted {
-        plan: ws.plan.name.clone(),
-        target: target.display.clone(),
-        operator: opts.operator.clone(),
-        host: super::session::host(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-    })
-    .await;
+    em.emit(super::session::started(ws, target, &opts.operator))
+        .await;
     em.emit(Event::JobStarted {
         job: "apply".into(),
     })
