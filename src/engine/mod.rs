@@ -14,6 +14,7 @@ mod preflight;
 mod resolve;
 pub(crate) mod run_file;
 mod session;
+mod status;
 mod stop;
 
 pub use apply::{apply, ApplyOptions, ApplyReport, FileReport, Resolution};
@@ -21,6 +22,7 @@ pub use drift::Drift;
 pub use emit::{consume_paced, Emitter, BATCH_PAUSE};
 pub use handle::{start, Commands, Handle, JobResult, Sessions, Setup, Worker};
 pub use session::{host, Session};
+pub use status::{status, FileRow, MissingFile, StatusReport};
 pub use stop::{Stop, StopLevel};
 
 use crate::db::lock::LockError;
