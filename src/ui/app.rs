@@ -211,10 +211,16 @@ where
                 dirty |= state.apply(&Input::Tick { at_ms: at }, &mut effects);
             }
         }
-        for e in effects.drain(..) {
-            if let Some(cmd) = command_for(e) {
-                commands.send(cmd);
-            }
+        carry_out(&mut effects, commands);
+    }
+}
+
+/// Carries out what the reducer asked for: each effect becomes a command to the engine
+/// (pause and cancel take effect at once, even mid-job).
+fn carry_out(effects: &mut Vec<Effect>, commands: &Commands) {
+    for e in effects.drain(..) {
+        if let Some(cmd) = command_for(e) {
+            commands.send(cmd);
         }
     }
 }
