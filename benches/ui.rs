@@ -9,7 +9,7 @@
 
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use cutover::event::{Event, FileStatus, Level, PlanBatch, PlanFile, Stamped};
-use cutover::ui::app::{event_loop, Command};
+use cutover::ui::app::event_loop;
 use cutover::ui::state::{Input, State};
 use cutover::ui::theme::Theme;
 use ratatui::backend::TestBackend;
@@ -146,7 +146,7 @@ fn bench_key_latency() {
     rt.block_on(async {
         let (etx, mut erx) = tokio::sync::mpsc::channel::<Stamped>(4096);
         let (ktx, krx) = tokio::sync::mpsc::unbounded_channel::<std::io::Result<TermEvent>>();
-        let (ctx, _crx) = tokio::sync::mpsc::channel::<Command>(16);
+        let (ctx, _crx) = cutover::engine::Commands::channel();
         let stop = Arc::new(AtomicBool::new(false));
         // Plan first, then a producer at 100k events/s in 1 ms bursts.
         for e in [
@@ -204,7 +204,6 @@ fn bench_key_latency() {
         let input = Box::pin(input);
         let mut term = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
         let theme = Theme::monochrome();
-        let cancel = cutover::engine::Stop::new();
         let mut signals = cutover::signals::Signals::register_without_interrupt();
         let mut hook = |s: &State| {
             let mut p = pressed.lock().expect("lock");
@@ -216,7 +215,7 @@ fn bench_key_latency() {
             }
         };
         // The job never finishes, so 'q' would ask; end the loop when the keys are done.
-        let lp = event_loop(&mut term, input, &mut erx, &theme, &ctx, &cancel, &mut signals, Some(&mut hook), false);
+        let lp = event_loop(&mut term, input, &mut erx, &theme, &ctx, &mut signals, Some(&mut hook), false);
         let _ = tokio::time::timeout(Duration::from_secs(10), lp).await;
         stop.store(true, Ordering::Relaxed);
         let _ = keys.await;

@@ -1,7 +1,8 @@
 //! `cutover apply`: the headless apply job.
 
 use super::{progress::Printer, workspace, Global};
-use crate::engine::{self, ApplyOptions, Emitter, Stop};
+use crate::command::{ApplyRequest, Command, Resolution};
+use crate::engine::{self, Commands, Sessions, Setup};
 use crate::event::Outcome;
 use crate::report::{exit, json};
 use crate::signals::{Sig, Signals};
@@ -25,7 +26,7 @@ pub struct ApplyArgs {
     /// Record what you found a partly applied file to be: VERSION=applied (all of it took
     /// effect) or VERSION=pending (undone by hand; it runs again)
     #[arg(long, value_name = "VERSION=applied|pending", value_parser = parse_resolve)]
-    pub resolve: Vec<(String, crate::engine::Resolution)>,
+    pub resolve: Vec<(String, Resolution)>,
     /// Write a JSON report to FILE
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -43,44 +44,42 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
     let _log = crate::logging::init(&ws.plan.base_dir)
         .map_err(|e| errln!("warning: {e}"))
         .ok();
-    let opts = ApplyOptions {
+    let request = ApplyRequest {
         batch: args.batch,
         to: args.to,
-        operator: global.operator(),
         accept_drift: args.accept_drift,
         dry_run: args.dry_run,
         resolve: args.resolve,
     };
     let started = std::time::Instant::now();
-    let stop = Stop::new();
     let signals = Signals::register();
-    let (tx, rx) = tokio::sync::mpsc::channel(1024);
-    let printer = tokio::spawn(Printer::new(&ws).consume(rx));
-    let job = {
-        let ws = ws.clone();
-        let stop = stop.clone();
-        let target = target.clone();
-        tokio::spawn(
-            async move { engine::apply(&ws, &target, &opts, &Emitter::new(tx), &stop).await },
-        )
+    let setup = Setup {
+        ws: std::sync::Arc::new(ws.clone()),
+        target: target.clone(),
+        operator: global.operator(),
+        warnings: Vec::new(),
     };
-    let watcher = tokio::spawn(watch_signals(signals, stop));
-    let result = job.await;
-    watcher.abort();
-    let _ = printer.await;
+    let result = match engine::start(setup, Sessions::PerJob).await {
+        Ok(handle) => run_job(handle, &ws, request, signals).await,
+        Err(e) => Ok(Some(Err(e))),
+    };
     let wall = started.elapsed();
     let (code, report) = match result {
-        Ok(Ok(report)) => {
+        Ok(Some(Ok(report))) => {
             super::progress::summary(&report, wall);
             (
                 exit::for_outcome(report.outcome),
                 serde_json::to_value(&report).ok(),
             )
         }
-        Ok(Err(e)) => {
+        Ok(Some(Err(e))) => {
             super::print_error(&e);
             let v = serde_json::json!({ "outcome": Outcome::Refused, "error": e.to_string() });
             (exit::CANNOT_RUN, Some(v))
+        }
+        Ok(None) => {
+            super::print_error(&"the apply job never ran");
+            (exit::CANNOT_RUN, None)
         }
         Err(join) => {
             super::print_error(&format!("the apply job stopped unexpectedly: {join}"));
@@ -107,17 +106,40 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
     code
 }
 
+/// Runs the one apply job on the engine, printing its events as they come, and gives
+/// back its report.
+async fn run_job(
+    handle: engine::Handle,
+    ws: &engine::Workspace,
+    request: ApplyRequest,
+    signals: Signals,
+) -> Result<Option<engine::JobResult>, tokio::task::JoinError> {
+    let engine::Handle {
+        commands,
+        events,
+        worker,
+    } = handle;
+    let printer = tokio::spawn(Printer::new(ws).consume(events));
+    commands.send(Command::Apply(request));
+    commands.send(Command::Quit);
+    let watcher = tokio::spawn(watch_signals(signals, commands));
+    let result = worker.wait().await;
+    watcher.abort();
+    let _ = printer.await;
+    result
+}
+
 /// Ctrl-C, SIGTERM or SIGHUP asks the job to stop at the next safe point (between
 /// files); a Ctrl-C after that cancels the running statement.
-async fn watch_signals(mut signals: Signals, stop: Stop) {
+async fn watch_signals(mut signals: Signals, commands: Commands) {
     loop {
         let sig = signals.next().await;
-        if stop.after_file() {
+        if commands.send(Command::Pause) {
             errln!(
                 "\n{}: stopping after the current file (a file is never left half-done); press Ctrl-C again to cancel the running statement",
                 sig.name()
             );
-        } else if sig == Sig::Interrupt && stop.cancel_statement() {
+        } else if sig == Sig::Interrupt && commands.send(Command::CancelStatement) {
             errln!("\nsecond interrupt: cancelling the running statement (a file in one transaction rolls back and stays pending; one outside a transaction is left partial)");
         } else {
             errln!("\n{}: already stopping", sig.name());
@@ -125,7 +147,7 @@ async fn watch_signals(mut signals: Signals, stop: Stop) {
     }
 }
 
-fn parse_resolve(s: &str) -> Result<(String, crate::engine::Resolution), String> {
+fn parse_resolve(s: &str) -> Result<(String, Resolution), String> {
     let (v, how) = s
         .split_once('=')
         .ok_or_else(|| format!("`{s}`: expected VERSION=applied or VERSION=pending"))?;

@@ -2,31 +2,16 @@
 //! whom, and whether its text still matches what was applied.
 
 use super::{workspace, Global};
-use crate::db::{self, ledger};
+use crate::engine;
 use crate::report::exit;
 use crate::text::fit;
 use clap::Args;
-use std::collections::HashMap;
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// Print one JSON object instead of a table
     #[arg(long)]
     pub json: bool,
-}
-
-#[derive(Debug, serde::Serialize)]
-struct FileRow {
-    version: String,
-    name: String,
-    file: String,
-    batch: String,
-    applied: bool,
-    status: String,
-    applied_at: Option<String>,
-    applied_by: Option<String>,
-    checksum_ok: bool,
-    checkpoint: Option<String>,
 }
 
 pub async fn run(global: &Global, args: StatusArgs) -> i32 {
@@ -37,49 +22,16 @@ pub async fn run(global: &Global, args: StatusArgs) -> i32 {
             return exit::CANNOT_RUN;
         }
     };
-    let entries = match read_ledger(&target).await {
-        Ok(e) => e,
+    let engine::StatusReport {
+        files: rows,
+        missing,
+    } = match engine::status(&ws, &target).await {
+        Ok(r) => r,
         Err(e) => {
             super::print_error(&e);
             return exit::CANNOT_RUN;
         }
     };
-    let by_version: HashMap<&str, &ledger::Entry> =
-        entries.iter().map(|e| (e.version.as_str(), e)).collect();
-    let rows: Vec<FileRow> = ws
-        .folder
-        .migrations
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let e = by_version.get(m.version.as_str());
-            let applied = e.is_some_and(|e| e.status == ledger::Status::Applied);
-            FileRow {
-                version: m.version.to_string(),
-                name: m.name.clone(),
-                file: m.path.display().to_string(),
-                batch: ws
-                    .batch_of(i)
-                    .map(|b| ws.batches[b].name.clone())
-                    .unwrap_or_default(),
-                applied,
-                status: e.map_or("pending", |e| e.status.as_str()).to_string(),
-                applied_at: e.and_then(|e| e.applied_at.clone()),
-                applied_by: e.and_then(|e| e.applied_by.clone()),
-                checksum_ok: e.is_none_or(|e| e.checksum == m.checksum),
-                checkpoint: None,
-            }
-        })
-        .collect();
-    let missing: Vec<&ledger::Entry> = entries
-        .iter()
-        .filter(|e| {
-            !ws.folder
-                .migrations
-                .iter()
-                .any(|m| m.version.as_str() == e.version)
-        })
-        .collect();
     if args.json {
         let v = serde_json::json!({
             "plan": ws.plan.name,
@@ -136,20 +88,4 @@ pub async fn run(global: &Global, args: StatusArgs) -> i32 {
     let applied = rows.iter().filter(|r| r.applied).count();
     outln!("{applied} of {} applied", rows.len());
     exit::OK
-}
-
-async fn read_ledger(target: &db::ConnectInfo) -> Result<Vec<ledger::Entry>, db::DbError> {
-    let target = db::ConnectInfo {
-        create_missing: false,
-        ..target.clone()
-    };
-    let mut conn = match db::connect(&target).await {
-        Ok((conn, _)) => conn,
-        // A database that does not exist yet has nothing applied.
-        Err(db::DbError::Missing { .. }) => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    let entries = ledger::read(&mut conn).await;
-    conn.close().await;
-    entries
 }

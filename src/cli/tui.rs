@@ -1,8 +1,7 @@
 //! `cutover [tui]`: the cockpit on a plan.
 
 use super::{workspace, Global};
-use crate::engine::{Emitter, Session};
-use crate::event::Event;
+use crate::engine;
 use crate::report::exit;
 use crate::ui::theme::{Depth, Theme};
 use std::io::IsTerminal;
@@ -29,36 +28,29 @@ pub async fn run(global: &Global) -> i32 {
         return exit::CANNOT_RUN;
     }
     let log = crate::logging::init(&ws.plan.base_dir);
-    let operator = global.operator();
-    let (tx, rx) = tokio::sync::mpsc::channel(4096);
-    let em = Emitter::new(tx);
-    em.emit(Event::SessionStarted {
-        plan: ws.plan.name.clone(),
-        target: target.display.clone(),
-        operator: operator.clone(),
-        host: crate::engine::host(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-    })
-    .await;
     // The terminal belongs to the cockpit: the log panel says it, once.
-    let _log = match log {
-        Ok(guard) => guard,
-        Err(e) => {
-            em.log(crate::event::Level::Warn, e.to_string()).await;
-            None
-        }
+    let (_log, warnings) = match log {
+        Ok(guard) => (guard, Vec::new()),
+        Err(e) => (None, vec![e.to_string()]),
     };
-    // Open the session (and so take the lock) before taking the screen: a target held
-    // by another cutover is refused with the holder's name on a normal terminal.
-    let session = match Session::open(&target, &operator, &ws, &em).await {
-        Ok(s) => s,
+    let (plan, shown) = (ws.plan.name.clone(), target.display.clone());
+    let setup = engine::Setup {
+        ws: Arc::new(ws),
+        target,
+        operator: global.operator(),
+        warnings,
+    };
+    // The session opens (and so takes the lock) before the screen is taken: a target
+    // held by another cutover is refused with the holder's name on a normal terminal.
+    let handle = match engine::start(setup, engine::Sessions::Held).await {
+        Ok(h) => h,
         Err(e) => {
             super::print_error(&e);
             return exit::CANNOT_RUN;
         }
     };
-    tracing::info!(plan = %ws.plan.name, target = %target.display, "cockpit opened");
-    match crate::ui::app::run(Arc::new(ws), session, theme, operator, em, rx).await {
+    tracing::info!(plan = %plan, target = %shown, "cockpit opened");
+    match crate::ui::app::run(handle, theme).await {
         Ok(None) => exit::OK,
         // SIGTERM or SIGHUP: the job stopped after its current file, as on Ctrl-C.
         Ok(Some(_)) => exit::INTERRUPTED,

@@ -29,25 +29,8 @@ pub struct ApplyOptions {
     pub resolve: Vec<(String, Resolution)>,
 }
 
-/// What an operator found a `running` or `partial` file to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resolution {
-    /// All of its effects are there: record it as applied.
-    Applied,
-    /// None of its effects remain (undone by hand): it runs again next time.
-    Pending,
-}
-
-impl std::str::FromStr for Resolution {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "applied" => Ok(Resolution::Applied),
-            "pending" => Ok(Resolution::Pending),
-            _ => Err(format!("`{s}`: expected `applied` or `pending`")),
-        }
-    }
-}
+/// The engine's word for it is the command vocabulary's.
+pub use crate::command::Resolution;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FileReport {
@@ -109,14 +92,8 @@ pub async fn apply(
     em: &Emitter,
     stop: &Stop,
 ) -> Result<ApplyReport, EngineError> {
-    em.emit(Event::SessionStarted {
-        plan: ws.plan.name.clone(),
-        target: target.display.clone(),
-        operator: opts.operator.clone(),
-        host: super::session::host(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-    })
-    .await;
+    em.emit(super::session::started(ws, target, &opts.operator))
+        .await;
     em.emit(Event::JobStarted {
         job: "apply".into(),
     })

@@ -1,23 +1,28 @@
 //! Jobs on the tokio runtime (apply, and later validate, bench, rollback), emitting
 //! `Event`s through a channel. The engine never prints: consumers (the headless
-//! progress printer, the cockpit, the journal) read the events.
+//! progress printer, the cockpit, the journal) read the events. They hold only the
+//! `Handle` that `start` gives back: `Command`s in, events out.
 
 mod adopt;
 pub mod apply;
 mod drift;
 mod dry_run;
 mod emit;
+mod handle;
 pub mod job;
 mod preflight;
 mod resolve;
 pub(crate) mod run_file;
 mod session;
+mod status;
 mod stop;
 
 pub use apply::{apply, ApplyOptions, ApplyReport, FileReport, Resolution};
 pub use drift::Drift;
 pub use emit::{consume_paced, Emitter, BATCH_PAUSE};
+pub use handle::{start, Commands, Handle, JobResult, Sessions, Setup, Worker};
 pub use session::{host, Session};
+pub use status::{status, FileRow, MissingFile, StatusReport};
 pub use stop::{Stop, StopLevel};
 
 use crate::db::lock::LockError;

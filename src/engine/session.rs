@@ -5,7 +5,7 @@
 use super::{run_file, Emitter, EngineError, Workspace};
 use crate::db::lock::{self, Holder};
 use crate::db::{self, ledger, native, Conn, ConnectInfo};
-use crate::event::Level;
+use crate::event::{Event, Level};
 
 pub struct Session {
     pub(crate) conn: Conn,
@@ -16,6 +16,17 @@ pub struct Session {
     pub(crate) canceller: Option<db::Canceller>,
     /// True when the SQLite database file did not exist and was created.
     pub created_database: bool,
+}
+
+/// The first event of every session; the engine builds it here and nowhere else.
+pub(crate) fn started(ws: &Workspace, target: &ConnectInfo, operator: &str) -> Event {
+    Event::SessionStarted {
+        plan: ws.plan.name.clone(),
+        target: target.display.clone(),
+        operator: operator.to_string(),
+        host: host(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    }
 }
 
 pub fn host() -> String {

@@ -7,14 +7,14 @@ use super::keymap;
 use super::state::{Effect, Input, State};
 use super::theme::Theme;
 use super::view;
-use crate::engine::{job, ApplyOptions, Emitter, Resolution, Session, Stop, Workspace};
+use crate::command::{ApplyRequest, Command};
+use crate::engine::{Commands, Handle, Worker};
 use crate::event::Stamped;
 use crate::signals::{Sig, Signals};
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures_util::StreamExt;
 use ratatui::backend::Backend;
 use ratatui::Terminal;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -25,15 +25,6 @@ const FRAME: Duration = Duration::from_millis(10);
 const ANIMATION: Duration = Duration::from_millis(250);
 /// How many engine events one wake-up folds before the screen gets its turn.
 const DRAIN: usize = 8192;
-
-/// Commands from the cockpit to the engine worker.
-#[derive(Debug)]
-pub enum Command {
-    Apply(ApplyOptions),
-    /// Record the operator's decision on a `running` or `partial` file.
-    Resolve(String, Resolution),
-    Quit,
-}
 
 /// How the loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,22 +43,15 @@ impl<T: futures_util::Stream<Item = std::io::Result<TermEvent>> + Unpin> InputSo
 
 /// Runs the cockpit on a real terminal until the operator quits, or a signal (SIGTERM,
 /// SIGHUP) ends it: the terminal is restored at once, the running job stops after its
-/// current file, and `Ok(Some(signal))` says so. The session is already open (so a
-/// lock held elsewhere is refused before the screen is taken).
-///
-/// `em`/`rx` are the two ends of the engine's event channel; events emitted before
-/// (while the session opened) show up first.
-pub async fn run(
-    ws: Arc<Workspace>,
-    session: Session,
-    theme: Theme,
-    operator: String,
-    em: Emitter,
-    mut rx: mpsc::Receiver<Stamped>,
-) -> std::io::Result<Option<Sig>> {
-    let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(16);
-    let stop = Stop::new();
-    let worker = tokio::spawn(worker(ws, session, em, cmd_rx, stop.clone(), operator));
+/// current file, and `Ok(Some(signal))` says so. The engine's session is already open
+/// (so a lock held elsewhere is refused before the screen is taken); the events it
+/// emitted while opening show up first.
+pub async fn run(engine: Handle, theme: Theme) -> std::io::Result<Option<Sig>> {
+    let Handle {
+        commands,
+        mut events,
+        worker,
+    } = engine;
     // Registered before the screen is taken, so a signal is never missed.
     let mut signals = Signals::register_without_interrupt();
 
@@ -76,30 +60,27 @@ pub async fn run(
     let result = event_loop(
         &mut terminal,
         input,
-        &mut rx,
+        &mut events,
         &theme,
-        &cmd_tx,
-        &stop,
+        &commands,
         &mut signals,
         None,
         true,
     )
     .await;
     ratatui::restore();
-    let _ = cmd_tx.send(Command::Quit).await;
+    commands.send(Command::Quit);
     let exit = match &result {
         Ok(Exit::Quit) => None,
         Ok(Exit::Signal(sig)) => Some(*sig),
         Err(_) => None,
     };
-    if result.is_err() || exit.is_some() {
-        // The job may be mid-file: it finishes that file and stops.
-        if stop.after_file() {
-            let why = exit.map_or("the terminal failed", Sig::name);
-            errln(&format!("{why}: stopping after the current file (a file is never left half-done); Ctrl-C cancels its running statement"));
-        }
+    // The job may be mid-file: it finishes that file and stops.
+    if (result.is_err() || exit.is_some()) && commands.send(Command::Pause) {
+        let why = exit.map_or("the terminal failed", Sig::name);
+        errln(&format!("{why}: stopping after the current file (a file is never left half-done); Ctrl-C cancels its running statement"));
     }
-    finish(worker, rx, &mut signals, &stop).await;
+    finish(worker, events, &mut signals, &commands).await;
     result.map(|_| exit)
 }
 
@@ -107,22 +88,22 @@ pub async fn run(
 /// reading its events so it never blocks on a full channel. Out of raw mode, Ctrl-C
 /// arrives as a signal again: it cancels the running statement.
 async fn finish(
-    worker: tokio::task::JoinHandle<()>,
-    mut rx: mpsc::Receiver<Stamped>,
+    worker: Worker,
+    mut events: mpsc::Receiver<Stamped>,
     signals: &mut Signals,
-    stop: &Stop,
+    commands: &Commands,
 ) {
     signals.add_interrupt();
-    let drain = async { while rx.recv().await.is_some() {} };
+    let drain = async { while events.recv().await.is_some() {} };
     let signalled = async {
         loop {
-            if signals.next().await == Sig::Interrupt && stop.cancel_statement() {
+            if signals.next().await == Sig::Interrupt && commands.send(Command::CancelStatement) {
                 errln("interrupt: cancelling the running statement (a file in one transaction rolls back and stays pending; one outside a transaction is left partial)");
             }
         }
     };
     tokio::select! {
-        _ = async { tokio::join!(drain, worker) } => {}
+        _ = async { tokio::join!(drain, worker.wait()) } => {}
         _ = signalled => {}
     }
 }
@@ -130,39 +111,6 @@ async fn finish(
 fn errln(text: &str) {
     use std::io::Write as _;
     let _ = writeln!(std::io::stderr(), "{text}");
-}
-
-/// The engine side: owns the session, runs one job at a time.
-async fn worker(
-    ws: Arc<Workspace>,
-    mut session: Session,
-    em: Emitter,
-    mut cmds: mpsc::Receiver<Command>,
-    stop: Stop,
-    operator: String,
-) {
-    em.emit(job::plan_event(&ws, session.dialect())).await;
-    match job::ledger_event(&mut session, &ws).await {
-        Ok(ev) => em.emit(ev).await,
-        Err(e) => em.log(crate::event::Level::Error, e.to_string()).await,
-    }
-    while let Some(cmd) = cmds.recv().await {
-        // A stop asked while no job ran (the screen went away) ends the session.
-        if stop.stopping() && !matches!(cmd, Command::Quit) {
-            continue;
-        }
-        match cmd {
-            Command::Apply(mut opts) => {
-                opts.operator = operator.clone();
-                job::run_apply(&mut session, &ws, &opts, &em, &stop).await;
-            }
-            Command::Resolve(version, how) => {
-                job::run_resolve(&mut session, &ws, &version, how, &operator, &em).await;
-            }
-            Command::Quit => break,
-        }
-    }
-    session.close(&em).await;
 }
 
 /// A hook called after every frame (benchmarks measure key-to-screen latency with it).
@@ -177,8 +125,7 @@ pub async fn event_loop<B: Backend, I: InputSource>(
     mut input: I,
     engine: &mut mpsc::Receiver<Stamped>,
     theme: &Theme,
-    commands: &mpsc::Sender<Command>,
-    stop: &Stop,
+    commands: &Commands,
     signals: &mut Signals,
     mut on_draw: Option<DrawHook<'_>>,
     sync_updates: bool,
@@ -264,39 +211,36 @@ where
                 dirty |= state.apply(&Input::Tick { at_ms: at }, &mut effects);
             }
         }
-        for e in effects.drain(..) {
-            match e {
-                Effect::ApplyTo(v) => {
-                    stop.reset();
-                    let _ = commands
-                        .send(Command::Apply(ApplyOptions {
-                            to: Some(v),
-                            ..Default::default()
-                        }))
-                        .await;
-                }
-                Effect::ApplyBatch(n) => {
-                    stop.reset();
-                    let _ = commands
-                        .send(Command::Apply(ApplyOptions {
-                            batch: Some(n.to_string()),
-                            ..Default::default()
-                        }))
-                        .await;
-                }
-                Effect::Pause => {
-                    stop.after_file();
-                }
-                Effect::CancelStatement => {
-                    stop.cancel_statement();
-                }
-                Effect::Resolve { version, how } => {
-                    stop.reset();
-                    let _ = commands.send(Command::Resolve(version, how)).await;
-                }
-                Effect::Quit => {}
-            }
+        carry_out(&mut effects, commands);
+    }
+}
+
+/// Carries out what the reducer asked for: each effect becomes a command to the engine
+/// (pause and cancel take effect at once, even mid-job).
+fn carry_out(effects: &mut Vec<Effect>, commands: &Commands) {
+    for e in effects.drain(..) {
+        if let Some(cmd) = command_for(e) {
+            commands.send(cmd);
         }
+    }
+}
+
+/// What the engine is asked to do for an effect of the reducer.
+fn command_for(effect: Effect) -> Option<Command> {
+    let apply = |req| Some(Command::Apply(req));
+    match effect {
+        Effect::ApplyTo(v) => apply(ApplyRequest {
+            to: Some(v),
+            ..Default::default()
+        }),
+        Effect::ApplyBatch(n) => apply(ApplyRequest {
+            batch: Some(n.to_string()),
+            ..Default::default()
+        }),
+        Effect::Pause => Some(Command::Pause),
+        Effect::CancelStatement => Some(Command::CancelStatement),
+        Effect::Resolve { version, how } => Some(Command::Resolve { version, how }),
+        Effect::Quit => None,
     }
 }
 

@@ -3,7 +3,7 @@
 //! a dialog that consumes every key and leaves as an effect only when confirmed.
 
 use super::{Action, Effect, Overlay, State};
-use crate::engine::Resolution;
+use crate::command::Resolution;
 use crate::event::Level;
 
 impl State {

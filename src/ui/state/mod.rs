@@ -10,7 +10,7 @@ mod ring;
 
 pub use ring::Ring;
 
-use crate::engine::Resolution;
+use crate::command::Resolution;
 use crate::event::{FileStatus, Level, Stamped};
 
 /// How many log lines the screen keeps (older ones fall off; the journal keeps all).

@@ -415,7 +415,7 @@ fn a_partial_or_running_file_is_resolved_not_applied() {
         fx,
         [Effect::Resolve {
             version: "2".into(),
-            how: crate::engine::Resolution::Applied
+            how: crate::command::Resolution::Applied
         }]
     );
     assert_eq!(s.overlay, None);

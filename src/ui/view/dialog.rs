@@ -167,9 +167,9 @@ pub fn resolve(
     s: &State,
     t: &Theme,
     file: usize,
-    choice: Option<crate::engine::Resolution>,
+    choice: Option<crate::command::Resolution>,
 ) {
-    use crate::engine::Resolution;
+    use crate::command::Resolution;
     let Some(fv) = s.files.get(file) else { return };
     let title = format!(" Resolve {} · Esc to close ", fv.file);
     let inner = popup(f, centered(area, 72, 13), title, t);
