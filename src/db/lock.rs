@@ -5,9 +5,9 @@
 //! beside the database file. Who holds it is written to `cutover_lock` so the second
 //! comer can be told (operator, host, pid, since).
 
-use super::{with_conn, Conn, DbError};
+use super::query::{exec, int, rows, run, table_exists, Val};
+use super::{Conn, DbError};
 use crate::sql::Dialect;
-use sqlx::Row;
 use std::fs::File;
 use std::path::PathBuf;
 
@@ -160,51 +160,42 @@ pub async fn release(conn: &mut Conn, guard: Guard) -> Result<(), DbError> {
     Ok(())
 }
 
+/// The integer a lock function answers (0 when it answers nothing).
 async fn scalar_i64(conn: &mut Conn, context: &str, sql: &str) -> Result<i64, DbError> {
-    conn.scalar_i64(sql).await.map_err(|f| DbError::Query {
-        target: conn.display.clone(),
-        context: context.into(),
-        message: f.message,
-    })
+    Ok(int(conn, context, sql, &[]).await?.unwrap_or(0))
 }
 
 async fn write_holder(conn: &mut Conn, me: &Holder) -> Result<(), DbError> {
-    let ctx = |f: super::SqlFailure, c: &Conn| DbError::Query {
-        target: c.display.clone(),
-        context: "recording the lock holder".into(),
-        message: f.message,
-    };
-    conn.execute(&ddl(conn)).await.map_err(|f| ctx(f, conn))?;
-    conn.execute(&format!("DELETE FROM {} WHERE id = 1", conn.table(TABLE)))
-        .await
-        .map_err(|f| ctx(f, conn))?;
-    let ins = conn.placeholders(&format!(
-        "INSERT INTO {} (id, operator, host, pid, since) VALUES (1, ?, ?, ?, ?)",
-        conn.table(TABLE)
-    ));
-    let r: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&ins)
-        .bind(&me.operator).bind(&me.host).bind(me.pid).bind(&me.since)
-        .execute(&mut *c).await.map(|_| ()));
-    r.map_err(|e| conn.query_error("recording the lock holder", e))
+    let ctx = "recording the lock holder";
+    exec(conn, ctx, &ddl(conn)).await?;
+    let t = conn.table(TABLE);
+    exec(conn, ctx, &format!("DELETE FROM {t} WHERE id = 1")).await?;
+    let ins = format!("INSERT INTO {t} (id, operator, host, pid, since) VALUES (1, ?, ?, ?, ?)");
+    let vals = [
+        Val::Str(&me.operator),
+        Val::Str(&me.host),
+        Val::I64(me.pid),
+        Val::Str(&me.since),
+    ];
+    run(conn, ctx, &ins, &vals).await.map(|_| ())
 }
 
 /// Who holds the lock, as they recorded it (None when nothing is recorded).
 pub async fn holder(conn: &mut Conn) -> Result<Option<Holder>, DbError> {
-    if !super::ledger::table_exists(conn, TABLE).await? {
+    if !table_exists(conn, TABLE).await? {
         return Ok(None);
     }
     let sql = format!(
         "SELECT operator, host, pid, since FROM {} WHERE id = 1",
         conn.table(TABLE)
     );
-    let r: Result<Option<Holder>, sqlx::Error> = with_conn!(conn, c => sqlx::query(&sql)
-        .fetch_optional(&mut *c)
-        .await
-        .and_then(|row| row.map(|row| Ok(Holder {
+    let found = rows!(conn, "reading the lock holder", &sql, &[], |row| {
+        Ok(Holder {
             operator: row.try_get("operator")?,
             host: row.try_get("host")?,
             pid: row.try_get("pid")?,
             since: row.try_get("since")?,
-        })).transpose()));
-    r.map_err(|e| conn.query_error("reading the lock holder", e))
+        })
+    })?;
+    Ok(found.into_iter().next())
 }

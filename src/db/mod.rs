@@ -11,6 +11,7 @@ pub mod ledger;
 pub mod lock;
 pub mod names;
 pub mod native;
+pub mod query;
 
 pub use cancel::Canceller;
 pub use connect::{connect, ConnectInfo};
@@ -149,34 +150,6 @@ impl Conn {
     /// Rolls back whatever transaction is open; a no-op error when none is (ignored).
     pub async fn rollback_quietly(&mut self) {
         let _ = self.execute("ROLLBACK").await;
-    }
-
-    /// Wraps an error from a bookkeeping query (ledger, lock) with what was being done.
-    pub(crate) fn query_error(&self, context: &str, e: sqlx::Error) -> DbError {
-        DbError::Query {
-            target: self.display.clone(),
-            context: context.to_string(),
-            message: failure(&e).message,
-        }
-    }
-
-    /// `?` placeholders for SQLite/MySQL become `$1, $2, ...` for PostgreSQL.
-    pub(crate) fn placeholders(&self, sql: &str) -> String {
-        if self.dialect != Dialect::Postgres {
-            return sql.to_string();
-        }
-        let mut out = String::with_capacity(sql.len() + 8);
-        let mut n = 0;
-        for ch in sql.chars() {
-            if ch == '?' {
-                n += 1;
-                out.push('$');
-                out.push_str(&n.to_string());
-            } else {
-                out.push(ch);
-            }
-        }
-        out
     }
 
     pub async fn close(self) {
