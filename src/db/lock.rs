@@ -6,7 +6,7 @@
 //! comer can be told (operator, host, pid, since).
 
 use super::query::{exec, int, rows, run, table_exists, Val};
-use super::{Conn, DbError};
+use super::{mysql, postgres, sqlite, Conn, DbError};
 use crate::sql::Dialect;
 use std::fs::File;
 use std::path::PathBuf;
@@ -71,12 +71,7 @@ fn ddl(conn: &Conn) -> String {
     }
 }
 
-/// The lock file of a SQLite database: `<db file>-cutover.lock`.
-pub fn sqlite_lock_path(db_file: &std::path::Path) -> PathBuf {
-    let mut name = db_file.as_os_str().to_owned();
-    name.push("-cutover.lock");
-    PathBuf::from(name)
-}
+pub use sqlite::lock_path as sqlite_lock_path;
 
 const TAKING: &str = "taking the target lock";
 
@@ -109,19 +104,17 @@ pub async fn acquire(conn: &mut Conn, me: &Holder) -> Result<Guard, LockError> {
                 }
             }
         },
-        Dialect::Postgres => {
-            scalar_i64(conn, TAKING, "SELECT CASE WHEN pg_try_advisory_lock(hashtext('cutover:' || current_database())) THEN 1::bigint ELSE 0::bigint END").await? == 1
-        }
+        Dialect::Postgres => scalar_i64(conn, TAKING, postgres::TRY_LOCK).await? == 1,
         Dialect::Mysql => {
             // Without a database the lock name would be NULL, which reads as "held".
-            if scalar_i64(conn, TAKING, "SELECT CASE WHEN DATABASE() IS NULL THEN 1 ELSE 0 END").await? == 1 {
+            if scalar_i64(conn, TAKING, mysql::NO_DATABASE).await? == 1 {
                 return Err(LockError::Db(DbError::Query {
                     target: conn.display.clone(),
                     context: "taking the target lock".into(),
                     message: "the URL names no database\n  hint: add the database to the URL, e.g. mysql://user@host:3306/shop".into(),
                 }));
             }
-            scalar_i64(conn, TAKING, "SELECT COALESCE(GET_LOCK(CONCAT('cutover_', SHA1(DATABASE())), 0), 0)").await? == 1
+            scalar_i64(conn, TAKING, mysql::TRY_LOCK).await? == 1
         }
     };
     if !got {
@@ -144,15 +137,10 @@ pub async fn release(conn: &mut Conn, guard: Guard) -> Result<(), DbError> {
     let ctx = "releasing the target lock";
     match conn.dialect {
         Dialect::Postgres => {
-            scalar_i64(conn, ctx, "SELECT CASE WHEN pg_advisory_unlock(hashtext('cutover:' || current_database())) THEN 1::bigint ELSE 0::bigint END").await?;
+            scalar_i64(conn, ctx, postgres::UNLOCK).await?;
         }
         Dialect::Mysql => {
-            scalar_i64(
-                conn,
-                ctx,
-                "SELECT COALESCE(RELEASE_LOCK(CONCAT('cutover_', SHA1(DATABASE()))), 0)",
-            )
-            .await?;
+            scalar_i64(conn, ctx, mysql::UNLOCK).await?;
         }
         Dialect::Sqlite => {}
     }

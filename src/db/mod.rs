@@ -9,9 +9,12 @@ mod cancel;
 mod connect;
 pub mod ledger;
 pub mod lock;
+pub(crate) mod mysql;
 pub mod names;
 pub mod native;
+pub(crate) mod postgres;
 pub mod query;
+pub(crate) mod sqlite;
 
 pub use cancel::Canceller;
 pub use connect::{connect, ConnectInfo};
@@ -109,23 +112,18 @@ impl Conn {
         match self.dialect {
             Dialect::Sqlite => match self.execute("BEGIN").await {
                 Ok(_) => self.execute("ROLLBACK").await.map(|_| false),
-                Err(f) if f.message.contains("within a transaction") => Ok(true),
+                Err(f) if f.message.contains(sqlite::IN_TRANSACTION_ERROR) => Ok(true),
                 Err(f) => Err(f),
             },
-            // In autocommit a simple-protocol query is its own transaction, so the two
-            // clocks agree. (The extended protocol, with its separate messages, can make
-            // them differ even then: hence the bare text query.)
+            // A bare text query (see `postgres::IN_TRANSACTION`).
             Dialect::Postgres => {
-                let sql = "SELECT CASE WHEN statement_timestamp() <> transaction_timestamp() THEN 1::bigint ELSE 0::bigint END";
+                let sql = postgres::IN_TRANSACTION;
                 let res: Result<i64, sqlx::Error> = with_conn!(self, c => sqlx::Executor::fetch_one(&mut *c, sql)
                     .await
                     .and_then(|row| sqlx::Row::try_get::<i64, _>(&row, 0)));
                 res.map(|n| n == 1).map_err(|e| failure(&e))
             }
-            Dialect::Mysql => self
-                .scalar_i64("SELECT CAST(@@in_transaction AS SIGNED)")
-                .await
-                .map(|n| n == 1),
+            Dialect::Mysql => self.scalar_i64(mysql::IN_TRANSACTION).await.map(|n| n == 1),
         }
     }
 

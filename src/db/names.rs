@@ -18,7 +18,7 @@
 //!   URL names no database (then names stay bare, and the lock refuses the target);
 //! - SQLite: `main` (not a TEMP table or an ATTACHed file of the same name).
 
-use super::Conn;
+use super::{mysql, postgres, Conn};
 use crate::sql::Dialect;
 
 /// `"name"` (PostgreSQL, SQLite) or `` `name` `` (MySQL), embedded quotes doubled.
@@ -108,7 +108,7 @@ pub(super) async fn resolve(conn: &mut Conn, url: &str) -> Result<Option<String>
                 return Ok(Some(s));
             }
             let current = conn
-                .column_strings("SELECT COALESCE(CAST(current_schema() AS TEXT), '')")
+                .column_strings(postgres::CURRENT_SCHEMA)
                 .await
                 .map_err(|f| format!("reading current_schema(): {}", f.message))?;
             Ok(Some(
@@ -120,7 +120,7 @@ pub(super) async fn resolve(conn: &mut Conn, url: &str) -> Result<Option<String>
         }
         Dialect::Mysql => {
             let db = conn
-                .column_strings("SELECT COALESCE(DATABASE(), '')")
+                .column_strings(mysql::DATABASE)
                 .await
                 .map_err(|f| format!("reading DATABASE(): {}", f.message))?;
             Ok(db.into_iter().find(|s| !s.is_empty()))

@@ -6,7 +6,7 @@
 //! Statements from migration files do not come through here: they go as text through
 //! `Conn::execute` (see the module comment of `db`).
 
-use super::{with_conn, Conn, DbError, SqlFailure};
+use super::{mysql, postgres, sqlite, with_conn, Conn, DbError, SqlFailure};
 use crate::sql::Dialect;
 
 impl Conn {
@@ -174,16 +174,9 @@ pub(crate) async fn int(
 pub async fn table_exists(conn: &mut Conn, table: &str) -> Result<bool, DbError> {
     let schema = conn.schema.clone().unwrap_or_default();
     let sql = match conn.dialect {
-        Dialect::Sqlite => {
-            // The schema is always `main` here; compared so every backend binds the same.
-            "SELECT COUNT(*) FROM main.sqlite_master WHERE type = 'table' AND name = ? AND ? = 'main'"
-        }
-        Dialect::Postgres => {
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = ?"
-        }
-        Dialect::Mysql => {
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = COALESCE(NULLIF(?, ''), DATABASE())"
-        }
+        Dialect::Sqlite => sqlite::TABLE_EXISTS,
+        Dialect::Postgres => postgres::TABLE_EXISTS,
+        Dialect::Mysql => mysql::TABLE_EXISTS,
     };
     let vals = [Val::Str(table), Val::Str(&schema)];
     let n = int(conn, "looking for a table", sql, &vals).await?;
@@ -193,8 +186,8 @@ pub async fn table_exists(conn: &mut Conn, table: &str) -> Result<bool, DbError>
 /// PostgreSQL `current_database()`, MySQL `DATABASE()`, SQLite `main`.
 pub(crate) async fn database_name(conn: &mut Conn) -> Result<String, DbError> {
     let sql = match conn.dialect {
-        Dialect::Postgres => "SELECT CAST(current_database() AS TEXT)",
-        Dialect::Mysql => "SELECT COALESCE(DATABASE(), '')",
+        Dialect::Postgres => postgres::DATABASE,
+        Dialect::Mysql => mysql::DATABASE,
         Dialect::Sqlite => return Ok("main".to_string()),
     };
     let v = strings(conn, "reading the database name", sql, &[]).await?;

@@ -385,7 +385,7 @@ async fn take(conn: &mut Conn, tool: Tool, lock: &Lock) -> Result<(), NativeErro
                 let got = int(
                     conn,
                     &ctx,
-                    "SELECT CASE WHEN pg_try_advisory_lock(?) THEN 1 ELSE 0 END",
+                    crate::db::postgres::TRY_LOCK_KEY,
                     &[Val::I64(k)],
                 )
                 .await?;
@@ -400,7 +400,7 @@ async fn take(conn: &mut Conn, tool: Tool, lock: &Lock) -> Result<(), NativeErro
                 let got = int(
                     conn,
                     &ctx,
-                    "SELECT COALESCE(GET_LOCK(?, 0), 0)",
+                    crate::db::mysql::TRY_LOCK_NAME,
                     &[Val::Str(name)],
                 )
                 .await?;
@@ -422,7 +422,7 @@ async fn release(conn: &mut Conn, lock: &Lock) {
                 let _ = int(
                     conn,
                     "releasing a lock",
-                    "SELECT CASE WHEN pg_advisory_unlock(?) THEN 1 ELSE 0 END",
+                    crate::db::postgres::UNLOCK_KEY,
                     &[Val::I64(k)],
                 )
                 .await;
@@ -433,7 +433,7 @@ async fn release(conn: &mut Conn, lock: &Lock) {
                 let _ = int(
                     conn,
                     "releasing a lock",
-                    "SELECT COALESCE(RELEASE_LOCK(?), 0)",
+                    crate::db::mysql::UNLOCK_NAME,
                     &[Val::Str(name)],
                 )
                 .await;
