@@ -4,6 +4,12 @@
 //! Statements from migration files run through `raw_sql` (the simple/text protocol):
 //! DDL, `CREATE INDEX CONCURRENTLY`, stored procedures and `DELIMITER`-free bodies are
 //! not all preparable, and the folder's own tool sends them as text too.
+//!
+//! Where things live: `query` is the one set of helpers every bookkeeping statement
+//! goes through (binds, rows, typed errors); `ledger`, `lock` and `native` (the adopted
+//! tools' histories) build on it; `sqlite`, `postgres` and `mysql` hold what is each
+//! backend's own (options, lock and cancel statements, and next: introspection,
+//! fingerprints, checksums, backup and restore); `names` says where tables live.
 
 mod cancel;
 mod connect;
