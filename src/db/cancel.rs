@@ -9,14 +9,10 @@
 //! waiting for another process's lock is not stepping, so the flag takes effect only
 //! when the busy timeout ends it anyway.
 
-use super::{Conn, ConnectInfo, DbError, Inner};
+use super::{mysql, postgres, sqlite, Conn, ConnectInfo, DbError, Inner};
 use crate::sql::Dialect;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-
-/// How many SQLite virtual-machine steps run between two looks at the flag: frequent
-/// enough to stop within milliseconds, rare enough to cost nothing measurable.
-const SQLITE_CHECK_EVERY: i32 = 10_000;
 
 /// How to cancel what one connection runs.
 #[derive(Clone)]
@@ -48,26 +44,17 @@ impl Conn {
         let target = self.display.clone();
         let id_sql = match &mut self.inner {
             Inner::Sqlite(c) => {
-                let flag = Arc::new(AtomicBool::new(false));
-                let seen = flag.clone();
-                match c.lock_handle().await {
-                    Ok(mut h) => {
-                        h.set_progress_handler(SQLITE_CHECK_EVERY, move || {
-                            !seen.load(Ordering::Relaxed)
-                        });
-                    }
-                    Err(e) => {
-                        return Err(DbError::Query {
-                            target,
-                            context: "preparing cancellation".into(),
-                            message: super::failure(&e).message,
-                        })
-                    }
-                }
-                return Ok(Canceller::Sqlite(flag));
+                return match sqlite::interrupt_flag(c).await {
+                    Ok(flag) => Ok(Canceller::Sqlite(flag)),
+                    Err(e) => Err(DbError::Query {
+                        target,
+                        context: "preparing cancellation".into(),
+                        message: super::failure(&e).message,
+                    }),
+                };
             }
-            Inner::Postgres(_) => "SELECT pg_backend_pid()::bigint",
-            Inner::Mysql(_) => "SELECT CAST(CONNECTION_ID() AS SIGNED)",
+            Inner::Postgres(_) => postgres::BACKEND_ID,
+            Inner::Mysql(_) => mysql::CONNECTION_ID,
         };
         let id = self.scalar_i64(id_sql).await.map_err(|f| DbError::Query {
             target,
@@ -99,11 +86,8 @@ impl Canceller {
         };
         let (mut c, _) = super::connect(&info).await.map_err(|e| e.to_string())?;
         let (sql, what) = match dialect {
-            Dialect::Postgres => (
-                format!("SELECT CASE WHEN pg_cancel_backend({id}) THEN 1 ELSE 0 END::bigint"),
-                format!("pg_cancel_backend({id})"),
-            ),
-            _ => (format!("KILL QUERY {id}"), format!("KILL QUERY {id}")),
+            Dialect::Postgres => postgres::cancel_sql(id),
+            _ => mysql::cancel_sql(id),
         };
         let done = if dialect == Dialect::Postgres {
             c.scalar_i64(&sql).await.map(|n| n == 1)

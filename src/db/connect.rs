@@ -1,13 +1,9 @@
 //! Opening a connection: URL parsing per backend, timeouts, `init_sql`, and error
 //! messages that say what to do (never echoing a password).
 
-use super::{Conn, DbError, Inner};
+use super::{mysql, postgres, sqlite, Conn, DbError, Inner};
 use crate::sql::Dialect;
-use sqlx::mysql::MySqlConnectOptions;
-use sqlx::postgres::PgConnectOptions;
-use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::ConnectOptions;
-use std::str::FromStr;
 use std::time::Duration;
 
 /// How long a server may take to accept a connection before we say it is unreachable.
@@ -66,16 +62,10 @@ pub async fn connect(info: &ConnectInfo) -> Result<(Conn, bool), DbError> {
     let mut sqlite_file = None;
     let inner = match dialect {
         Dialect::Sqlite => {
-            let opts = SqliteConnectOptions::from_str(&info.url)
-                .map_err(|e| err(e.to_string(), "check the sqlite: URL"))?
-                // SQLite's own default, and what most folders' tools run with: with
-                // enforcement on, a table rebuild's DROP TABLE cascades deletes.
-                .foreign_keys(false)
-                .busy_timeout(Duration::from_secs(5));
+            let opts = sqlite::options(&info.url)
+                .map_err(|e| err(e.to_string(), "check the sqlite: URL"))?;
             let file = opts.get_filename().to_path_buf();
-            let in_memory =
-                file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:");
-            if !in_memory {
+            if !sqlite::in_memory(&file) {
                 created = !file.exists();
                 if created && !info.create_missing {
                     return Err(DbError::Missing {
@@ -101,7 +91,7 @@ pub async fn connect(info: &ConnectInfo) -> Result<(Conn, bool), DbError> {
             Inner::Sqlite(c)
         }
         Dialect::Postgres => {
-            let opts = PgConnectOptions::from_str(&info.url)
+            let opts = postgres::options(&info.url)
                 .map_err(|e| err(e.to_string(), "check the postgres:// URL"))?;
             let c = timed(opts.connect())
                 .await
@@ -109,8 +99,7 @@ pub async fn connect(info: &ConnectInfo) -> Result<(Conn, bool), DbError> {
             Inner::Postgres(c)
         }
         Dialect::Mysql => {
-            let url = info.url.replacen("mariadb:", "mysql:", 1);
-            let opts = MySqlConnectOptions::from_str(&url)
+            let opts = mysql::options(&info.url)
                 .map_err(|e| err(e.to_string(), "check the mysql:// URL"))?;
             let c = timed(opts.connect())
                 .await

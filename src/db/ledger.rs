@@ -2,9 +2,12 @@
 //! applied, so drift can be shown as a diff. Also `cutover_decisions`, where operator
 //! decisions (accepting drift) are recorded.
 
-use super::{with_conn, Conn, DbError};
+use super::query::{exec, rows, run, Val};
+use super::{Conn, DbError};
 use crate::sql::Dialect;
-use sqlx::Row;
+
+// Where tests and callers have always found it.
+pub use super::query::table_exists;
 
 pub const HISTORY_TABLE: &str = "cutover_history";
 
@@ -120,35 +123,9 @@ fn ddl(conn: &Conn) -> [String; 2] {
 /// Creates cutover's tables when they are missing.
 pub async fn ensure(conn: &mut Conn) -> Result<(), DbError> {
     for stmt in ddl(conn) {
-        conn.execute(&stmt).await.map_err(|f| DbError::Query {
-            target: conn.display.clone(),
-            context: "creating cutover_history".into(),
-            message: f.message,
-        })?;
+        exec(conn, "creating cutover_history", &stmt).await?;
     }
     Ok(())
-}
-
-/// Whether a table exists where the connection keeps its bookkeeping (`Conn::table`).
-pub async fn table_exists(conn: &mut Conn, table: &str) -> Result<bool, DbError> {
-    let schema = conn.schema.clone().unwrap_or_default();
-    let sql = match conn.dialect {
-        Dialect::Sqlite => {
-            // The schema is always `main` here; compared so every backend binds the same.
-            "SELECT COUNT(*) FROM main.sqlite_master WHERE type = 'table' AND name = ? AND ? = 'main'"
-        }
-        Dialect::Postgres => {
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = ?"
-        }
-        Dialect::Mysql => {
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = COALESCE(NULLIF(?, ''), DATABASE())"
-        }
-    };
-    let sql = conn.placeholders(sql);
-    let n: Result<i64, sqlx::Error> = with_conn!(conn, c => sqlx::query_scalar(&sql)
-        .bind(table).bind(&schema).fetch_one(&mut *c).await);
-    n.map(|n| n > 0)
-        .map_err(|e| conn.query_error("looking for a table", e))
 }
 
 /// Every row of the ledger, in version order as stored (callers order by migration).
@@ -162,28 +139,21 @@ pub async fn read(conn: &mut Conn) -> Result<Vec<Entry>, DbError> {
                rolled_back_at, sql_text, error FROM {}",
         conn.table(HISTORY_TABLE)
     );
-    let rows = with_conn!(conn, c => {
-        sqlx::query(&sql).fetch_all(&mut *c).await.and_then(|rows| {
-            rows.iter()
-                .map(|r| {
-                    Ok(Entry {
-                        version: r.try_get("version")?,
-                        name: r.try_get("name")?,
-                        checksum: r.try_get("checksum")?,
-                        batch: r.try_get("batch")?,
-                        status: Status::parse(&r.try_get::<String, _>("status")?),
-                        applied_at: r.try_get("applied_at")?,
-                        applied_by: r.try_get("applied_by")?,
-                        duration_ms: r.try_get("duration_ms")?,
-                        rolled_back_at: r.try_get("rolled_back_at")?,
-                        sql_text: r.try_get("sql_text")?,
-                        error: r.try_get("error")?,
-                    })
-                })
-                .collect::<Result<Vec<_>, sqlx::Error>>()
+    rows!(conn, "reading cutover_history", &sql, &[], |r| {
+        Ok(Entry {
+            version: r.try_get("version")?,
+            name: r.try_get("name")?,
+            checksum: r.try_get("checksum")?,
+            batch: r.try_get("batch")?,
+            status: Status::parse(&r.try_get::<String, _>("status")?),
+            applied_at: r.try_get("applied_at")?,
+            applied_by: r.try_get("applied_by")?,
+            duration_ms: r.try_get("duration_ms")?,
+            rolled_back_at: r.try_get("rolled_back_at")?,
+            sql_text: r.try_get("sql_text")?,
+            error: r.try_get("error")?,
         })
-    });
-    rows.map_err(|e| conn.query_error("reading cutover_history", e))
+    })
 }
 
 /// Writes (or replaces) the row for a version. Runs inside the caller's transaction
@@ -201,27 +171,27 @@ pub async fn record(conn: &mut Conn, e: &Entry) -> Result<(), DbError> {
              applied_by = excluded.applied_by, duration_ms = excluded.duration_ms, \
              rolled_back_at = excluded.rolled_back_at, sql_text = excluded.sql_text, error = excluded.error",
     };
-    let ins = conn.placeholders(&format!(
+    let ins = format!(
         "INSERT INTO {} (version, name, checksum, batch, status, applied_at, applied_by, \
          duration_ms, rolled_back_at, sql_text, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?){upsert}",
         conn.table(HISTORY_TABLE)
-    ));
-    let res: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&ins)
-        .bind(&e.version)
-        .bind(&e.name)
-        .bind(&e.checksum)
-        .bind(&e.batch)
-        .bind(e.status.as_str())
-        .bind(&e.applied_at)
-        .bind(&e.applied_by)
-        .bind(e.duration_ms)
-        .bind(&e.rolled_back_at)
-        .bind(&e.sql_text)
-        .bind(&e.error)
-        .execute(&mut *c)
+    );
+    let vals = [
+        Val::Str(&e.version),
+        Val::Str(&e.name),
+        Val::Str(&e.checksum),
+        Val::Str(&e.batch),
+        Val::Str(e.status.as_str()),
+        Val::OptStr(e.applied_at.as_deref()),
+        Val::OptStr(e.applied_by.as_deref()),
+        Val::I64(e.duration_ms),
+        Val::OptStr(e.rolled_back_at.as_deref()),
+        Val::Str(&e.sql_text),
+        Val::OptStr(e.error.as_deref()),
+    ];
+    run(conn, "recording in cutover_history", &ins, &vals)
         .await
-        .map(|_| ()));
-    res.map_err(|err| conn.query_error("recording in cutover_history", err))
+        .map(|_| ())
 }
 
 /// Records that the operator accepted the file on disk as what is applied: the ledger
@@ -235,27 +205,30 @@ pub async fn accept_drift(
     at: &str,
     old_checksum: &str,
 ) -> Result<(), DbError> {
-    let upd = conn.placeholders(&format!(
+    let upd = format!(
         "UPDATE {} SET checksum = ?, sql_text = ? WHERE version = ?",
         conn.table(HISTORY_TABLE)
-    ));
+    );
     let detail = format!("checksum {old_checksum} -> {new_checksum}");
-    let res: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&upd)
-        .bind(new_checksum).bind(new_sql).bind(version)
-        .execute(&mut *c).await.map(|_| ()));
-    res.map_err(|err| conn.query_error("recording the drift decision", err))?;
+    let vals = [Val::Str(new_checksum), Val::Str(new_sql), Val::Str(version)];
+    run(conn, "recording the drift decision", &upd, &vals).await?;
     decision(conn, at, operator, "accept_drift", version, &detail).await
 }
 
 /// Removes a version's row (an operator resolved a partly applied file as not applied).
 pub async fn delete(conn: &mut Conn, version: &str) -> Result<(), DbError> {
-    let del = conn.placeholders(&format!(
+    let del = format!(
         "DELETE FROM {} WHERE version = ?",
         conn.table(HISTORY_TABLE)
-    ));
-    let res: Result<_, sqlx::Error> =
-        with_conn!(conn, c => sqlx::query(&del).bind(version).execute(&mut *c).await.map(|_| ()));
-    res.map_err(|err| conn.query_error("removing from cutover_history", err))
+    );
+    run(
+        conn,
+        "removing from cutover_history",
+        &del,
+        &[Val::Str(version)],
+    )
+    .await
+    .map(|_| ())
 }
 
 /// Records an operator's decision (`accept_drift`, `resolve`) with its detail.
@@ -267,14 +240,14 @@ pub async fn decision(
     version: &str,
     detail: &str,
 ) -> Result<(), DbError> {
-    let ins = conn.placeholders(&format!(
+    let ins = format!(
         "INSERT INTO {} (at, operator, kind, version, detail) VALUES (?, ?, ?, ?, ?)",
         conn.table(DECISIONS_TABLE)
-    ));
-    let res: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&ins)
-        .bind(at).bind(operator).bind(kind).bind(version).bind(detail)
-        .execute(&mut *c).await.map(|_| ()));
-    res.map_err(|err| conn.query_error("recording the decision", err))
+    );
+    let vals = [at, operator, kind, version, detail].map(Val::Str);
+    run(conn, "recording the decision", &ins, &vals)
+        .await
+        .map(|_| ())
 }
 
 /// Corrects the recorded durations of files this run applied to their whole time, COMMIT
@@ -284,27 +257,18 @@ pub async fn set_durations(conn: &mut Conn, durations: &[(String, i64)]) -> Resu
     if durations.is_empty() {
         return Ok(());
     }
-    let upd = conn.placeholders(&format!(
+    let upd = format!(
         "UPDATE {} SET duration_ms = ? WHERE version = ?",
         conn.table(HISTORY_TABLE)
-    ));
+    );
     let ctx = "recording durations in cutover_history";
-    conn.begin().await.map_err(|f| DbError::Query {
-        target: conn.display.clone(),
-        context: ctx.into(),
-        message: f.message,
-    })?;
+    conn.begin().await.map_err(|f| conn.failed(ctx, f))?;
     for (version, ms) in durations {
-        let res: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&upd)
-            .bind(*ms).bind(version).execute(&mut *c).await.map(|_| ()));
-        if let Err(e) = res {
+        let vals = [Val::I64(*ms), Val::Str(version)];
+        if let Err(e) = run(conn, ctx, &upd, &vals).await {
             conn.rollback_quietly().await;
-            return Err(conn.query_error(ctx, e));
+            return Err(e);
         }
     }
-    conn.commit().await.map_err(|f| DbError::Query {
-        target: conn.display.clone(),
-        context: ctx.into(),
-        message: f.message,
-    })
+    conn.commit().await.map_err(|f| conn.failed(ctx, f))
 }

@@ -5,9 +5,9 @@
 //! beside the database file. Who holds it is written to `cutover_lock` so the second
 //! comer can be told (operator, host, pid, since).
 
-use super::{with_conn, Conn, DbError};
+use super::query::{exec, int, rows, run, table_exists, Val};
+use super::{mysql, postgres, sqlite, Conn, DbError};
 use crate::sql::Dialect;
-use sqlx::Row;
 use std::fs::File;
 use std::path::PathBuf;
 
@@ -71,12 +71,7 @@ fn ddl(conn: &Conn) -> String {
     }
 }
 
-/// The lock file of a SQLite database: `<db file>-cutover.lock`.
-pub fn sqlite_lock_path(db_file: &std::path::Path) -> PathBuf {
-    let mut name = db_file.as_os_str().to_owned();
-    name.push("-cutover.lock");
-    PathBuf::from(name)
-}
+pub use sqlite::lock_path as sqlite_lock_path;
 
 const TAKING: &str = "taking the target lock";
 
@@ -109,19 +104,17 @@ pub async fn acquire(conn: &mut Conn, me: &Holder) -> Result<Guard, LockError> {
                 }
             }
         },
-        Dialect::Postgres => {
-            scalar_i64(conn, TAKING, "SELECT CASE WHEN pg_try_advisory_lock(hashtext('cutover:' || current_database())) THEN 1::bigint ELSE 0::bigint END").await? == 1
-        }
+        Dialect::Postgres => scalar_i64(conn, TAKING, postgres::TRY_LOCK).await? == 1,
         Dialect::Mysql => {
             // Without a database the lock name would be NULL, which reads as "held".
-            if scalar_i64(conn, TAKING, "SELECT CASE WHEN DATABASE() IS NULL THEN 1 ELSE 0 END").await? == 1 {
+            if scalar_i64(conn, TAKING, mysql::NO_DATABASE).await? == 1 {
                 return Err(LockError::Db(DbError::Query {
                     target: conn.display.clone(),
                     context: "taking the target lock".into(),
                     message: "the URL names no database\n  hint: add the database to the URL, e.g. mysql://user@host:3306/shop".into(),
                 }));
             }
-            scalar_i64(conn, TAKING, "SELECT COALESCE(GET_LOCK(CONCAT('cutover_', SHA1(DATABASE())), 0), 0)").await? == 1
+            scalar_i64(conn, TAKING, mysql::TRY_LOCK).await? == 1
         }
     };
     if !got {
@@ -144,15 +137,10 @@ pub async fn release(conn: &mut Conn, guard: Guard) -> Result<(), DbError> {
     let ctx = "releasing the target lock";
     match conn.dialect {
         Dialect::Postgres => {
-            scalar_i64(conn, ctx, "SELECT CASE WHEN pg_advisory_unlock(hashtext('cutover:' || current_database())) THEN 1::bigint ELSE 0::bigint END").await?;
+            scalar_i64(conn, ctx, postgres::UNLOCK).await?;
         }
         Dialect::Mysql => {
-            scalar_i64(
-                conn,
-                ctx,
-                "SELECT COALESCE(RELEASE_LOCK(CONCAT('cutover_', SHA1(DATABASE()))), 0)",
-            )
-            .await?;
+            scalar_i64(conn, ctx, mysql::UNLOCK).await?;
         }
         Dialect::Sqlite => {}
     }
@@ -160,51 +148,42 @@ pub async fn release(conn: &mut Conn, guard: Guard) -> Result<(), DbError> {
     Ok(())
 }
 
+/// The integer a lock function answers (0 when it answers nothing).
 async fn scalar_i64(conn: &mut Conn, context: &str, sql: &str) -> Result<i64, DbError> {
-    conn.scalar_i64(sql).await.map_err(|f| DbError::Query {
-        target: conn.display.clone(),
-        context: context.into(),
-        message: f.message,
-    })
+    Ok(int(conn, context, sql, &[]).await?.unwrap_or(0))
 }
 
 async fn write_holder(conn: &mut Conn, me: &Holder) -> Result<(), DbError> {
-    let ctx = |f: super::SqlFailure, c: &Conn| DbError::Query {
-        target: c.display.clone(),
-        context: "recording the lock holder".into(),
-        message: f.message,
-    };
-    conn.execute(&ddl(conn)).await.map_err(|f| ctx(f, conn))?;
-    conn.execute(&format!("DELETE FROM {} WHERE id = 1", conn.table(TABLE)))
-        .await
-        .map_err(|f| ctx(f, conn))?;
-    let ins = conn.placeholders(&format!(
-        "INSERT INTO {} (id, operator, host, pid, since) VALUES (1, ?, ?, ?, ?)",
-        conn.table(TABLE)
-    ));
-    let r: Result<_, sqlx::Error> = with_conn!(conn, c => sqlx::query(&ins)
-        .bind(&me.operator).bind(&me.host).bind(me.pid).bind(&me.since)
-        .execute(&mut *c).await.map(|_| ()));
-    r.map_err(|e| conn.query_error("recording the lock holder", e))
+    let ctx = "recording the lock holder";
+    exec(conn, ctx, &ddl(conn)).await?;
+    let t = conn.table(TABLE);
+    exec(conn, ctx, &format!("DELETE FROM {t} WHERE id = 1")).await?;
+    let ins = format!("INSERT INTO {t} (id, operator, host, pid, since) VALUES (1, ?, ?, ?, ?)");
+    let vals = [
+        Val::Str(&me.operator),
+        Val::Str(&me.host),
+        Val::I64(me.pid),
+        Val::Str(&me.since),
+    ];
+    run(conn, ctx, &ins, &vals).await.map(|_| ())
 }
 
 /// Who holds the lock, as they recorded it (None when nothing is recorded).
 pub async fn holder(conn: &mut Conn) -> Result<Option<Holder>, DbError> {
-    if !super::ledger::table_exists(conn, TABLE).await? {
+    if !table_exists(conn, TABLE).await? {
         return Ok(None);
     }
     let sql = format!(
         "SELECT operator, host, pid, since FROM {} WHERE id = 1",
         conn.table(TABLE)
     );
-    let r: Result<Option<Holder>, sqlx::Error> = with_conn!(conn, c => sqlx::query(&sql)
-        .fetch_optional(&mut *c)
-        .await
-        .and_then(|row| row.map(|row| Ok(Holder {
+    let found = rows!(conn, "reading the lock holder", &sql, &[], |row| {
+        Ok(Holder {
             operator: row.try_get("operator")?,
             host: row.try_get("host")?,
             pid: row.try_get("pid")?,
             since: row.try_get("since")?,
-        })).transpose()));
-    r.map_err(|e| conn.query_error("reading the lock holder", e))
+        })
+    })?;
+    Ok(found.into_iter().next())
 }

@@ -4,13 +4,23 @@
 //! Statements from migration files run through `raw_sql` (the simple/text protocol):
 //! DDL, `CREATE INDEX CONCURRENTLY`, stored procedures and `DELIMITER`-free bodies are
 //! not all preparable, and the folder's own tool sends them as text too.
+//!
+//! Where things live: `query` is the one set of helpers every bookkeeping statement
+//! goes through (binds, rows, typed errors); `ledger`, `lock` and `native` (the adopted
+//! tools' histories) build on it; `sqlite`, `postgres` and `mysql` hold what is each
+//! backend's own (options, lock and cancel statements, and next: introspection,
+//! fingerprints, checksums, backup and restore); `names` says where tables live.
 
 mod cancel;
 mod connect;
 pub mod ledger;
 pub mod lock;
+pub(crate) mod mysql;
 pub mod names;
 pub mod native;
+pub(crate) mod postgres;
+pub mod query;
+pub(crate) mod sqlite;
 
 pub use cancel::Canceller;
 pub use connect::{connect, ConnectInfo};
@@ -108,23 +118,18 @@ impl Conn {
         match self.dialect {
             Dialect::Sqlite => match self.execute("BEGIN").await {
                 Ok(_) => self.execute("ROLLBACK").await.map(|_| false),
-                Err(f) if f.message.contains("within a transaction") => Ok(true),
+                Err(f) if f.message.contains(sqlite::IN_TRANSACTION_ERROR) => Ok(true),
                 Err(f) => Err(f),
             },
-            // In autocommit a simple-protocol query is its own transaction, so the two
-            // clocks agree. (The extended protocol, with its separate messages, can make
-            // them differ even then: hence the bare text query.)
+            // A bare text query (see `postgres::IN_TRANSACTION`).
             Dialect::Postgres => {
-                let sql = "SELECT CASE WHEN statement_timestamp() <> transaction_timestamp() THEN 1::bigint ELSE 0::bigint END";
+                let sql = postgres::IN_TRANSACTION;
                 let res: Result<i64, sqlx::Error> = with_conn!(self, c => sqlx::Executor::fetch_one(&mut *c, sql)
                     .await
                     .and_then(|row| sqlx::Row::try_get::<i64, _>(&row, 0)));
                 res.map(|n| n == 1).map_err(|e| failure(&e))
             }
-            Dialect::Mysql => self
-                .scalar_i64("SELECT CAST(@@in_transaction AS SIGNED)")
-                .await
-                .map(|n| n == 1),
+            Dialect::Mysql => self.scalar_i64(mysql::IN_TRANSACTION).await.map(|n| n == 1),
         }
     }
 
@@ -149,34 +154,6 @@ impl Conn {
     /// Rolls back whatever transaction is open; a no-op error when none is (ignored).
     pub async fn rollback_quietly(&mut self) {
         let _ = self.execute("ROLLBACK").await;
-    }
-
-    /// Wraps an error from a bookkeeping query (ledger, lock) with what was being done.
-    pub(crate) fn query_error(&self, context: &str, e: sqlx::Error) -> DbError {
-        DbError::Query {
-            target: self.display.clone(),
-            context: context.to_string(),
-            message: failure(&e).message,
-        }
-    }
-
-    /// `?` placeholders for SQLite/MySQL become `$1, $2, ...` for PostgreSQL.
-    pub(crate) fn placeholders(&self, sql: &str) -> String {
-        if self.dialect != Dialect::Postgres {
-            return sql.to_string();
-        }
-        let mut out = String::with_capacity(sql.len() + 8);
-        let mut n = 0;
-        for ch in sql.chars() {
-            if ch == '?' {
-                n += 1;
-                out.push('$');
-                out.push_str(&n.to_string());
-            } else {
-                out.push(ch);
-            }
-        }
-        out
     }
 
     pub async fn close(self) {

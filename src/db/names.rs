@@ -6,7 +6,7 @@
 //! **Every statement cutover sends for its own tables (`cutover_history`,
 //! `cutover_decisions`, `cutover_lock`) or for an adopted tool's history names the
 //! table through [`Conn::table`]**, never a bare name, and looks tables up with
-//! `ledger::table_exists`, which searches the same place. A new native module keeps its
+//! `query::table_exists`, which searches the same place. A new native module keeps its
 //! table name in one `const` and builds every statement with `conn.table(TABLE)`; a
 //! tool with its own placement rules (Sqitch's `sqitch` schema/database/attached file)
 //! keeps them.
@@ -18,7 +18,7 @@
 //!   URL names no database (then names stay bare, and the lock refuses the target);
 //! - SQLite: `main` (not a TEMP table or an ATTACHed file of the same name).
 
-use super::Conn;
+use super::{mysql, postgres, Conn};
 use crate::sql::Dialect;
 
 /// `"name"` (PostgreSQL, SQLite) or `` `name` `` (MySQL), embedded quotes doubled.
@@ -27,6 +27,16 @@ pub fn quote_ident(dialect: Dialect, name: &str) -> String {
         Dialect::Mysql => format!("`{}`", name.replace('`', "``")),
         _ => format!("\"{}\"", name.replace('"', "\"\"")),
     }
+}
+
+/// `"name"` with embedded quotes doubled (PostgreSQL, SQLite).
+pub(crate) fn dq(name: &str) -> String {
+    quote_ident(Dialect::Postgres, name)
+}
+
+/// `` `name` `` with embedded backticks doubled (MySQL).
+pub(crate) fn bq(name: &str) -> String {
+    quote_ident(Dialect::Mysql, name)
 }
 
 /// The schema named by a PostgreSQL URL's `search_path` option (its first entry,
@@ -98,7 +108,7 @@ pub(super) async fn resolve(conn: &mut Conn, url: &str) -> Result<Option<String>
                 return Ok(Some(s));
             }
             let current = conn
-                .column_strings("SELECT COALESCE(CAST(current_schema() AS TEXT), '')")
+                .column_strings(postgres::CURRENT_SCHEMA)
                 .await
                 .map_err(|f| format!("reading current_schema(): {}", f.message))?;
             Ok(Some(
@@ -110,7 +120,7 @@ pub(super) async fn resolve(conn: &mut Conn, url: &str) -> Result<Option<String>
         }
         Dialect::Mysql => {
             let db = conn
-                .column_strings("SELECT COALESCE(DATABASE(), '')")
+                .column_strings(mysql::DATABASE)
                 .await
                 .map_err(|f| format!("reading DATABASE(): {}", f.message))?;
             Ok(db.into_iter().find(|s| !s.is_empty()))
@@ -140,5 +150,7 @@ mod tests {
     fn names_are_quoted_per_backend() {
         assert_eq!(quote_ident(Dialect::Postgres, "a\"b"), "\"a\"\"b\"");
         assert_eq!(quote_ident(Dialect::Mysql, "a`b"), "`a``b`");
+        assert_eq!(dq("a\"b"), "\"a\"\"b\"");
+        assert_eq!(bq("a`b"), "`a``b`");
     }
 }

@@ -1,10 +1,13 @@
 //! Statement splitting per dialect, and the classification of statements
-//! (transaction control, statements that cannot run inside a transaction).
+//! (transaction control, statements that cannot run inside a transaction, statements
+//! that commit implicitly or touch only the session).
 
+mod atomicity;
 mod blocks;
 mod classify;
 mod split;
 
+pub use atomicity::{implicit_commit, session_only, undone_by_rollback};
 pub use blocks::split;
 pub use classify::{cannot_run_in_transaction, is_transaction_control, TxControl};
 

@@ -19,7 +19,8 @@
 //! for the tools that keep checksums (drizzle itself never compares them).
 
 use super::{get_int, run, Recorded, Val};
-use crate::db::{with_conn, Conn, DbError};
+use crate::db::query::rows;
+use crate::db::{Conn, DbError};
 use crate::source::Migration;
 use crate::sql::Dialect;
 
@@ -90,18 +91,16 @@ pub(super) async fn ensure(conn: &mut Conn) -> Result<bool, DbError> {
 async fn rows(conn: &mut Conn) -> Result<(Vec<(String, Option<i64>)>, Option<i64>), DbError> {
     let t = table(conn);
     let sql = format!("SELECT hash, created_at FROM {t}");
-    let all: Result<Vec<(String, Option<i64>)>, ::sqlx::Error> = with_conn!(conn, c => {
-        ::sqlx::query(&sql).fetch_all(&mut *c).await.and_then(|rows| {
-            rows.iter()
-                .map(|r| {
-                    use ::sqlx::Row as _;
-                    let hash: String = r.try_get(0)?;
-                    Ok((hash, get_int!(r, 1)?))
-                })
-                .collect::<Result<Vec<_>, ::sqlx::Error>>()
-        })
-    });
-    let all = all.map_err(|e| conn.query_error("reading drizzle's __drizzle_migrations", e))?;
+    let all = rows!(
+        conn,
+        "reading drizzle's __drizzle_migrations",
+        &sql,
+        &[],
+        |r| {
+            let hash: String = r.try_get(0)?;
+            Ok((hash, get_int!(r, 1)?))
+        }
+    )?;
     // drizzle's own query, so that NULLs sort where the database puts them.
     let last = super::int(
         conn,

@@ -23,7 +23,8 @@
 //! user). Undo rows carry an execution time of 0: the revert hook gets no duration.
 
 use super::{bq, dq, get_int, java_hash, native_version, run, table_exists, Lock, Recorded, Val};
-use crate::db::{with_conn, Conn, DbError};
+use crate::db::query::rows;
+use crate::db::{Conn, DbError};
 use crate::source::{Kind, Migration};
 use crate::sql::Dialect;
 use std::collections::HashMap;
@@ -307,24 +308,16 @@ async fn rows(conn: &mut Conn) -> Result<Vec<Row>, DbError> {
         conn.table(TABLE),
         col(d, "installed_rank")
     );
-    let r: Result<Vec<Row>, ::sqlx::Error> = with_conn!(conn, c => {
-        ::sqlx::query(&sql).fetch_all(&mut *c).await.and_then(|rows| {
-            rows.iter()
-                .map(|r| {
-                    use ::sqlx::Row as _;
-                    Ok(Row {
-                        rank: get_int!(r, 0)?.unwrap_or_default(),
-                        version: r.try_get::<Option<String>, _>(1)?,
-                        description: r.try_get::<Option<String>, _>(2)?.unwrap_or_default(),
-                        kind: r.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
-                        checksum: get_int!(r, 4)?,
-                        success: get_int!(r, 5)?.unwrap_or_default() != 0,
-                    })
-                })
-                .collect::<Result<Vec<_>, ::sqlx::Error>>()
+    rows!(conn, "reading flyway_schema_history", &sql, &[], |r| {
+        Ok(Row {
+            rank: get_int!(r, 0)?.unwrap_or_default(),
+            version: r.try_get::<Option<String>, _>(1)?,
+            description: r.try_get::<Option<String>, _>(2)?.unwrap_or_default(),
+            kind: r.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
+            checksum: get_int!(r, 4)?,
+            success: get_int!(r, 5)?.unwrap_or_default() != 0,
         })
-    });
-    r.map_err(|e| conn.query_error("reading flyway_schema_history", e))
+    })
 }
 
 fn undone(kind: &str) -> bool {

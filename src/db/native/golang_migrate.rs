@@ -20,7 +20,8 @@
 //! takes both keys, so either kind of deployment is excluded.
 
 use super::{get_int, native_version, run, table_exists, Lock, Recorded, Val};
-use crate::db::{with_conn, Conn, DbError};
+use crate::db::query::rows;
+use crate::db::{Conn, DbError};
 use crate::source::{Kind, Migration};
 use crate::sql::Dialect;
 
@@ -110,21 +111,15 @@ pub(super) async fn recorded(
     migrations: &[Migration],
 ) -> Result<Recorded, DbError> {
     let sql = format!("SELECT version, dirty FROM {} LIMIT 1", conn.table(TABLE));
-    let row: Result<Option<(i64, bool)>, ::sqlx::Error> = with_conn!(conn, c => {
-        ::sqlx::query(&sql).fetch_optional(&mut *c).await.and_then(|row| match row {
-            Some(r) => Ok(Some((
-                get_int!(r, 0)?.unwrap_or(-1),
-                get_int!(r, 1)?.unwrap_or_default() != 0,
-            ))),
-            None => Ok(None),
-        })
-    });
-    let row = row.map_err(|e| {
-        conn.query_error(
-            "reading golang-migrate's schema_migrations (a `version bigint, dirty boolean` table; is it another tool's?)",
-            e,
-        )
-    })?;
+    let ctx = "reading golang-migrate's schema_migrations (a `version bigint, dirty boolean` table; is it another tool's?)";
+    let row = rows!(conn, ctx, &sql, &[], |r| {
+        Ok((
+            get_int!(r, 0)?.unwrap_or(-1),
+            get_int!(r, 1)?.unwrap_or_default() != 0,
+        ))
+    })?
+    .into_iter()
+    .next();
     let mut rec = Recorded::default();
     let Some((current, dirty)) = row else {
         return Ok(rec);

@@ -17,7 +17,8 @@
 //! The table name is built in one place (`table`), so it can be schema-qualified.
 
 use super::{get_int, native_version, run, table_exists, Recorded, Val};
-use crate::db::{with_conn, Conn, DbError};
+use crate::db::query::rows;
+use crate::db::{Conn, DbError};
 use crate::source::Migration;
 use crate::sql::Dialect;
 
@@ -127,18 +128,12 @@ pub(super) async fn recorded(
         "SELECT version_id, is_applied FROM {} ORDER BY id DESC",
         table(conn)
     );
-    let rows: Result<Vec<(i64, bool)>, ::sqlx::Error> = with_conn!(conn, c => {
-        ::sqlx::query(&sql).fetch_all(&mut *c).await.and_then(|rows| {
-            rows.iter()
-                .map(|r| Ok((get_int!(r, 0)?.unwrap_or(0), get_int!(r, 1)?.unwrap_or(0) != 0)))
-                .collect()
-        })
-    });
-    let rows = rows.map_err(|e| {
-        conn.query_error(
-            "reading goose's goose_db_version (a `version_id, is_applied` table; is it another tool's?)",
-            e,
-        )
+    let ctx = "reading goose's goose_db_version (a `version_id, is_applied` table; is it another tool's?)";
+    let rows: Vec<(i64, bool)> = rows!(conn, ctx, &sql, &[], |r| {
+        Ok((
+            get_int!(r, 0)?.unwrap_or(0),
+            get_int!(r, 1)?.unwrap_or(0) != 0,
+        ))
     })?;
     Ok(super::map_versions(
         applied(&rows),

@@ -30,7 +30,12 @@ mod prisma;
 mod sqitch;
 mod sqlx;
 
-use super::{with_conn, Conn, DbError};
+// The query layer, imported here for this file and, through `super::`, for each tool's.
+use super::names::{bq, dq};
+use super::query::{
+    current_schema, database_name, exec, get_int, int, run, strings, table_exists, Val,
+};
+use super::{Conn, DbError};
 use crate::source::{Format, Migration};
 use crate::sql::Dialect;
 use std::time::Duration;
@@ -358,138 +363,7 @@ impl History {
 }
 
 // ---------------------------------------------------------------------------------
-// Shared helpers: binds across backends, small queries, names, locks.
-
-/// A bind value for `run`/`strings`/`int`, the same on every backend.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Val<'a> {
-    I64(i64),
-    I32(i32),
-    OptI32(Option<i32>),
-    Str(&'a str),
-    OptStr(Option<&'a str>),
-    Bytes(&'a [u8]),
-    Bool(bool),
-}
-
-/// Binds `vals` in order onto a `query` or `query_scalar` (both have `.bind`); a macro
-/// because each backend arm of `with_conn!` binds for its own database type.
-macro_rules! bind {
-    ($q:expr, $vals:expr) => {{
-        let mut q = $q;
-        for v in $vals {
-            q = match *v {
-                Val::I64(x) => q.bind(x),
-                Val::I32(x) => q.bind(x),
-                Val::OptI32(x) => q.bind(x),
-                Val::Str(x) => q.bind(x),
-                Val::OptStr(x) => q.bind(x),
-                Val::Bytes(x) => q.bind(x),
-                Val::Bool(x) => q.bind(x),
-            };
-        }
-        q
-    }};
-}
-
-/// Reads an integer column whatever integer (or boolean) type the backend reports.
-macro_rules! get_int {
-    ($row:expr, $i:expr) => {{
-        use ::sqlx::Row as _;
-        let r = &$row;
-        r.try_get::<Option<i64>, _>($i)
-            .or_else(|_| r.try_get::<Option<i32>, _>($i).map(|v| v.map(i64::from)))
-            .or_else(|_| r.try_get::<Option<i16>, _>($i).map(|v| v.map(i64::from)))
-            .or_else(|_| r.try_get::<Option<bool>, _>($i).map(|v| v.map(i64::from)))
-    }};
-}
-pub(crate) use get_int;
-
-/// Runs one statement with binds (`?` placeholders, turned into `$n` on PostgreSQL).
-pub(crate) async fn run(
-    conn: &mut Conn,
-    ctx: &str,
-    sql: &str,
-    vals: &[Val<'_>],
-) -> Result<u64, DbError> {
-    let sql = conn.placeholders(sql);
-    let r: Result<u64, ::sqlx::Error> = with_conn!(conn, c => bind!(::sqlx::query(&sql), vals)
-        .execute(&mut *c).await.map(|r| r.rows_affected()));
-    r.map_err(|e| conn.query_error(ctx, e))
-}
-
-/// Runs a statement (DDL) as text, without binds.
-pub(crate) async fn exec(conn: &mut Conn, ctx: &str, sql: &str) -> Result<(), DbError> {
-    conn.execute(sql)
-        .await
-        .map(|_| ())
-        .map_err(|f| DbError::Query {
-            target: conn.display.clone(),
-            context: ctx.to_string(),
-            message: f.message,
-        })
-}
-
-/// The first column of every row, as text (NULLs left out).
-pub(crate) async fn strings(
-    conn: &mut Conn,
-    ctx: &str,
-    sql: &str,
-    vals: &[Val<'_>],
-) -> Result<Vec<String>, DbError> {
-    let sql = conn.placeholders(sql);
-    let r: Result<Vec<Option<String>>, ::sqlx::Error> =
-        with_conn!(conn, c => bind!(::sqlx::query_scalar(&sql), vals).fetch_all(&mut *c).await);
-    r.map(|v| v.into_iter().flatten().collect())
-        .map_err(|e| conn.query_error(ctx, e))
-}
-
-/// The first column of the first row as an integer (None: no row, or NULL).
-pub(crate) async fn int(
-    conn: &mut Conn,
-    ctx: &str,
-    sql: &str,
-    vals: &[Val<'_>],
-) -> Result<Option<i64>, DbError> {
-    let sql = conn.placeholders(sql);
-    let r: Result<Option<i64>, ::sqlx::Error> = with_conn!(conn, c => bind!(::sqlx::query(&sql), vals)
-        .fetch_optional(&mut *c).await
-        .and_then(|row| match row { Some(row) => get_int!(row, 0), None => Ok(None) }));
-    r.map_err(|e| conn.query_error(ctx, e))
-}
-
-/// Whether a table exists in the connection's current schema (PostgreSQL: the schemas
-/// on the search path; MySQL: the current database; SQLite: `main`).
-pub(crate) async fn table_exists(conn: &mut Conn, table: &str) -> Result<bool, DbError> {
-    super::ledger::table_exists(conn, table).await
-}
-
-/// PostgreSQL `current_database()`, MySQL `DATABASE()`, SQLite `main`.
-pub(crate) async fn database_name(conn: &mut Conn) -> Result<String, DbError> {
-    let sql = match conn.dialect {
-        Dialect::Postgres => "SELECT CAST(current_database() AS TEXT)",
-        Dialect::Mysql => "SELECT COALESCE(DATABASE(), '')",
-        Dialect::Sqlite => return Ok("main".to_string()),
-    };
-    let v = strings(conn, "reading the database name", sql, &[]).await?;
-    Ok(v.into_iter().next().unwrap_or_default())
-}
-
-/// The schema the tools' tables live in on PostgreSQL: the one `Conn::table` qualifies
-/// with (the URL's `search_path`, else `current_schema()` when connected, else `public`).
-pub(crate) async fn current_schema(conn: &mut Conn) -> Result<String, DbError> {
-    Ok(conn.schema().unwrap_or("public").to_string())
-}
-
-/// `"name"` with embedded quotes doubled (PostgreSQL, SQLite).
-pub(crate) fn dq(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// `` `name` `` with embedded backticks doubled (MySQL).
-pub(crate) fn bq(name: &str) -> String {
-    format!("`{}`", name.replace('`', "``"))
-}
+// Shared by the tools: version text, locks, Flyway's hash.
 
 /// The version text a tool records for `m`: what the folder reader filled in, or the
 /// version as written in the file name.
@@ -511,7 +385,7 @@ async fn take(conn: &mut Conn, tool: Tool, lock: &Lock) -> Result<(), NativeErro
                 let got = int(
                     conn,
                     &ctx,
-                    "SELECT CASE WHEN pg_try_advisory_lock(?) THEN 1 ELSE 0 END",
+                    crate::db::postgres::TRY_LOCK_KEY,
                     &[Val::I64(k)],
                 )
                 .await?;
@@ -526,7 +400,7 @@ async fn take(conn: &mut Conn, tool: Tool, lock: &Lock) -> Result<(), NativeErro
                 let got = int(
                     conn,
                     &ctx,
-                    "SELECT COALESCE(GET_LOCK(?, 0), 0)",
+                    crate::db::mysql::TRY_LOCK_NAME,
                     &[Val::Str(name)],
                 )
                 .await?;
@@ -548,7 +422,7 @@ async fn release(conn: &mut Conn, lock: &Lock) {
                 let _ = int(
                     conn,
                     "releasing a lock",
-                    "SELECT CASE WHEN pg_advisory_unlock(?) THEN 1 ELSE 0 END",
+                    crate::db::postgres::UNLOCK_KEY,
                     &[Val::I64(k)],
                 )
                 .await;
@@ -559,7 +433,7 @@ async fn release(conn: &mut Conn, lock: &Lock) {
                 let _ = int(
                     conn,
                     "releasing a lock",
-                    "SELECT COALESCE(RELEASE_LOCK(?), 0)",
+                    crate::db::mysql::UNLOCK_NAME,
                     &[Val::Str(name)],
                 )
                 .await;
@@ -586,11 +460,5 @@ mod tests {
         assert_eq!(java_hash("a"), 97);
         assert_eq!(java_hash("hello"), 99162322);
         assert_eq!(java_hash("polygenelubricants"), i32::MIN);
-    }
-
-    #[test]
-    fn quoting() {
-        assert_eq!(dq("a\"b"), "\"a\"\"b\"");
-        assert_eq!(bq("a`b"), "`a``b`");
     }
 }

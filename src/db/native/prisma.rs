@@ -19,7 +19,8 @@
 //!   on SQLite Prisma holds the file in exclusive locking mode while it runs.
 
 use super::{get_int, run, Lock, Recorded, Val};
-use crate::db::{with_conn, Conn, DbError};
+use crate::db::query::rows;
+use crate::db::{Conn, DbError};
 use crate::source::Migration;
 use crate::sql::Dialect;
 use std::time::Duration;
@@ -112,21 +113,19 @@ async fn rows(conn: &mut Conn) -> Result<Vec<Row>, DbError> {
          FROM {} ORDER BY started_at ASC",
         table(conn)
     );
-    let rows: Result<Vec<Row>, ::sqlx::Error> = with_conn!(conn, c => {
-        ::sqlx::query(&sql).fetch_all(&mut *c).await.and_then(|rows| {
-            rows.iter()
-                .map(|r| {
-                    use ::sqlx::Row as _;
-                    let name: String = r.try_get(0)?;
-                    let checksum: String = r.try_get(1)?;
-                    let finished = get_int!(r, 2)?.unwrap_or_default() != 0;
-                    let rolled_back = get_int!(r, 3)?.unwrap_or_default() != 0;
-                    Ok((name, checksum, finished, rolled_back))
-                })
-                .collect::<Result<Vec<_>, ::sqlx::Error>>()
-        })
-    });
-    rows.map_err(|e| conn.query_error("reading Prisma's _prisma_migrations", e))
+    rows!(
+        conn,
+        "reading Prisma's _prisma_migrations",
+        &sql,
+        &[],
+        |r| {
+            let name: String = r.try_get(0)?;
+            let checksum: String = r.try_get(1)?;
+            let finished = get_int!(r, 2)?.unwrap_or_default() != 0;
+            let rolled_back = get_int!(r, 3)?.unwrap_or_default() != 0;
+            Ok((name, checksum, finished, rolled_back))
+        }
+    )
 }
 
 /// Prisma's `script_matches_checksum`: line endings as they are, CRLF as LF, or LF as

@@ -13,7 +13,8 @@
 //!   `GET_LOCK(<same number in lowercase hex>, -1)`; none on SQLite.
 
 use super::{get_int, native_version, run, table_exists, Lock, Recorded, Val};
-use crate::db::{with_conn, Conn, DbError};
+use crate::db::query::rows;
+use crate::db::{Conn, DbError};
 use crate::source::Migration;
 use crate::sql::Dialect;
 use std::time::Duration;
@@ -112,20 +113,12 @@ pub(super) async fn recorded(
         "SELECT version, checksum, success FROM {} ORDER BY version",
         conn.table(TABLE)
     );
-    let rows: Result<Vec<(i64, Vec<u8>, bool)>, ::sqlx::Error> = with_conn!(conn, c => {
-        ::sqlx::query(&sql).fetch_all(&mut *c).await.and_then(|rows| {
-            rows.iter()
-                .map(|r| {
-                    use ::sqlx::Row as _;
-                    let version = get_int!(r, 0)?.unwrap_or_default();
-                    let checksum: Vec<u8> = r.try_get(1)?;
-                    let success = get_int!(r, 2)?.unwrap_or_default() != 0;
-                    Ok((version, checksum, success))
-                })
-                .collect::<Result<Vec<_>, ::sqlx::Error>>()
-        })
-    });
-    let rows = rows.map_err(|e| conn.query_error("reading _sqlx_migrations", e))?;
+    let rows = rows!(conn, "reading _sqlx_migrations", &sql, &[], |r| {
+        let version = get_int!(r, 0)?.unwrap_or_default();
+        let checksum: Vec<u8> = r.try_get(1)?;
+        let success = get_int!(r, 2)?.unwrap_or_default() != 0;
+        Ok((version, checksum, success))
+    })?;
     let mut rec = Recorded::default();
     for (version, checksum, success) in rows {
         if !success {
