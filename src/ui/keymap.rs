@@ -129,6 +129,26 @@ pub fn action_for(key: &KeyEvent, state: &State) -> Option<Action> {
         .map(|b| b.action)
 }
 
+/// A key as a journal and a person read it: `j`, `Enter`, `C-c`, `S-Tab`.
+pub fn key_name(key: &KeyEvent) -> String {
+    let base = match key.code {
+        Char(' ') => "Space".to_string(),
+        Char(c) => c.to_string(),
+        KeyCode::BackTab => "S-Tab".to_string(),
+        KeyCode::F(n) => format!("F{n}"),
+        other => format!("{other:?}"),
+    };
+    let mut name = String::new();
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        name.push_str("C-");
+    }
+    if key.modifiers.contains(KeyModifiers::ALT) {
+        name.push_str("M-");
+    }
+    name.push_str(&base);
+    name
+}
+
 /// Whether an action does something in the state as it is (the key bar shows only those).
 pub fn available(action: Action, state: &State) -> bool {
     let busy = state.job.is_some();
