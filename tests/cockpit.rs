@@ -181,6 +181,8 @@ fn apply_batch_one_with_keys_then_quit() {
 
     s.send("A");
     let shown = s.wait_for("4/4 · ✔ done", 60);
+    // The batch shows done before the job ends; a key pressed between is refused.
+    s.wait_for("apply finished", 30);
     assert!(shown.contains("✔ applied"), "{shown}");
     assert!(
         shown.contains("0/3 · ○ pending"),

@@ -4,6 +4,7 @@
 //! bulk so that a job streaming thousands of events a second never delays a key.
 
 use super::keymap;
+use super::record::{fold, NoRecorder, Recorder, SessionHeader, SessionInfo};
 use super::state::{Effect, Input, State};
 use super::theme::Theme;
 use super::view;
@@ -118,9 +119,52 @@ pub type DrawHook<'a> = &'a mut dyn FnMut(&State);
 
 /// The loop proper, generic over the terminal backend and the input source. SIGTERM and
 /// SIGHUP (`signals`; Ctrl-C arrives as a key in raw mode) end it at once: the caller
-/// gives the terminal back and lets the job finish its current file.
+/// gives the terminal back and lets the job finish its current file. Records nothing;
+/// `event_loop_recorded` hands its inputs to a recorder.
 #[allow(clippy::too_many_arguments)] // each is a distinct channel of the loop
 pub async fn event_loop<B: Backend, I: InputSource>(
+    terminal: &mut Terminal<B>,
+    input: I,
+    engine: &mut mpsc::Receiver<Stamped>,
+    theme: &Theme,
+    commands: &Commands,
+    signals: &mut Signals,
+    on_draw: Option<DrawHook<'_>>,
+    sync_updates: bool,
+) -> std::io::Result<Exit>
+where
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    let rec = Record {
+        session: SessionInfo::default(),
+        recorder: &mut NoRecorder,
+    };
+    event_loop_recorded(
+        terminal,
+        input,
+        engine,
+        theme,
+        commands,
+        signals,
+        on_draw,
+        sync_updates,
+        rec,
+    )
+    .await
+}
+
+/// What the loop records, and where: the session's header fields (the loop adds the
+/// terminal size and theme) and the recorder every input goes to before it is folded.
+pub struct Record<'a, R: Recorder> {
+    pub session: SessionInfo,
+    pub recorder: &'a mut R,
+}
+
+/// `event_loop`, handing the session header and then every input it folds, in order,
+/// to `rec.recorder`: folding that recording again (`record::refold`) gives the state
+/// the last frame showed.
+#[allow(clippy::too_many_arguments)] // each is a distinct channel of the loop
+pub async fn event_loop_recorded<B: Backend, I: InputSource, R: Recorder>(
     terminal: &mut Terminal<B>,
     mut input: I,
     engine: &mut mpsc::Receiver<Stamped>,
@@ -129,21 +173,26 @@ pub async fn event_loop<B: Backend, I: InputSource>(
     signals: &mut Signals,
     mut on_draw: Option<DrawHook<'_>>,
     sync_updates: bool,
+    rec: Record<'_, R>,
 ) -> std::io::Result<Exit>
 where
     B::Error: std::error::Error + Send + Sync + 'static,
 {
+    let recorder = rec.recorder;
     let mut state = State::default();
-    if let Ok(size) = terminal.size() {
-        state.apply(
-            &Input::Resize {
-                width: size.width,
-                height: size.height,
-            },
-            &mut Vec::new(),
-        );
-    }
     let mut effects = Vec::new();
+    let size = terminal.size().ok();
+    let (width, height) = size.map_or((state.width, state.height), |s| (s.width, s.height));
+    recorder.start(&SessionHeader::new(width, height, theme, rec.session))?;
+    if size.is_some() {
+        let at_ms = chrono::Utc::now().timestamp_millis();
+        let first = Input::Resize {
+            width,
+            height,
+            at_ms,
+        };
+        fold(&mut state, recorder, first, &mut effects)?;
+    }
     let mut batch = Vec::with_capacity(DRAIN);
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
@@ -155,7 +204,9 @@ where
     loop {
         let now = Instant::now();
         let can_draw = last_draw.is_none_or(|t| now.duration_since(t) >= FRAME);
-        if dirty && can_draw {
+        let quit = state.quitting && state.job.is_none();
+        // The last frame shows every input folded: a replay of the recording ends on it.
+        if dirty && (can_draw || quit) {
             draw(terminal, &state, theme, sync_updates)?;
             if let Some(hook) = on_draw.as_mut() {
                 hook(&state);
@@ -163,7 +214,7 @@ where
             dirty = false;
             last_draw = Some(Instant::now());
         }
-        if state.quitting && state.job.is_none() {
+        if quit {
             return Ok(Exit::Quit);
         }
         let draw_at = last_draw.map_or(now, |t| t + FRAME);
@@ -173,45 +224,79 @@ where
             biased;
             sig = signals.next() => return Ok(Exit::Signal(sig)),
             ev = input.next() => {
-                match ev {
-                    Some(Ok(TermEvent::Key(k))) => {
-                        if let Some(action) = keymap::action_for(&k, &state) {
-                            // The key's own time: the reducer never reads the clock.
-                            let at_ms = chrono::Utc::now().timestamp_millis();
-                            dirty |= state.apply(&Input::Action { action, at_ms }, &mut effects);
-                        }
-                    }
-                    Some(Ok(TermEvent::Resize(w, h))) => {
-                        // Lay out from the terminal's real size, not the event's numbers.
-                        let size = terminal.size().unwrap_or(ratatui::layout::Size::new(w, h));
-                        state.apply(&Input::Resize { width: size.width, height: size.height }, &mut effects);
-                        terminal.autoresize().map_err(io_err)?;
-                        // A resize always redraws: the terminal may have cleared the screen.
-                        dirty = true;
-                    }
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => return Err(e),
+                let Some(ev) = ev else {
                     // The terminal is gone (its input closed): as a hangup.
-                    None => return Ok(Exit::Signal(Sig::Hangup)),
-                }
+                    return Ok(Exit::Signal(Sig::Hangup));
+                };
+                dirty |= on_terminal(ev?, terminal, &mut state, recorder, &mut effects)?;
             }
             n = engine.recv_many(&mut batch, DRAIN), if engine_open && !engine_paused => {
                 if n == 0 {
                     engine_open = false;
                 }
                 for s in batch.drain(..) {
-                    dirty |= state.apply(&Input::Engine(s), &mut effects);
+                    dirty |= fold(&mut state, recorder, Input::Engine(s), &mut effects)?;
                 }
                 engine_ready_at = Instant::now() + crate::engine::BATCH_PAUSE;
             }
             _ = tokio::time::sleep_until(engine_ready_at), if engine_open && engine_paused => {}
             _ = tokio::time::sleep_until(draw_at), if dirty && !can_draw => {}
             _ = tokio::time::sleep(tick_in.unwrap_or(Duration::MAX)), if tick_in.is_some() => {
-                let at = chrono::Utc::now().timestamp_millis();
-                dirty |= state.apply(&Input::Tick { at_ms: at }, &mut effects);
+                let at_ms = chrono::Utc::now().timestamp_millis();
+                dirty |= fold(&mut state, recorder, Input::Tick { at_ms }, &mut effects)?;
             }
         }
         carry_out(&mut effects, commands);
+    }
+}
+
+/// Folds one terminal event (a key the keymap understands, or a resize). Returns
+/// whether the screen must be drawn again.
+fn on_terminal<B: Backend, R: Recorder>(
+    ev: TermEvent,
+    terminal: &mut Terminal<B>,
+    state: &mut State,
+    recorder: &mut R,
+    effects: &mut Vec<Effect>,
+) -> std::io::Result<bool>
+where
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    match ev {
+        TermEvent::Key(k) => {
+            let Some(action) = keymap::action_for(&k, state) else {
+                return Ok(false);
+            };
+            // The key's own time: the reducer never reads the clock.
+            let at_ms = chrono::Utc::now().timestamp_millis();
+            let key = Some(keymap::key_name(&k));
+            fold(
+                state,
+                recorder,
+                Input::Action { action, key, at_ms },
+                effects,
+            )
+        }
+        TermEvent::Resize(w, h) => {
+            // Lay out from the terminal's real size, not the event's numbers.
+            let size = terminal.size().unwrap_or(ratatui::layout::Size::new(w, h));
+            let at_ms = chrono::Utc::now().timestamp_millis();
+            let (width, height) = (size.width, size.height);
+            fold(
+                state,
+                recorder,
+                Input::Resize {
+                    width,
+                    height,
+                    at_ms,
+                },
+                effects,
+            )?;
+            terminal.autoresize().map_err(io_err)?;
+            // A resize always redraws: the terminal may have cleared the screen.
+            Ok(true)
+        }
+        _ => Ok(false),
     }
 }
 

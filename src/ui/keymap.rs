@@ -27,14 +27,33 @@ pub struct Binding {
     pub context: Context,
     /// Shown in the key bar (help shows every binding).
     pub in_bar: bool,
-    keys: &'static [KeyCode],
-    ctrl: bool,
+    /// The keys that make it, Ctrl chords included.
+    keys: &'static [Key],
+}
+
+/// A key as the table binds it: a code, with or without Ctrl.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+/// A plain key.
+const fn k(code: KeyCode) -> Key {
+    Key { code, ctrl: false }
+}
+
+/// A Ctrl chord.
+const fn c(ch: char) -> Key {
+    Key {
+        code: KeyCode::Char(ch),
+        ctrl: true,
+    }
 }
 
 const fn b(
     label: &'static str,
-    keys: &'static [KeyCode],
-    ctrl: bool,
+    keys: &'static [Key],
     action: Action,
     desc: &'static str,
     context: Context,
@@ -47,7 +66,6 @@ const fn b(
         context,
         in_bar,
         keys,
-        ctrl,
     }
 }
 
@@ -56,49 +74,41 @@ use KeyCode::{Char, Down, End, Enter, Esc, Home, PageDown, PageUp, Tab, Up};
 
 #[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
-    b("a", &[Char('a')], false, Action::ApplyNext, "apply next file", Main, true),
-    b("A", &[Char('A')], false, Action::ApplyBatch, "apply batch", Main, true),
-    b("p", &[Char('p')], false, Action::Pause, "pause after file", Main, true),
-    b("x", &[Char('x')], false, Action::CancelStatement, "cancel query", Main, true),
-    b("r", &[Char('r')], false, Action::Resolve, "resolve file", Main, true),
-    b("↑/k", &[Up, Char('k')], false, Action::Up, "move up", Main, false),
-    b("↓/j", &[Down, Char('j')], false, Action::Down, "move down", Main, false),
-    b("g/Home", &[Char('g'), Home], false, Action::Top, "first", Main, false),
-    b("G/End", &[Char('G'), End], false, Action::Bottom, "last", Main, false),
-    b("C-u/PgUp", &[PageUp], false, Action::PageUp, "page up", Main, false),
-    b("C-d/PgDn", &[PageDown], false, Action::PageDown, "page down", Main, false),
-    b("Tab", &[Tab], false, Action::NextPanel, "next panel", Main, true),
-    b("S-Tab", &[KeyCode::BackTab], false, Action::PrevPanel, "previous panel", Main, false),
-    b("⏎/l", &[Enter, Char('l')], false, Action::Open, "open", Main, true),
-    b("Esc/h", &[Esc, Char('h')], false, Action::Back, "back", Main, false),
-    b("?", &[Char('?')], false, Action::Help, "help", Main, true),
-    b("q", &[Char('q')], false, Action::Quit, "quit", Main, true),
-    b("y", &[Char('y'), Char('Y')], false, Action::Yes, "yes, quit after the current file", Confirm, true),
-    b("n/Esc", &[Char('n'), Char('N'), Esc], false, Action::No, "no, keep going", Confirm, true),
-    b("y", &[Char('y'), Char('Y')], false, Action::Yes, "yes, cancel the running statement", Cancel, true),
-    b("n/Esc", &[Char('n'), Char('N'), Esc], false, Action::No, "no, let it run", Cancel, true),
-    b("a", &[Char('a')], false, Action::ResolveApplied, "applied: all took effect", Resolve, true),
-    b("p", &[Char('p')], false, Action::ResolvePending, "pending: none remains", Resolve, true),
-    b("y", &[Char('y'), Char('Y')], false, Action::Yes, "record", Resolve, true),
-    b("n/Esc", &[Char('n'), Char('N'), Esc], false, Action::No, "decide later", Resolve, true),
-    b("↑/k", &[Up, Char('k')], false, Action::Up, "scroll up", Ov, true),
-    b("↓/j", &[Down, Char('j')], false, Action::Down, "scroll down", Ov, true),
-    b("PgUp", &[PageUp], false, Action::PageUp, "page up", Ov, false),
-    b("PgDn", &[PageDown], false, Action::PageDown, "page down", Ov, false),
-    b("g/Home", &[Char('g'), Home], false, Action::Top, "top", Ov, false),
-    b("G/End", &[Char('G'), End], false, Action::Bottom, "bottom", Ov, false),
-    b("Esc/q/⏎", &[Esc, Char('q'), Enter], false, Action::Back, "close", Ov, true),
+    b("a", &[k(Char('a'))], Action::ApplyNext, "apply next file", Main, true),
+    b("A", &[k(Char('A'))], Action::ApplyBatch, "apply batch", Main, true),
+    b("p", &[k(Char('p'))], Action::Pause, "pause after file", Main, true),
+    b("x", &[k(Char('x'))], Action::CancelStatement, "cancel query", Main, true),
+    b("r", &[k(Char('r'))], Action::Resolve, "resolve file", Main, true),
+    b("↑/k", &[k(Up), k(Char('k'))], Action::Up, "move up", Main, false),
+    b("↓/j", &[k(Down), k(Char('j'))], Action::Down, "move down", Main, false),
+    b("g/Home", &[k(Char('g')), k(Home)], Action::Top, "first", Main, false),
+    b("G/End", &[k(Char('G')), k(End)], Action::Bottom, "last", Main, false),
+    b("C-u/PgUp", &[c('u'), k(PageUp)], Action::PageUp, "page up", Main, false),
+    b("C-d/PgDn", &[c('d'), k(PageDown)], Action::PageDown, "page down", Main, false),
+    b("Tab", &[k(Tab)], Action::NextPanel, "next panel", Main, true),
+    b("S-Tab", &[k(KeyCode::BackTab)], Action::PrevPanel, "previous panel", Main, false),
+    b("⏎/l", &[k(Enter), k(Char('l'))], Action::Open, "open", Main, true),
+    b("Esc/h", &[k(Esc), k(Char('h'))], Action::Back, "back", Main, false),
+    b("?", &[k(Char('?'))], Action::Help, "help", Main, true),
+    // Ctrl-C quits as q does (in raw mode it is a key, not a signal).
+    b("q", &[k(Char('q')), c('c')], Action::Quit, "quit", Main, true),
+    b("y", &[k(Char('y')), k(Char('Y'))], Action::Yes, "yes, quit after the current file", Confirm, true),
+    // In a dialog Ctrl-C closes it, as No does.
+    b("n/Esc", &[k(Char('n')), k(Char('N')), k(Esc), c('c')], Action::No, "no, keep going", Confirm, true),
+    b("y", &[k(Char('y')), k(Char('Y'))], Action::Yes, "yes, cancel the running statement", Cancel, true),
+    b("n/Esc", &[k(Char('n')), k(Char('N')), k(Esc), c('c')], Action::No, "no, let it run", Cancel, true),
+    b("a", &[k(Char('a'))], Action::ResolveApplied, "applied: all took effect", Resolve, true),
+    b("p", &[k(Char('p'))], Action::ResolvePending, "pending: none remains", Resolve, true),
+    b("y", &[k(Char('y')), k(Char('Y'))], Action::Yes, "record", Resolve, true),
+    b("n/Esc", &[k(Char('n')), k(Char('N')), k(Esc), c('c')], Action::No, "decide later", Resolve, true),
+    b("↑/k", &[k(Up), k(Char('k'))], Action::Up, "scroll up", Ov, true),
+    b("↓/j", &[k(Down), k(Char('j'))], Action::Down, "scroll down", Ov, true),
+    b("PgUp", &[k(PageUp), c('u')], Action::PageUp, "page up", Ov, false),
+    b("PgDn", &[k(PageDown), c('d')], Action::PageDown, "page down", Ov, false),
+    b("g/Home", &[k(Char('g')), k(Home)], Action::Top, "top", Ov, false),
+    b("G/End", &[k(Char('G')), k(End)], Action::Bottom, "bottom", Ov, false),
+    b("Esc/q/⏎", &[k(Esc), k(Char('q')), k(Enter), c('c')], Action::Back, "close", Ov, true),
 ];
-
-/// Ctrl-chords, matched before the plain table (Ctrl-d/u page, Ctrl-c quits).
-fn ctrl(code: KeyCode) -> Option<Action> {
-    match code {
-        Char('d') => Some(Action::PageDown),
-        Char('u') => Some(Action::PageUp),
-        Char('c') => Some(Action::Quit),
-        _ => None,
-    }
-}
 
 pub fn context(state: &State) -> Context {
     match state.overlay {
@@ -116,17 +126,36 @@ pub fn action_for(key: &KeyEvent, state: &State) -> Option<Action> {
     if key.kind == KeyEventKind::Release {
         return None;
     }
+    let pressed = Key {
+        code: key.code,
+        ctrl: key.modifiers.contains(KeyModifiers::CONTROL),
+    };
     let ctx = context(state);
-    if key.modifiers.contains(KeyModifiers::CONTROL) {
-        // In a dialog only Ctrl-C means something (it closes it).
-        let dialog = !matches!(ctx, Context::Main | Context::Overlay);
-        return ctrl(key.code).filter(|_| !dialog || key.code == Char('c'));
-    }
     BINDINGS
         .iter()
-        .filter(|b| b.context == ctx && !b.ctrl)
-        .find(|b| b.keys.contains(&key.code))
+        .filter(|b| b.context == ctx)
+        .find(|b| b.keys.contains(&pressed))
         .map(|b| b.action)
+}
+
+/// A key as a journal and a person read it: `j`, `Enter`, `C-c`, `S-Tab`.
+pub fn key_name(key: &KeyEvent) -> String {
+    let base = match key.code {
+        Char(' ') => "Space".to_string(),
+        Char(c) => c.to_string(),
+        KeyCode::BackTab => "S-Tab".to_string(),
+        KeyCode::F(n) => format!("F{n}"),
+        other => format!("{other:?}"),
+    };
+    let mut name = String::new();
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        name.push_str("C-");
+    }
+    if key.modifiers.contains(KeyModifiers::ALT) {
+        name.push_str("M-");
+    }
+    name.push_str(&base);
+    name
 }
 
 /// Whether an action does something in the state as it is (the key bar shows only those).
@@ -221,6 +250,44 @@ mod tests {
             ),
             Some(Action::PageDown)
         );
+    }
+
+    #[test]
+    fn ctrl_chords_are_read_from_the_table() {
+        let chord = |ch| KeyEvent::new(Char(ch), KeyModifiers::CONTROL);
+        let mut s = State::default();
+        assert_eq!(action_for(&chord('u'), &s), Some(Action::PageUp));
+        assert_eq!(action_for(&chord('c'), &s), Some(Action::Quit));
+        assert_eq!(action_for(&chord('a'), &s), None, "Ctrl-a is not a");
+        for (overlay, closes) in [
+            (Overlay::ConfirmQuit, Action::No),
+            (Overlay::ConfirmCancel, Action::No),
+            (Overlay::Help, Action::Back),
+        ] {
+            s.overlay = Some(overlay);
+            assert_eq!(action_for(&chord('c'), &s), Some(closes));
+            assert_eq!(
+                action_for(&chord('d'), &s) == Some(Action::PageDown),
+                s.overlay == Some(Overlay::Help)
+            );
+        }
+        // Every chord a context binds is in that context's table row, so help shows
+        // the row the chord belongs to.
+        for b in BINDINGS.iter().filter(|b| b.keys.iter().any(|k| k.ctrl)) {
+            assert!(help()
+                .iter()
+                .any(|(l, d, c)| *l == b.label && *d == b.desc && *c == b.context));
+        }
+    }
+
+    #[test]
+    fn key_names_say_the_chord() {
+        assert_eq!(
+            key_name(&KeyEvent::new(Char('c'), KeyModifiers::CONTROL)),
+            "C-c"
+        );
+        assert_eq!(key_name(&key(Char('j'))), "j");
+        assert_eq!(key_name(&key(Enter)), "Enter");
     }
 
     #[test]

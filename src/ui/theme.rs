@@ -43,6 +43,8 @@ const KEYS: &[&str] = &[
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
     pub name: String,
+    /// The colour depth it was resolved for (a session header records it).
+    pub depth: Depth,
     pub text: Style,
     pub muted: Style,
     pub title: Style,
@@ -97,7 +99,8 @@ struct File {
 }
 
 /// How many colours the terminal shows, read once at start-up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Depth {
     None,
     /// The 16 named ANSI colours only (TERM without `256color`).
@@ -181,6 +184,7 @@ impl Theme {
         };
         Theme {
             name,
+            depth,
             text: fg("text"),
             muted: fg("muted").add_modifier(if depth == Depth::None {
                 Modifier::DIM

@@ -1,7 +1,7 @@
 //! Folding engine events into the state.
 
 use super::{BatchView, FileView, JobView, LogLine, Risk, State};
-use crate::event::{Event, FileStatus, Level, Outcome, Stamped};
+use crate::event::{Event, FileStatus, LedgerFile, Level, Outcome, PlanBatch, Stamped};
 
 fn risk(s: &str) -> Risk {
     match s {
@@ -37,6 +37,141 @@ impl State {
         }
     }
 
+    fn load_plan(&mut self, batches: &[PlanBatch]) {
+        self.batches.clear();
+        self.files.clear();
+        self.index.clear();
+        for (b, pb) in batches.iter().enumerate() {
+            let mut ids = Vec::with_capacity(pb.files.len());
+            for f in &pb.files {
+                self.index.insert(f.version.clone(), self.files.len());
+                ids.push(self.files.len());
+                self.files.push(FileView {
+                    version: f.version.clone(),
+                    name: f.name.clone(),
+                    file: f.file.clone(),
+                    sql: f.sql.clone(),
+                    batch: b,
+                    status: FileStatus::Pending,
+                    duration_ms: None,
+                    statement: None,
+                    statement_line: None,
+                    error: None,
+                    note: f.note.clone(),
+                    applied_by: None,
+                    drift: false,
+                });
+            }
+            self.batches.push(BatchView {
+                name: pb.name.clone(),
+                risk: risk(&pb.risk),
+                files: ids,
+            });
+        }
+        self.selected_batch = 0;
+        self.selected_file = 0;
+    }
+
+    fn load_ledger(&mut self, at: i64, files: &[LedgerFile]) {
+        let mut drifted = Vec::new();
+        for lf in files {
+            if let Some(f) = self.file_mut(&lf.version) {
+                f.status = lf.status;
+                f.duration_ms = lf.duration_ms;
+                f.applied_by = lf.applied_by.clone();
+                f.drift = !lf.checksum_ok && lf.status == FileStatus::Applied;
+                if f.drift {
+                    drifted.push(f.file.clone());
+                }
+            }
+        }
+        if !drifted.is_empty() {
+            self.log_line(
+                at,
+                Level::Error,
+                format!(
+                    "drift: {} changed on disk since applied; applying will refuse (`cutover apply` shows the diff, --accept-drift VERSION accepts it)",
+                    drifted.join(", ")
+                ),
+            );
+        }
+        // Start on the first batch with work left.
+        if let Some(b) = (0..self.batches.len()).find(|&b| {
+            let (d, t) = self.batch_progress(b);
+            d < t
+        }) {
+            self.selected_batch = b;
+            self.selected_file = 0;
+        }
+    }
+
+    fn batch_finished(&mut self, at: i64, batch: usize, outcome: Outcome) -> bool {
+        let b = batch.saturating_sub(1);
+        let Some(name) = self.batches.get(b).map(|x| x.name.clone()) else {
+            return false;
+        };
+        let (done, total) = self.batch_progress(b);
+        let how = match outcome {
+            Outcome::Succeeded | Outcome::NothingToDo => "ok",
+            Outcome::Failed => "failed",
+            Outcome::Refused => "could not run",
+            Outcome::Cancelled => "paused",
+        };
+        let level = if outcome == Outcome::Failed {
+            Level::Error
+        } else {
+            Level::Info
+        };
+        self.log_line(
+            at,
+            level,
+            format!("batch {batch} {name}: {how}, {done}/{total} files applied"),
+        );
+        true
+    }
+
+    fn file_status(&mut self, version: &str, status: FileStatus, detail: &Option<String>) -> bool {
+        if status == FileStatus::Applying {
+            self.follow(version);
+        }
+        let Some(f) = self.file_mut(version) else {
+            return false;
+        };
+        f.status = status;
+        if status == FileStatus::Applying {
+            f.error = None;
+            f.statement = None;
+            f.statement_line = None;
+            if detail.is_some() {
+                f.note = detail.clone();
+            }
+        }
+        if status != FileStatus::Applying {
+            f.statement = None;
+        }
+        // Resolved (or cancelled and rolled back): the old failure no longer holds.
+        if matches!(status, FileStatus::Applied | FileStatus::Pending) {
+            f.error = None;
+        }
+        true
+    }
+
+    fn job_finished(&mut self, at: i64, job: &str, outcome: Outcome) {
+        self.job = None;
+        self.pause_requested = false;
+        let (level, what) = match outcome {
+            Outcome::Succeeded => (Level::Info, "finished"),
+            Outcome::NothingToDo => (Level::Info, "had nothing to do"),
+            Outcome::Failed => (Level::Error, "failed"),
+            Outcome::Refused => (Level::Error, "could not run"),
+            Outcome::Cancelled => (Level::Warn, "paused between files"),
+        };
+        self.log_line(at, level, format!("{job} {what}"));
+        if self.quit_after_job {
+            self.quitting = true;
+        }
+    }
+
     pub(super) fn apply_engine(&mut self, s: &Stamped) -> bool {
         let at = s.at_ms;
         self.now_ms = self.now_ms.max(at);
@@ -54,70 +189,10 @@ impl State {
             }
             Event::SessionEnded => {}
             Event::PlanLoaded { batches } => {
-                self.batches.clear();
-                self.files.clear();
-                self.index.clear();
-                for (b, pb) in batches.iter().enumerate() {
-                    let mut ids = Vec::with_capacity(pb.files.len());
-                    for f in &pb.files {
-                        self.index.insert(f.version.clone(), self.files.len());
-                        ids.push(self.files.len());
-                        self.files.push(FileView {
-                            version: f.version.clone(),
-                            name: f.name.clone(),
-                            file: f.file.clone(),
-                            sql: f.sql.clone(),
-                            batch: b,
-                            status: FileStatus::Pending,
-                            duration_ms: None,
-                            statement: None,
-                            statement_line: None,
-                            error: None,
-                            note: f.note.clone(),
-                            applied_by: None,
-                            drift: false,
-                        });
-                    }
-                    self.batches.push(BatchView {
-                        name: pb.name.clone(),
-                        risk: risk(&pb.risk),
-                        files: ids,
-                    });
-                }
-                self.selected_batch = 0;
-                self.selected_file = 0;
+                self.load_plan(batches);
             }
             Event::LedgerLoaded { files } => {
-                let mut drifted = Vec::new();
-                for lf in files {
-                    if let Some(f) = self.file_mut(&lf.version) {
-                        f.status = lf.status;
-                        f.duration_ms = lf.duration_ms;
-                        f.applied_by = lf.applied_by.clone();
-                        f.drift = !lf.checksum_ok && lf.status == FileStatus::Applied;
-                        if f.drift {
-                            drifted.push(f.file.clone());
-                        }
-                    }
-                }
-                if !drifted.is_empty() {
-                    self.log_line(
-                        at,
-                        Level::Error,
-                        format!(
-                            "drift: {} changed on disk since applied; applying will refuse (`cutover apply` shows the diff, --accept-drift VERSION accepts it)",
-                            drifted.join(", ")
-                        ),
-                    );
-                }
-                // Start on the first batch with work left.
-                if let Some(b) = (0..self.batches.len()).find(|&b| {
-                    let (d, t) = self.batch_progress(b);
-                    d < t
-                }) {
-                    self.selected_batch = b;
-                    self.selected_file = 0;
-                }
+                self.load_ledger(at, files);
             }
             Event::JobStarted { job } => {
                 self.job = Some(JobView {
@@ -129,73 +204,20 @@ impl State {
                 self.pause_requested = false;
             }
             Event::JobFinished { job, outcome } => {
-                self.job = None;
-                self.pause_requested = false;
-                let (level, what) = match outcome {
-                    Outcome::Succeeded => (Level::Info, "finished"),
-                    Outcome::NothingToDo => (Level::Info, "had nothing to do"),
-                    Outcome::Failed => (Level::Error, "failed"),
-                    Outcome::Refused => (Level::Error, "could not run"),
-                    Outcome::Cancelled => (Level::Warn, "paused between files"),
-                };
-                self.log_line(at, level, format!("{job} {what}"));
-                if self.quit_after_job {
-                    self.quitting = true;
-                }
+                self.job_finished(at, job, *outcome);
             }
             Event::BatchStarted { batch, name } => {
                 self.log_line(at, Level::Info, format!("batch {batch} {name} started"));
             }
             Event::BatchFinished { batch, outcome } => {
-                let b = batch.saturating_sub(1);
-                let Some(name) = self.batches.get(b).map(|x| x.name.clone()) else {
-                    return false;
-                };
-                let (done, total) = self.batch_progress(b);
-                let how = match outcome {
-                    Outcome::Succeeded | Outcome::NothingToDo => "ok",
-                    Outcome::Failed => "failed",
-                    Outcome::Refused => "could not run",
-                    Outcome::Cancelled => "paused",
-                };
-                let level = if *outcome == Outcome::Failed {
-                    Level::Error
-                } else {
-                    Level::Info
-                };
-                self.log_line(
-                    at,
-                    level,
-                    format!("batch {batch} {name}: {how}, {done}/{total} files applied"),
-                );
+                return self.batch_finished(at, *batch, *outcome);
             }
             Event::FileStatus {
                 version,
                 status,
                 detail,
             } => {
-                if *status == FileStatus::Applying {
-                    self.follow(version);
-                }
-                let Some(f) = self.file_mut(version) else {
-                    return false;
-                };
-                f.status = *status;
-                if *status == FileStatus::Applying {
-                    f.error = None;
-                    f.statement = None;
-                    f.statement_line = None;
-                    if detail.is_some() {
-                        f.note = detail.clone();
-                    }
-                }
-                if *status != FileStatus::Applying {
-                    f.statement = None;
-                }
-                // Resolved (or cancelled and rolled back): the old failure no longer holds.
-                if matches!(status, FileStatus::Applied | FileStatus::Pending) {
-                    f.error = None;
-                }
+                return self.file_status(version, *status, detail);
             }
             Event::StatementStarted {
                 version,

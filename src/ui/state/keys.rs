@@ -31,8 +31,8 @@ impl State {
         (self.height as isize / 2).max(1)
     }
 
-    /// What the operator asked for. Returns whether the screen changed.
-    pub(super) fn apply_action(&mut self, a: Action, at: i64, effects: &mut Vec<Effect>) -> bool {
+    /// An open dialog or overlay takes every key: what it did (None when none is open).
+    fn overlay_action(&mut self, a: Action, at: i64, effects: &mut Vec<Effect>) -> Option<bool> {
         match self.overlay.clone() {
             Some(Overlay::ConfirmQuit) => {
                 // The dialog consumes every key; only an explicit yes quits.
@@ -47,30 +47,28 @@ impl State {
                         self.log_line(at, Level::Warn, "quitting after the current file".into());
                     }
                     Action::No | Action::Back | Action::Quit => self.overlay = None,
-                    _ => return false,
+                    _ => return Some(false),
                 }
-                return true;
+                Some(true)
             }
-            Some(Overlay::ConfirmCancel) => return self.confirm_cancel(a, at, effects),
+            Some(Overlay::ConfirmCancel) => Some(self.confirm_cancel(a, at, effects)),
             Some(Overlay::Resolve { file, choice }) => {
-                return self.resolve_dialog(a, at, file, choice, effects)
+                Some(self.resolve_dialog(a, at, file, choice, effects))
             }
-            Some(Overlay::Help) => {
-                return match a {
-                    Action::Back | Action::Help | Action::Quit | Action::Open => {
-                        self.overlay = None;
-                        true
-                    }
-                    _ => false,
-                };
-            }
+            Some(Overlay::Help) => Some(match a {
+                Action::Back | Action::Help | Action::Quit | Action::Open => {
+                    self.overlay = None;
+                    true
+                }
+                _ => false,
+            }),
             Some(Overlay::Detail { file, scroll }) => {
                 let lines = self.files.get(file).map_or(0, |f| f.sql.lines().count());
                 let max = lines.saturating_sub(1) as isize;
                 let new = match a {
                     Action::Back | Action::Open | Action::Quit => {
                         self.overlay = None;
-                        return true;
+                        return Some(true);
                     }
                     Action::Up => scroll as isize - 1,
                     Action::Down => scroll as isize + 1,
@@ -78,15 +76,72 @@ impl State {
                     Action::PageDown => scroll as isize + self.page(),
                     Action::Top => 0,
                     Action::Bottom => max,
-                    _ => return false,
+                    _ => return Some(false),
                 };
                 self.overlay = Some(Overlay::Detail {
                     file,
                     scroll: new.clamp(0, max.max(0)) as usize,
                 });
-                return true;
+                Some(true)
             }
-            None => {}
+            None => None,
+        }
+    }
+
+    /// `A`: the selected batch, if every batch before it is done.
+    fn apply_batch(&mut self, at: i64, effects: &mut Vec<Effect>) -> bool {
+        if self.read_only || self.job.is_some() || self.batches.is_empty() {
+            return false;
+        }
+        if self.refuse_while_unresolved(at) {
+            return true;
+        }
+        let b = self.selected_batch;
+        if !self.batch_ready(b) {
+            let (d, t) = self.batch_progress(b);
+            let why = if d == t {
+                format!(
+                    "batch {} {} is already applied",
+                    b + 1,
+                    self.batches[b].name
+                )
+            } else {
+                let before = (0..b).find(|&p| {
+                    let (d, t) = self.batch_progress(p);
+                    d < t
+                });
+                match before {
+                    Some(p) => format!(
+                        "batch {} {} cannot start: batch {} {} has files left",
+                        b + 1,
+                        self.batches[b].name,
+                        p + 1,
+                        self.batches[p].name
+                    ),
+                    None => format!("batch {} cannot start", b + 1),
+                }
+            };
+            self.log_line(at, Level::Warn, why);
+            return true;
+        }
+        self.log_line(
+            at,
+            Level::Info,
+            format!(
+                "apply batch {} {} requested by {}",
+                b + 1,
+                self.batches[b].name,
+                self.operator
+            ),
+        );
+        effects.push(Effect::ApplyBatch(b + 1));
+        true
+    }
+
+    /// What the operator asked for. Returns whether the screen changed.
+    pub(super) fn apply_action(&mut self, a: Action, at: i64, effects: &mut Vec<Effect>) -> bool {
+        if let Some(changed) = self.overlay_action(a, at, effects) {
+            return changed;
         }
         match a {
             Action::Up => self.move_cursor(-1),
@@ -152,51 +207,7 @@ impl State {
                 effects.push(Effect::ApplyTo(version));
             }
             Action::ApplyBatch => {
-                if self.read_only || self.job.is_some() || self.batches.is_empty() {
-                    return false;
-                }
-                if self.refuse_while_unresolved(at) {
-                    return true;
-                }
-                let b = self.selected_batch;
-                if !self.batch_ready(b) {
-                    let (d, t) = self.batch_progress(b);
-                    let why = if d == t {
-                        format!(
-                            "batch {} {} is already applied",
-                            b + 1,
-                            self.batches[b].name
-                        )
-                    } else {
-                        let before = (0..b).find(|&p| {
-                            let (d, t) = self.batch_progress(p);
-                            d < t
-                        });
-                        match before {
-                            Some(p) => format!(
-                                "batch {} {} cannot start: batch {} {} has files left",
-                                b + 1,
-                                self.batches[b].name,
-                                p + 1,
-                                self.batches[p].name
-                            ),
-                            None => format!("batch {} cannot start", b + 1),
-                        }
-                    };
-                    self.log_line(at, Level::Warn, why);
-                    return true;
-                }
-                self.log_line(
-                    at,
-                    Level::Info,
-                    format!(
-                        "apply batch {} {} requested by {}",
-                        b + 1,
-                        self.batches[b].name,
-                        self.operator
-                    ),
-                );
-                effects.push(Effect::ApplyBatch(b + 1));
+                return self.apply_batch(at, effects);
             }
             Action::Pause => {
                 if self.read_only || self.job.is_none() || self.pause_requested {

@@ -16,23 +16,48 @@ use crate::event::{FileStatus, Level, Stamped};
 /// How many log lines the screen keeps (older ones fall off; the journal keeps all).
 pub const LOG_CAPACITY: usize = 10_000;
 
-/// One input to the reducer.
-#[derive(Debug, Clone, PartialEq)]
+/// One input to the reducer, with its time: everything the screen shows is a fold of
+/// these (and the session header), so a recording of them replays the screen exactly.
+/// Serialized one per line in a journal; variants are only ever added.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "input", rename_all = "snake_case")]
 pub enum Input {
+    /// An engine event, stamped by the engine.
     Engine(Stamped),
-    /// An operator's key, at the wall time it was pressed (ms since the epoch).
+    /// An operator's key, at the wall time it was pressed (ms since the epoch): the key
+    /// as pressed (e.g. `C-c`, `j`; none when an action was not typed) and the action the
+    /// keymap resolved it to. The reducer folds the action, so a replay needs no keymap.
     Action {
         action: Action,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
         at_ms: i64,
     },
-    Resize {
-        width: u16,
-        height: u16,
-    },
+    /// The terminal's size changed (or was first read), at this wall time.
+    Resize { width: u16, height: u16, at_ms: i64 },
     /// The animation timer fired, at this wall time (ms since the epoch).
-    Tick {
-        at_ms: i64,
-    },
+    Tick { at_ms: i64 },
+}
+
+impl Input {
+    /// An action that no key made (tests, scripted sessions).
+    pub fn action(action: Action, at_ms: i64) -> Input {
+        Input::Action {
+            action,
+            key: None,
+            at_ms,
+        }
+    }
+
+    /// When it happened, in ms since the epoch.
+    pub fn at_ms(&self) -> i64 {
+        match self {
+            Input::Engine(s) => s.at_ms,
+            Input::Action { at_ms, .. } | Input::Resize { at_ms, .. } | Input::Tick { at_ms } => {
+                *at_ms
+            }
+        }
+    }
 }
 
 /// What an operator's key means, once the keymap has read it.
@@ -229,11 +254,11 @@ impl State {
     pub fn apply(&mut self, input: &Input, effects: &mut Vec<Effect>) -> bool {
         match input {
             Input::Engine(s) => self.apply_engine(s),
-            Input::Action { action, at_ms } => {
+            Input::Action { action, at_ms, .. } => {
                 self.now_ms = self.now_ms.max(*at_ms);
                 self.apply_action(*action, *at_ms, effects)
             }
-            Input::Resize { width, height } => {
+            Input::Resize { width, height, .. } => {
                 let changed = (self.width, self.height) != (*width, *height);
                 self.width = *width;
                 self.height = *height;

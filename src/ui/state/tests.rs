@@ -33,30 +33,12 @@ fn apply_keys_become_effects_only_when_they_can_run() {
     let mut s = State::default();
     plan(&mut s);
     let mut fx = Vec::new();
-    s.apply(
-        &Input::Action {
-            action: Action::ApplyNext,
-            at_ms: 0,
-        },
-        &mut fx,
-    );
+    s.apply(&Input::action(Action::ApplyNext, 0), &mut fx);
     assert_eq!(fx, [Effect::ApplyTo("1".into())]);
     fx.clear();
     // Batch two cannot start before batch one is done.
-    s.apply(
-        &Input::Action {
-            action: Action::Down,
-            at_ms: 0,
-        },
-        &mut fx,
-    );
-    s.apply(
-        &Input::Action {
-            action: Action::ApplyBatch,
-            at_ms: 0,
-        },
-        &mut fx,
-    );
+    s.apply(&Input::action(Action::Down, 0), &mut fx);
+    s.apply(&Input::action(Action::ApplyBatch, 0), &mut fx);
     assert!(fx.is_empty());
     assert!(s
         .log
@@ -73,28 +55,10 @@ fn apply_keys_become_effects_only_when_they_can_run() {
         ),
         &mut fx,
     );
-    s.apply(
-        &Input::Action {
-            action: Action::ApplyNext,
-            at_ms: 0,
-        },
-        &mut fx,
-    );
+    s.apply(&Input::action(Action::ApplyNext, 0), &mut fx);
     assert!(fx.is_empty());
-    s.apply(
-        &Input::Action {
-            action: Action::Pause,
-            at_ms: 0,
-        },
-        &mut fx,
-    );
-    s.apply(
-        &Input::Action {
-            action: Action::Pause,
-            at_ms: 0,
-        },
-        &mut fx,
-    );
+    s.apply(&Input::action(Action::Pause, 0), &mut fx);
+    s.apply(&Input::action(Action::Pause, 0), &mut fx);
     assert_eq!(fx, [Effect::Pause]);
 }
 
@@ -112,49 +76,19 @@ fn quit_asks_while_a_job_runs_and_defaults_to_no() {
         ),
         &mut fx,
     );
-    s.apply(
-        &Input::Action {
-            action: Action::Quit,
-            at_ms: 0,
-        },
-        &mut fx,
-    );
+    s.apply(&Input::action(Action::Quit, 0), &mut fx);
     assert_eq!(s.overlay, Some(Overlay::ConfirmQuit));
-    s.apply(
-        &Input::Action {
-            action: Action::ApplyNext,
-            at_ms: 0,
-        },
-        &mut fx,
-    );
+    s.apply(&Input::action(Action::ApplyNext, 0), &mut fx);
     assert_eq!(
         s.overlay,
         Some(Overlay::ConfirmQuit),
         "the dialog consumes other keys"
     );
-    s.apply(
-        &Input::Action {
-            action: Action::Back,
-            at_ms: 0,
-        },
-        &mut fx,
-    );
+    s.apply(&Input::action(Action::Back, 0), &mut fx);
     assert_eq!(s.overlay, None);
     assert!(!s.quitting);
-    s.apply(
-        &Input::Action {
-            action: Action::Quit,
-            at_ms: 0,
-        },
-        &mut fx,
-    );
-    s.apply(
-        &Input::Action {
-            action: Action::Yes,
-            at_ms: 0,
-        },
-        &mut fx,
-    );
+    s.apply(&Input::action(Action::Quit, 0), &mut fx);
+    s.apply(&Input::action(Action::Yes, 0), &mut fx);
     assert_eq!(fx, [Effect::Pause]);
     assert!(!s.quitting, "waits for the job to stop");
     s.apply(
@@ -227,13 +161,7 @@ fn statuses_follow_events_and_the_cursor_follows_the_work() {
     assert_eq!(s.files[2].statement, None);
     // Opening the failed file scrolls to its failing line.
     s.focus = Panel::Files;
-    s.apply(
-        &Input::Action {
-            action: Action::Open,
-            at_ms: 0,
-        },
-        &mut fx,
-    );
+    s.apply(&Input::action(Action::Open, 0), &mut fx);
     assert_eq!(s.overlay, Some(Overlay::Detail { file: 2, scroll: 0 }));
 }
 
@@ -273,13 +201,7 @@ fn unknown_versions_and_events_before_the_plan_never_panic() {
         Action::Bottom,
         Action::PageDown,
     ] {
-        s.apply(
-            &Input::Action {
-                action: a,
-                at_ms: 0,
-            },
-            &mut fx,
-        );
+        s.apply(&Input::action(a, 0), &mut fx);
     }
 }
 
@@ -347,7 +269,7 @@ fn started(s: &mut State) {
 }
 
 fn key(s: &mut State, action: Action, at_ms: i64, fx: &mut Vec<Effect>) -> bool {
-    s.apply(&Input::Action { action, at_ms }, fx)
+    s.apply(&Input::action(action, at_ms), fx)
 }
 
 #[test]
@@ -486,13 +408,7 @@ fn log_keeps_the_reader_in_place_and_stays_bounded() {
     }
     assert_eq!(s.log.len(), LOG_CAPACITY);
     s.focus = Panel::Log;
-    s.apply(
-        &Input::Action {
-            action: Action::Up,
-            at_ms: 0,
-        },
-        &mut Vec::new(),
-    );
+    s.apply(&Input::action(Action::Up, 0), &mut Vec::new());
     assert_eq!(s.log_scroll, 1);
     s.apply(
         &stamped(

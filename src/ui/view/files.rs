@@ -88,13 +88,20 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
     if ids.is_empty() {
         lines.push(Line::from(Span::styled("no files", t.muted)));
     }
+    notes(&mut lines, s, t, width, inner.height as usize);
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Under the table, where the eye already is: what a file that may be partly applied
+/// means, and the failing file's message.
+fn notes(lines: &mut Vec<Line<'_>>, s: &State, t: &Theme, width: usize, height: usize) {
     // A file that may be partly applied: what that means and what to do, where the eye is.
     if let Some(f) = s
         .cursor_file()
         .map(|i| &s.files[i])
         .filter(|f| f.status.unresolved())
     {
-        if lines.len() < inner.height as usize {
+        if lines.len() < height {
             lines.push(Line::from(Span::styled(
                 super::fit(
                     &format!(
@@ -112,12 +119,11 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
         .cursor_file()
         .and_then(|i| s.files[i].error.as_ref().map(|e| (e.0, e.1.clone())))
     {
-        if lines.len() < inner.height as usize {
+        if lines.len() < height {
             lines.push(Line::from(Span::styled(
                 super::fit(&format!("✖ line {line}: {msg}"), width),
                 t.error,
             )));
         }
     }
-    f.render_widget(Paragraph::new(lines), inner);
 }

@@ -33,7 +33,7 @@ fn feed(s: &mut State, at: i64, e: Event) {
 fn act(s: &mut State, a: Action) {
     // Keys pressed at the screen's last known time, so the snapshots' stamps stay put.
     let at_ms = s.now_ms;
-    s.apply(&Input::Action { action: a, at_ms }, &mut Vec::new());
+    s.apply(&Input::action(a, at_ms), &mut Vec::new());
 }
 
 /// A window in the middle of a migration: batch 1 applied, batch 2 running, batch 3 waiting.
