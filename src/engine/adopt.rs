@@ -1,6 +1,7 @@
 //! Adopting the folder's own tool: what it recorded counts as applied, what it reverted
 //! since is marked so, and a table it never had is filled from cutover's ledger.
 
+use super::entry::entry;
 use super::{run_file, Drift, Emitter, EngineError, Workspace};
 use crate::db::ledger::{self, Status};
 use crate::db::{self, native};
@@ -74,22 +75,12 @@ pub(super) async fn adopt(
         {
             continue;
         }
-        let e = ledger::Entry {
-            version: m.version.to_string(),
-            name: m.name.clone(),
-            checksum: m.checksum.clone(),
-            batch: ws
-                .batch_of(i)
-                .map(|b| ws.batches[b].name.clone())
-                .unwrap_or_default(),
-            status: Status::Applied,
-            applied_at: Some(run_file::now()),
-            applied_by: Some(format!("{tool} (adopted)")),
-            duration_ms: 0,
-            rolled_back_at: None,
-            sql_text: m.up_sql.clone(),
-            error: None,
-        };
+        let batch = ws
+            .batch_of(i)
+            .map(|b| ws.batches[b].name.clone())
+            .unwrap_or_default();
+        let adopted_by = Some(format!("{tool} (adopted)"));
+        let e = entry(m, batch, Status::Applied, Some(run_file::now()), adopted_by);
         ledger::record(conn, &e).await?;
         entries.insert(e.version.clone(), e);
         adopted += 1;

@@ -8,97 +8,13 @@ use super::preflight::{check_drift, check_unresolved, plan_run};
 use super::resolve::{decided, resolve};
 use super::run_file::{self, FileJob, RunError};
 use super::stop::Interrupt;
-use super::{Emitter, EngineError, Session, Stop, Workspace};
+use super::{
+    ApplyOptions, ApplyReport, Emitter, EngineError, FileReport, Session, Stop, Workspace,
+};
 use crate::db::ledger;
 use crate::db::{self, native, ConnectInfo};
 use crate::event::{Event, FileStatus, Level, Outcome};
 use std::collections::HashMap;
-
-#[derive(Debug, Clone, Default)]
-pub struct ApplyOptions {
-    /// `--batch N|NAME`: that batch only; the batches before it must be applied.
-    pub batch: Option<String>,
-    /// `--to VERSION`: up to and including that version.
-    pub to: Option<String>,
-    pub operator: String,
-    /// `--accept-drift VERSION`: versions whose new text the operator accepts.
-    pub accept_drift: Vec<String>,
-    pub dry_run: bool,
-    /// `--resolve VERSION=applied|pending`: what an operator found a partly applied file
-    /// to be (a recorded decision).
-    pub resolve: Vec<(String, Resolution)>,
-}
-
-/// What an operator found a `running` or `partial` file to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resolution {
-    /// All of its effects are there: record it as applied.
-    Applied,
-    /// None of its effects remain (undone by hand): it runs again next time.
-    Pending,
-}
-
-impl std::str::FromStr for Resolution {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "applied" => Ok(Resolution::Applied),
-            "pending" => Ok(Resolution::Pending),
-            _ => Err(format!("`{s}`: expected `applied` or `pending`")),
-        }
-    }
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct FileReport {
-    pub version: String,
-    pub name: String,
-    pub file: String,
-    pub batch: String,
-    pub status: FileStatus,
-    pub duration_ms: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// For a failed file: whether some of its statements may remain applied (nothing
-    /// undid them); such a file does not run again until resolved.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub partly_applied: bool,
-    /// For a failed file: the connection to the target was lost (the file may be fine).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub connection_lost: bool,
-    /// For a failed file: what cutover_history says of it now (absent: not applied).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ledger_status: Option<ledger::Status>,
-    /// For a failed file: what the failure left behind, and what to do next.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub aftermath: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ApplyReport {
-    pub outcome: Outcome,
-    /// The files this run tried, in order.
-    pub files: Vec<FileReport>,
-    /// True when the SQLite database file did not exist and was created.
-    pub created_database: bool,
-    /// Why the run stopped when it could not go on (outcome `refused`) after it began.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// The operator's decisions this run recorded (`--resolve`, `--accept-drift`); such a
-    /// run applies nothing.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub decisions: Vec<String>,
-    /// After recorded decisions: the files still to apply (or to resolve), in order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub pending: Vec<String>,
-    /// A dry run: `decisions` are what a real run would record.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub dry_run: bool,
-}
 
 /// Runs the apply job. `stop` is checked between files; asked twice, it cancels the
 /// running statement.
@@ -196,19 +112,7 @@ async fn apply_with(
 
     let todo = plan_run(ws, &entries, opts)?;
     let total = todo.len() as u64;
-    let mut report = ApplyReport {
-        outcome: if todo.is_empty() {
-            Outcome::NothingToDo
-        } else {
-            Outcome::Succeeded
-        },
-        files: Vec::new(),
-        created_database: false,
-        error: None,
-        decisions: Vec::new(),
-        pending: Vec::new(),
-        dry_run: false,
-    };
+    let mut report = ApplyReport::starting(todo.len(), false);
     if todo.is_empty() {
         em.log(
             Level::Info,
@@ -250,21 +154,7 @@ async fn apply_with(
             .await;
             current_batch = Some(b);
         }
-        let mut fr = FileReport {
-            version: m.version.to_string(),
-            name: m.name.clone(),
-            file: m.path.display().to_string(),
-            batch: batch_name.to_string(),
-            status: FileStatus::Pending,
-            duration_ms: 0,
-            line: None,
-            error: None,
-            partly_applied: false,
-            connection_lost: false,
-            ledger_status: None,
-            aftermath: None,
-            hint: None,
-        };
+        let mut fr = FileReport::pending(m, batch_name);
         let job = FileJob {
             migration: m,
             format: ws.folder.format,

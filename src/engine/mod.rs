@@ -7,16 +7,21 @@ pub mod apply;
 mod drift;
 mod dry_run;
 mod emit;
+mod entry;
 pub mod job;
+mod options;
 mod preflight;
+mod report;
 mod resolve;
 pub(crate) mod run_file;
 mod session;
 mod stop;
 
-pub use apply::{apply, ApplyOptions, ApplyReport, FileReport, Resolution};
+pub use apply::apply;
 pub use drift::Drift;
 pub use emit::{consume_paced, Emitter, BATCH_PAUSE};
+pub use options::{ApplyOptions, Resolution};
+pub use report::{ApplyReport, FileReport};
 pub use session::{host, Session};
 pub use stop::{Stop, StopLevel};
 

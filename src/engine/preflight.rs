@@ -1,8 +1,7 @@
 //! Before a run touches anything: files that may be partly applied, drift, files missing
 //! from the folder, and which files the run selects (in order, never out of order).
 
-use super::apply::ApplyOptions;
-use super::{Drift, EngineError, Workspace};
+use super::{ApplyOptions, Drift, EngineError, Workspace};
 use crate::db::ledger::{self, Status};
 use crate::source::Kind;
 use std::collections::HashMap;

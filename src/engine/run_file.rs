@@ -224,19 +224,8 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
     .await;
 
     let started = Instant::now();
-    let mut entry = Entry {
-        version: version.clone(),
-        name: m.name.clone(),
-        checksum: m.checksum.clone(),
-        batch: job.batch.to_string(),
-        status: Status::Applied,
-        applied_at: None,
-        applied_by: Some(job.operator.to_string()),
-        duration_ms: 0,
-        rolled_back_at: None,
-        sql_text: m.up_sql.clone(),
-        error: None,
-    };
+    let operator = Some(job.operator.to_string());
+    let mut entry = super::entry::entry(m, job.batch.to_string(), Status::Applied, None, operator);
     let wrapped = wrap == Wrapping::Transaction;
     // A file that is not one transaction of ours can be left partly applied by a crash or
     // by a failure to record it. A `running` row, written before its first statement,
