@@ -6,7 +6,8 @@ use super::drift::accept_drift;
 use super::dry_run::dry_run;
 use super::preflight::{check_drift, check_unresolved, plan_run};
 use super::resolve::{decided, resolve};
-use super::run_file::{self, FileJob, RunError};
+use super::run_file::FileJob;
+use super::step::{step, After};
 use super::stop::Interrupt;
 use super::{
     ApplyOptions, ApplyReport, Emitter, EngineError, FileReport, Session, Stop, Workspace,
@@ -98,8 +99,6 @@ async fn apply_with(
     if let Some(n) = native {
         adopt(conn, ws, n, &mut entries, em, &opts.operator).await?;
     }
-    let migs = &ws.folder.migrations;
-
     // A decision (`--resolve`, `--accept-drift`) is recorded and the run stops there:
     // applying what is pending is a separate, deliberate `cutover apply`.
     let mut decisions = resolve(conn, ws, opts, native, &mut entries, em).await?;
@@ -111,7 +110,6 @@ async fn apply_with(
     check_drift(ws, &entries)?;
 
     let todo = plan_run(ws, &entries, opts)?;
-    let total = todo.len() as u64;
     let mut report = ApplyReport::starting(todo.len(), false);
     if todo.is_empty() {
         em.log(
@@ -121,6 +119,32 @@ async fn apply_with(
         .await;
         return Ok(report);
     }
+    let run = Run {
+        ws,
+        opts,
+        em,
+        interrupt,
+        native,
+    };
+    run_files(conn, &run, &todo, &mut report).await;
+    record_durations(conn, &report, em).await;
+    Ok(report)
+}
+
+/// What every file of one run shares.
+struct Run<'a> {
+    ws: &'a Workspace,
+    opts: &'a ApplyOptions,
+    em: &'a Emitter,
+    interrupt: Interrupt<'a>,
+    native: Option<&'a native::History>,
+}
+
+/// Runs the selected files (indices) in order, batch by batch, each through its step,
+/// until one stops the run or the operator does.
+async fn run_files(conn: &mut db::Conn, run: &Run<'_>, todo: &[usize], report: &mut ApplyReport) {
+    let (ws, em) = (run.ws, run.em);
+    let total = todo.len() as u64;
     em.emit(Event::Progress {
         job: "apply".into(),
         done: 0,
@@ -129,57 +153,33 @@ async fn apply_with(
     .await;
     let mut current_batch: Option<usize> = None;
     for (n, &i) in todo.iter().enumerate() {
-        if interrupt.stop.stopping() {
+        if run.interrupt.stop.stopping() {
             report.outcome = Outcome::Cancelled;
             em.log(Level::Warn, "stopped by the operator between files")
                 .await;
             break;
         }
-        let m = &migs[i];
         let b = ws.batch_of(i).unwrap_or(0);
-        let batch = ws.batches.get(b);
-        let batch_name = batch.map_or("", |b| b.name.as_str());
+        let batch_name = ws.batches.get(b).map_or("", |b| b.name.as_str());
         if current_batch != Some(b) {
-            if let Some(prev) = current_batch {
-                em.emit(Event::BatchFinished {
-                    batch: prev + 1,
-                    outcome: Outcome::Succeeded,
-                })
-                .await;
-            }
-            em.emit(Event::BatchStarted {
-                batch: b + 1,
-                name: batch_name.to_string(),
-            })
-            .await;
+            enter_batch(em, current_batch, b, batch_name).await;
             current_batch = Some(b);
         }
+        let m = &ws.folder.migrations[i];
         let mut fr = FileReport::pending(m, batch_name);
         let job = FileJob {
             migration: m,
             format: ws.folder.format,
-            all: migs,
+            all: &ws.folder.migrations,
             batch: batch_name,
-            operator: &opts.operator,
-            native,
-            interrupt: Some(interrupt),
+            operator: &run.opts.operator,
+            native: run.native,
+            interrupt: Some(run.interrupt),
         };
-        match run_file::run(conn, &job, em).await {
-            Ok(ms) => {
-                fr.status = FileStatus::Applied;
-                fr.duration_ms = ms;
-                em.emit(Event::FileApplied {
-                    version: fr.version.clone(),
-                    duration_ms: ms as f64,
-                })
-                .await;
-                em.emit(Event::FileStatus {
-                    version: fr.version.clone(),
-                    status: FileStatus::Applied,
-                    detail: None,
-                })
-                .await;
-                report.files.push(fr);
+        let after = step(conn, &job, &mut fr, em).await;
+        report.files.push(fr);
+        match after {
+            After::Next => {
                 em.emit(Event::Progress {
                     job: "apply".into(),
                     done: n as u64 + 1,
@@ -187,74 +187,9 @@ async fn apply_with(
                 })
                 .await;
             }
-            Err(RunError::File(f)) if f.cancelled => {
-                cancelled_file(em, &mut fr, &f).await;
-                report.files.push(fr);
-                report.outcome = Outcome::Cancelled;
-                break;
-            }
-            Err(RunError::File(f)) => {
-                let where_ = format!("{}:{}", fr.file, f.line);
-                let (after, hint) = f.aftermath(&fr.version);
-                em.emit(Event::FileFailed {
-                    version: fr.version.clone(),
-                    file: fr.file.clone(),
-                    line: f.line,
-                    message: f.message.clone(),
-                })
-                .await;
-                // The ledger's word: a failure nothing undid leaves the file `partial`.
-                let status = if f.rolled_back {
-                    FileStatus::Failed
-                } else {
-                    FileStatus::Partial
-                };
-                em.emit(Event::FileStatus {
-                    version: fr.version.clone(),
-                    status,
-                    detail: Some(format!("{where_}: {}", f.message)),
-                })
-                .await;
-                em.log(
-                    Level::Error,
-                    format!("{where_}: {}; {after}\n  hint: {hint}", f.message),
-                )
-                .await;
-                fr.status = FileStatus::Failed;
-                fr.line = Some(f.line);
-                fr.error = Some(f.message);
-                fr.partly_applied = !f.rolled_back;
-                fr.connection_lost = f.connection_lost;
-                fr.ledger_status = f.ledger;
-                fr.aftermath = Some(after);
-                fr.hint = Some(hint);
-                report.files.push(fr);
-                report.outcome = Outcome::Failed;
-                break;
-            }
-            // Bookkeeping failed: stop, keeping what this run already did in the report.
-            Err(RunError::Db(e)) => {
-                fr.status = FileStatus::Failed;
-                fr.error = Some(e.to_string());
-                report.files.push(fr);
-                report.error = Some(e.to_string());
-                report.outcome = Outcome::Refused;
-                break;
-            }
-            Err(RunError::Unrecorded(msg)) => {
-                // Its `running` row stays: that is what the screen must show.
-                em.emit(Event::FileStatus {
-                    version: fr.version.clone(),
-                    status: FileStatus::Running,
-                    detail: Some(msg.clone()),
-                })
-                .await;
-                fr.status = FileStatus::Failed;
-                fr.error = Some(msg.clone());
-                fr.partly_applied = true;
-                report.files.push(fr);
-                report.error = Some(msg);
-                report.outcome = Outcome::Refused;
+            After::Stop { outcome, error } => {
+                report.outcome = outcome;
+                report.error = error;
                 break;
             }
         }
@@ -266,8 +201,22 @@ async fn apply_with(
         })
         .await;
     }
-    record_durations(conn, &report, em).await;
-    Ok(report)
+}
+
+/// Closes the batch before (it succeeded: the run went on) and opens batch `b`.
+async fn enter_batch(em: &Emitter, prev: Option<usize>, b: usize, name: &str) {
+    if let Some(prev) = prev {
+        em.emit(Event::BatchFinished {
+            batch: prev + 1,
+            outcome: Outcome::Succeeded,
+        })
+        .await;
+    }
+    em.emit(Event::BatchStarted {
+        batch: b + 1,
+        name: name.to_string(),
+    })
+    .await;
 }
 
 /// The ledger rows of the files applied take their whole durations (COMMIT included),
@@ -289,41 +238,4 @@ async fn record_durations(conn: &mut db::Conn, report: &ApplyReport, em: &Emitte
         )
         .await;
     }
-}
-
-/// Says what the operator's cancel left: a rolled-back file stays pending; one outside a
-/// transaction is `partial` until resolved.
-async fn cancelled_file(em: &Emitter, fr: &mut FileReport, f: &run_file::FileFailure) {
-    let where_ = format!("{}:{}", fr.file, f.line);
-    let (status, after) = if f.rolled_back {
-        (
-            FileStatus::Pending,
-            "its transaction was rolled back: nothing of it remains and it stays pending"
-                .to_string(),
-        )
-    } else {
-        (
-            FileStatus::Partial,
-            format!(
-                "it ran outside a transaction, so the statements before it remain applied: it is marked partial\n  hint: check the target, then `cutover apply --resolve {}=applied` (all of it is there) or `=pending` (undone by hand), or `r` in the cockpit",
-                fr.version
-            ),
-        )
-    };
-    em.emit(Event::FileStatus {
-        version: fr.version.clone(),
-        status,
-        detail: Some(format!("{where_}: {}", f.message)),
-    })
-    .await;
-    em.log(Level::Warn, format!("{where_}: {}; {after}", f.message))
-        .await;
-    fr.status = if f.rolled_back {
-        FileStatus::Pending
-    } else {
-        FileStatus::Failed
-    };
-    fr.line = Some(f.line);
-    fr.error = Some(f.message.clone());
-    fr.partly_applied = !f.rolled_back;
 }

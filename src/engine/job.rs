@@ -13,7 +13,7 @@ pub fn plan_event(ws: &Workspace, dialect: crate::sql::Dialect) -> Event {
         .iter()
         .map(|b| PlanBatch {
             name: b.name.clone(),
-            risk: format!("{:?}", b.risk).to_lowercase(),
+            risk: b.risk,
             files: b
                 .migrations
                 .iter()

@@ -13,8 +13,10 @@ mod options;
 mod preflight;
 mod report;
 mod resolve;
+pub mod rules;
 pub(crate) mod run_file;
 mod session;
+mod step;
 mod stop;
 
 pub use apply::apply;
@@ -22,6 +24,7 @@ pub use drift::Drift;
 pub use emit::{consume_paced, Emitter, BATCH_PAUSE};
 pub use options::{ApplyOptions, Resolution};
 pub use report::{ApplyReport, FileReport};
+pub use rules::{can_run, Ask, Refusal, Runnable, Standing};
 pub use session::{host, Session};
 pub use stop::{Stop, StopLevel};
 

@@ -206,27 +206,63 @@ async fn record_success(
 /// Runs one file and records it. On a statement failure the ledger gets a `failed` row
 /// (outside the rolled-back transaction) and the failure is returned.
 pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64, RunError> {
-    let m = job.migration;
-    let version = m.version.to_string();
     let dialect = conn.dialect;
-    let stmts = m.statements(job.format, dialect);
-    let wrap = wrapping(m, job.format, &stmts, dialect);
-    let detail = note(&wrap, &stmts, dialect);
+    let stmts = job.migration.statements(job.format, dialect);
+    let wrap = wrapping(job.migration, job.format, &stmts, dialect);
+    announce(job, &wrap, &stmts, dialect, em).await;
+    let mut attempt = start(conn, job, &wrap, &stmts).await?;
+    let recorded = send(conn, job, &mut attempt, &stmts, &wrap, em).await?;
+    finish(conn, job, &mut attempt, &stmts, recorded).await
+}
+
+/// A file being run: its ledger row and what a failure would leave.
+struct Attempt {
+    entry: Entry,
+    /// What the ledger holds for the file should a failure go unrecorded.
+    prior: Option<Status>,
+    /// The file and its row commit together: nothing of it can stay half done.
+    atomic: bool,
+    /// One transaction of ours wraps the file.
+    wrapped: bool,
+    started: Instant,
+}
+
+/// Tells the operator how the file will run, when it is not one plain transaction.
+async fn announce(
+    job: &FileJob<'_>,
+    wrap: &Wrapping,
+    stmts: &[Statement],
+    dialect: Dialect,
+    em: &Emitter,
+) {
+    let m = job.migration;
+    let detail = note(wrap, stmts, dialect);
     if let Some(d) = &detail {
         em.log(Level::Warn, format!("{}: {d}", m.path.display()))
             .await;
     }
     em.emit(Event::FileStatus {
-        version: version.clone(),
+        version: m.version.to_string(),
         status: FileStatus::Applying,
         detail,
     })
     .await;
+}
 
+/// Before the first statement: the `running` row of a file that is not atomic, and our
+/// transaction around a wrapped one.
+async fn start(
+    conn: &mut Conn,
+    job: &FileJob<'_>,
+    wrap: &Wrapping,
+    stmts: &[Statement],
+) -> Result<Attempt, RunError> {
+    let dialect = conn.dialect;
     let started = Instant::now();
     let operator = Some(job.operator.to_string());
-    let mut entry = super::entry::entry(m, job.batch.to_string(), Status::Applied, None, operator);
-    let wrapped = wrap == Wrapping::Transaction;
+    let batch = job.batch.to_string();
+    let mut entry = super::entry::entry(job.migration, batch, Status::Applied, None, operator);
+    let wrapped = *wrap == Wrapping::Transaction;
     // A file that is not one transaction of ours can be left partly applied by a crash or
     // by a failure to record it. A `running` row, written before its first statement,
     // marks it until it is recorded, and stops a later run from running it again.
@@ -238,16 +274,36 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
         ledger::record(conn, &entry).await.map_err(RunError::Db)?;
         entry.status = Status::Applied;
     }
-    // What the ledger holds for the file should a failure go unrecorded.
-    let prior = (!atomic).then_some(Status::Running);
+    let mut a = Attempt {
+        entry,
+        prior: (!atomic).then_some(Status::Running),
+        atomic,
+        wrapped,
+        started,
+    };
     if wrapped {
         if let Err(f) = conn.begin().await {
-            return Err(fail(conn, &mut entry, prior, 1, f.message, true).await);
+            return Err(fail(conn, &mut a.entry, a.prior, 1, f.message, true).await);
         }
     }
+    Ok(a)
+}
+
+/// Sends the statements in order, each announced and timed. True when the ledger row
+/// went in before the file's own last COMMIT.
+async fn send(
+    conn: &mut Conn,
+    job: &FileJob<'_>,
+    a: &mut Attempt,
+    stmts: &[Statement],
+    wrap: &Wrapping,
+    em: &Emitter,
+) -> Result<bool, RunError> {
+    let dialect = conn.dialect;
+    let version = job.migration.version.to_string();
     // With the file's own transaction, the ledger row is written just before its last
     // COMMIT when nothing follows it, so that row and effects commit together.
-    let last_commit = if wrap == Wrapping::FileOwn {
+    let last_commit = if *wrap == Wrapping::FileOwn {
         stmts
             .iter()
             .rposition(|s| sql::is_transaction_control(&s.sql, dialect) == Some(TxControl::Commit))
@@ -256,13 +312,12 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
         None
     };
     let total = stmts.len();
-    let last_line = stmts.last().map_or(1, |s| s.line);
     let mut recorded = false;
     for (i, stmt) in stmts.iter().enumerate() {
         if Some(i) == last_commit {
-            if let Err(e) = record_success(conn, job, &mut entry, started).await {
+            if let Err(e) = record_success(conn, job, &mut a.entry, a.started).await {
                 conn.rollback_quietly().await;
-                return Err(unrecorded(m, e));
+                return Err(unrecorded(job.migration, e));
             }
             recorded = true;
         }
@@ -277,9 +332,9 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
         if cancelling() {
             // Asked between two statements: this one never starts.
             conn.rollback_quietly().await;
-            let undone = atomic || undone_by_rollback(&stmts, i, dialect);
+            let undone = a.atomic || undone_by_rollback(stmts, i, dialect);
             let why = "before this statement started".to_string();
-            return Err(cancelled(conn, &mut entry, prior, stmt.line, why, undone).await);
+            return Err(cancelled(conn, &mut a.entry, a.prior, stmt.line, why, undone).await);
         }
         let t = Instant::now();
         let result = match &job.interrupt {
@@ -290,11 +345,12 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
             let line = failing_line(stmt, f.position);
             // Whatever transaction is open (ours or the file's) is rolled back.
             conn.rollback_quietly().await;
-            let undone = atomic || undone_by_rollback(&stmts, i, dialect);
+            let undone = a.atomic || undone_by_rollback(stmts, i, dialect);
+            let (entry, prior) = (&mut a.entry, a.prior);
             if cancelling() {
-                return Err(cancelled(conn, &mut entry, prior, line, f.message, undone).await);
+                return Err(cancelled(conn, entry, prior, line, f.message, undone).await);
             }
-            return Err(fail(conn, &mut entry, prior, line, f.message, undone).await);
+            return Err(fail(conn, entry, prior, line, f.message, undone).await);
         }
         em.emit(Event::StatementFinished {
             version: version.clone(),
@@ -305,7 +361,21 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
         })
         .await;
     }
-    if !wrapped {
+    Ok(recorded)
+}
+
+/// After the last statement: no transaction left open, the success recorded, our
+/// transaction committed. Returns the whole file's duration.
+async fn finish(
+    conn: &mut Conn,
+    job: &FileJob<'_>,
+    a: &mut Attempt,
+    stmts: &[Statement],
+    recorded: bool,
+) -> Result<i64, RunError> {
+    let dialect = conn.dialect;
+    let last_line = stmts.last().map_or(1, |s| s.line);
+    if !a.wrapped {
         // A file may begin a transaction and never end it: its work would vanish with the
         // connection, after being reported as applied.
         let open = conn.in_transaction().await;
@@ -315,24 +385,24 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
                 Err(ref f) => format!("cannot tell whether the file left a transaction open: {}", f.message),
                 _ => "the file left a transaction open (BEGIN without COMMIT); cutover rolled it back".to_string(),
             };
-            let undone = open.is_ok() && undone_by_rollback(&stmts, stmts.len(), dialect);
-            return Err(fail(conn, &mut entry, prior, last_line, why, undone).await);
+            let undone = open.is_ok() && undone_by_rollback(stmts, stmts.len(), dialect);
+            return Err(fail(conn, &mut a.entry, a.prior, last_line, why, undone).await);
         }
     }
     if !recorded {
-        if let Err(e) = record_success(conn, job, &mut entry, started).await {
-            if wrapped {
+        if let Err(e) = record_success(conn, job, &mut a.entry, a.started).await {
+            if a.wrapped {
                 conn.rollback_quietly().await;
                 return Err(RunError::Db(e));
             }
-            return Err(unrecorded(m, e));
+            return Err(unrecorded(job.migration, e));
         }
     }
-    if wrapped {
+    if a.wrapped {
         if let Err(f) = conn.commit().await {
             conn.rollback_quietly().await;
             let message = format!("COMMIT failed: {}", f.message);
-            let mut failure = fail(conn, &mut entry, prior, last_line, message, atomic).await;
+            let mut failure = fail(conn, &mut a.entry, a.prior, last_line, message, a.atomic).await;
             if let RunError::File(ff) = &mut failure {
                 // The row commits with the file: only the target knows which it was.
                 ff.commit_unknown = ff.connection_lost;
@@ -341,7 +411,7 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
         }
     }
     // The whole file: its statements, its bookkeeping and its COMMIT.
-    Ok(i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX))
+    Ok(i64::try_from(a.started.elapsed().as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Statements that change only the session (`SET`, `PRAGMA`), not the data.
