@@ -18,41 +18,7 @@ pub(super) async fn dry_run(
     em: &Emitter,
 ) -> Result<ApplyReport, EngineError> {
     let migs = &ws.folder.migrations;
-    let info = ConnectInfo {
-        create_missing: false,
-        ..target.clone()
-    };
-    let mut entries: HashMap<String, ledger::Entry> = HashMap::new();
-    match db::connect(&info).await {
-        Ok((mut conn, _)) => {
-            let read = async {
-                let ours = ledger::read(&mut conn).await?;
-                let theirs = native::peek(&mut conn, ws.folder.format, migs).await?;
-                Ok::<_, db::DbError>((ours, theirs))
-            }
-            .await;
-            conn.close().await;
-            let (ours, theirs) = read?;
-            entries = ours.into_iter().map(|e| (e.version.clone(), e)).collect();
-            for i in theirs.map(|r| r.applied).unwrap_or_default() {
-                let m = &migs[i];
-                entries
-                    .entry(m.version.to_string())
-                    .or_insert_with(|| entry(m, String::new(), Status::Applied, None, None));
-            }
-        }
-        Err(db::DbError::Missing { .. }) => {
-            em.log(
-                Level::Info,
-                format!(
-                    "{} does not exist yet; apply would create it",
-                    target.display
-                ),
-            )
-            .await;
-        }
-        Err(e) => return Err(e.into()),
-    }
+    let mut entries = read_target(ws, target, em).await?;
     em.log(Level::Info, "dry run: nothing is written to the target")
         .await;
     for note in &ws.folder.notes {
@@ -128,4 +94,50 @@ pub(super) async fn dry_run(
         report.files.push(FileReport::pending(m, &batch));
     }
     Ok(report)
+}
+
+/// What the target's ledger and the folder's tool say is applied, read without creating
+/// anything; nothing when the SQLite database does not exist yet.
+async fn read_target(
+    ws: &Workspace,
+    target: &ConnectInfo,
+    em: &Emitter,
+) -> Result<HashMap<String, ledger::Entry>, EngineError> {
+    let migs = &ws.folder.migrations;
+    let info = ConnectInfo {
+        create_missing: false,
+        ..target.clone()
+    };
+    let mut entries: HashMap<String, ledger::Entry> = HashMap::new();
+    match db::connect(&info).await {
+        Ok((mut conn, _)) => {
+            let read = async {
+                let ours = ledger::read(&mut conn).await?;
+                let theirs = native::peek(&mut conn, ws.folder.format, migs).await?;
+                Ok::<_, db::DbError>((ours, theirs))
+            }
+            .await;
+            conn.close().await;
+            let (ours, theirs) = read?;
+            entries = ours.into_iter().map(|e| (e.version.clone(), e)).collect();
+            for i in theirs.map(|r| r.applied).unwrap_or_default() {
+                let m = &migs[i];
+                entries
+                    .entry(m.version.to_string())
+                    .or_insert_with(|| entry(m, String::new(), Status::Applied, None, None));
+            }
+        }
+        Err(db::DbError::Missing { .. }) => {
+            em.log(
+                Level::Info,
+                format!(
+                    "{} does not exist yet; apply would create it",
+                    target.display
+                ),
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(entries)
 }

@@ -8,6 +8,7 @@ mod drift;
 mod dry_run;
 mod emit;
 mod entry;
+mod failure;
 pub mod job;
 mod options;
 mod preflight;
