@@ -94,11 +94,47 @@ pub struct PlanFile {
     pub note: Option<String>,
 }
 
+/// How risky the plan says a batch is. Written `low`, `medium`, `high`; anything else
+/// in an older journal reads as low, as the screen always read it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Risk {
+    #[default]
+    Low,
+    Medium,
+    High,
+}
+
+impl Risk {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Risk::Low => "low",
+            Risk::Medium => "medium",
+            Risk::High => "high",
+        }
+    }
+}
+
+impl From<&str> for Risk {
+    fn from(s: &str) -> Self {
+        match s {
+            "high" => Risk::High,
+            "medium" => Risk::Medium,
+            _ => Risk::Low,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Risk {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Risk::from(String::deserialize(d)?.as_str()))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanBatch {
     pub name: String,
-    /// low | medium | high
-    pub risk: String,
+    pub risk: Risk,
     pub files: Vec<PlanFile>,
 }
 

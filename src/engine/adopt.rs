@@ -1,6 +1,7 @@
 //! Adopting the folder's own tool: what it recorded counts as applied, what it reverted
 //! since is marked so, and a table it never had is filled from cutover's ledger.
 
+use super::entry::entry;
 use super::{run_file, Drift, Emitter, EngineError, Workspace};
 use crate::db::ledger::{self, Status};
 use crate::db::{self, native};
@@ -20,7 +21,7 @@ pub(super) async fn adopt(
     operator: &str,
 ) -> Result<(), EngineError> {
     let migs = &ws.folder.migrations;
-    let tool = n.tool.name();
+    let tool = native::tool_name(n.tool);
     if n.created {
         // The tool's table is new this session: fill it from our ledger, once. Later
         // jobs of the same session find those rows (and the ones they wrote) there.
@@ -37,26 +38,7 @@ pub(super) async fn adopt(
         return Ok(());
     }
     let rec = n.recorded(conn, migs).await?;
-    if let Some(v) = rec.dirty {
-        return Err(EngineError::Ledger(format!(
-            "{tool} marked version {v} as failed in {}: what it left behind must be checked by a person\n  hint: repair the database, clear the mark with {tool}'s own command, then run cutover again",
-            n.table
-        )));
-    }
-    if !rec.mismatched.is_empty() {
-        let drift = rec
-            .mismatched
-            .iter()
-            .map(|(i, recorded, disk)| Drift {
-                version: migs[*i].version.to_string(),
-                file: migs[*i].path.display().to_string(),
-                applied_checksum: recorded.clone(),
-                disk_checksum: disk.clone(),
-                diff: format!("({tool} keeps only a checksum of what it applied: {recorded}; the file on disk gives {disk})\n"),
-            })
-            .collect();
-        return Err(EngineError::Drift(drift));
-    }
+    refuse_unsettled(n, &rec, migs)?;
     for v in &rec.unknown {
         em.log(
             Level::Warn,
@@ -74,22 +56,12 @@ pub(super) async fn adopt(
         {
             continue;
         }
-        let e = ledger::Entry {
-            version: m.version.to_string(),
-            name: m.name.clone(),
-            checksum: m.checksum.clone(),
-            batch: ws
-                .batch_of(i)
-                .map(|b| ws.batches[b].name.clone())
-                .unwrap_or_default(),
-            status: Status::Applied,
-            applied_at: Some(run_file::now()),
-            applied_by: Some(format!("{tool} (adopted)")),
-            duration_ms: 0,
-            rolled_back_at: None,
-            sql_text: m.up_sql.clone(),
-            error: None,
-        };
+        let batch = ws
+            .batch_of(i)
+            .map(|b| ws.batches[b].name.clone())
+            .unwrap_or_default();
+        let adopted_by = Some(format!("{tool} (adopted)"));
+        let e = entry(m, batch, Status::Applied, Some(run_file::now()), adopted_by);
         ledger::record(conn, &e).await?;
         entries.insert(e.version.clone(), e);
         adopted += 1;
@@ -126,6 +98,37 @@ pub(super) async fn adopt(
             )
             .await;
         }
+    }
+    Ok(())
+}
+
+/// A version the tool marked as failed, or a checksum it recorded that the file no
+/// longer gives: a person decides before anything is adopted or run.
+fn refuse_unsettled(
+    n: &native::History,
+    rec: &native::Recorded,
+    migs: &[crate::source::Migration],
+) -> Result<(), EngineError> {
+    let tool = native::tool_name(n.tool);
+    if let Some(v) = &rec.dirty {
+        return Err(EngineError::Ledger(format!(
+            "{tool} marked version {v} as failed in {}: what it left behind must be checked by a person\n  hint: repair the database, clear the mark with {tool}'s own command, then run cutover again",
+            n.table
+        )));
+    }
+    if !rec.mismatched.is_empty() {
+        let drift = rec
+            .mismatched
+            .iter()
+            .map(|(i, recorded, disk)| Drift {
+                version: migs[*i].version.to_string(),
+                file: migs[*i].path.display().to_string(),
+                applied_checksum: recorded.clone(),
+                disk_checksum: disk.clone(),
+                diff: format!("({tool} keeps only a checksum of what it applied: {recorded}; the file on disk gives {disk})\n"),
+            })
+            .collect();
+        return Err(EngineError::Drift(drift));
     }
     Ok(())
 }

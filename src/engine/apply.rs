@@ -6,82 +6,16 @@ use super::drift::accept_drift;
 use super::dry_run::dry_run;
 use super::preflight::{check_drift, check_unresolved, plan_run};
 use super::resolve::{decided, resolve};
-use super::run_file::{self, FileJob, RunError};
+use super::run_file::FileJob;
+use super::step::{step, After};
 use super::stop::Interrupt;
-use super::{Emitter, EngineError, Session, Stop, Workspace};
+use super::{
+    ApplyOptions, ApplyReport, Emitter, EngineError, FileReport, Session, Stop, Workspace,
+};
 use crate::db::ledger;
 use crate::db::{self, native, ConnectInfo};
 use crate::event::{Event, FileStatus, Level, Outcome};
 use std::collections::HashMap;
-
-#[derive(Debug, Clone, Default)]
-pub struct ApplyOptions {
-    /// `--batch N|NAME`: that batch only; the batches before it must be applied.
-    pub batch: Option<String>,
-    /// `--to VERSION`: up to and including that version.
-    pub to: Option<String>,
-    pub operator: String,
-    /// `--accept-drift VERSION`: versions whose new text the operator accepts.
-    pub accept_drift: Vec<String>,
-    pub dry_run: bool,
-    /// `--resolve VERSION=applied|pending`: what an operator found a partly applied file
-    /// to be (a recorded decision).
-    pub resolve: Vec<(String, Resolution)>,
-}
-
-/// The engine's word for it is the command vocabulary's.
-pub use crate::command::Resolution;
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct FileReport {
-    pub version: String,
-    pub name: String,
-    pub file: String,
-    pub batch: String,
-    pub status: FileStatus,
-    pub duration_ms: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// For a failed file: whether some of its statements may remain applied (nothing
-    /// undid them); such a file does not run again until resolved.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub partly_applied: bool,
-    /// For a failed file: the connection to the target was lost (the file may be fine).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub connection_lost: bool,
-    /// For a failed file: what cutover_history says of it now (absent: not applied).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ledger_status: Option<ledger::Status>,
-    /// For a failed file: what the failure left behind, and what to do next.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub aftermath: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ApplyReport {
-    pub outcome: Outcome,
-    /// The files this run tried, in order.
-    pub files: Vec<FileReport>,
-    /// True when the SQLite database file did not exist and was created.
-    pub created_database: bool,
-    /// Why the run stopped when it could not go on (outcome `refused`) after it began.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// The operator's decisions this run recorded (`--resolve`, `--accept-drift`); such a
-    /// run applies nothing.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub decisions: Vec<String>,
-    /// After recorded decisions: the files still to apply (or to resolve), in order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub pending: Vec<String>,
-    /// A dry run: `decisions` are what a real run would record.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub dry_run: bool,
-}
 
 /// Runs the apply job. `stop` is checked between files; asked twice, it cancels the
 /// running statement.
@@ -159,8 +93,6 @@ async fn apply_with(
     if let Some(n) = native {
         adopt(conn, ws, n, &mut entries, em, &opts.operator).await?;
     }
-    let migs = &ws.folder.migrations;
-
     // A decision (`--resolve`, `--accept-drift`) is recorded and the run stops there:
     // applying what is pending is a separate, deliberate `cutover apply`.
     let mut decisions = resolve(conn, ws, opts, native, &mut entries, em).await?;
@@ -172,20 +104,7 @@ async fn apply_with(
     check_drift(ws, &entries)?;
 
     let todo = plan_run(ws, &entries, opts)?;
-    let total = todo.len() as u64;
-    let mut report = ApplyReport {
-        outcome: if todo.is_empty() {
-            Outcome::NothingToDo
-        } else {
-            Outcome::Succeeded
-        },
-        files: Vec::new(),
-        created_database: false,
-        error: None,
-        decisions: Vec::new(),
-        pending: Vec::new(),
-        dry_run: false,
-    };
+    let mut report = ApplyReport::starting(todo.len(), false);
     if todo.is_empty() {
         em.log(
             Level::Info,
@@ -194,6 +113,32 @@ async fn apply_with(
         .await;
         return Ok(report);
     }
+    let run = Run {
+        ws,
+        opts,
+        em,
+        interrupt,
+        native,
+    };
+    run_files(conn, &run, &todo, &mut report).await;
+    record_durations(conn, &report, em).await;
+    Ok(report)
+}
+
+/// What every file of one run shares.
+struct Run<'a> {
+    ws: &'a Workspace,
+    opts: &'a ApplyOptions,
+    em: &'a Emitter,
+    interrupt: Interrupt<'a>,
+    native: Option<&'a native::History>,
+}
+
+/// Runs the selected files (indices) in order, batch by batch, each through its step,
+/// until one stops the run or the operator does.
+async fn run_files(conn: &mut db::Conn, run: &Run<'_>, todo: &[usize], report: &mut ApplyReport) {
+    let (ws, em) = (run.ws, run.em);
+    let total = todo.len() as u64;
     em.emit(Event::Progress {
         job: "apply".into(),
         done: 0,
@@ -202,71 +147,33 @@ async fn apply_with(
     .await;
     let mut current_batch: Option<usize> = None;
     for (n, &i) in todo.iter().enumerate() {
-        if interrupt.stop.stopping() {
+        if run.interrupt.stop.stopping() {
             report.outcome = Outcome::Cancelled;
             em.log(Level::Warn, "stopped by the operator between files")
                 .await;
             break;
         }
-        let m = &migs[i];
         let b = ws.batch_of(i).unwrap_or(0);
-        let batch = ws.batches.get(b);
-        let batch_name = batch.map_or("", |b| b.name.as_str());
+        let batch_name = ws.batches.get(b).map_or("", |b| b.name.as_str());
         if current_batch != Some(b) {
-            if let Some(prev) = current_batch {
-                em.emit(Event::BatchFinished {
-                    batch: prev + 1,
-                    outcome: Outcome::Succeeded,
-                })
-                .await;
-            }
-            em.emit(Event::BatchStarted {
-                batch: b + 1,
-                name: batch_name.to_string(),
-            })
-            .await;
+            enter_batch(em, current_batch, b, batch_name).await;
             current_batch = Some(b);
         }
-        let mut fr = FileReport {
-            version: m.version.to_string(),
-            name: m.name.clone(),
-            file: m.path.display().to_string(),
-            batch: batch_name.to_string(),
-            status: FileStatus::Pending,
-            duration_ms: 0,
-            line: None,
-            error: None,
-            partly_applied: false,
-            connection_lost: false,
-            ledger_status: None,
-            aftermath: None,
-            hint: None,
-        };
+        let m = &ws.folder.migrations[i];
+        let mut fr = FileReport::pending(m, batch_name);
         let job = FileJob {
             migration: m,
             format: ws.folder.format,
-            all: migs,
+            all: &ws.folder.migrations,
             batch: batch_name,
-            operator: &opts.operator,
-            native,
-            interrupt: Some(interrupt),
+            operator: &run.opts.operator,
+            native: run.native,
+            interrupt: Some(run.interrupt),
         };
-        match run_file::run(conn, &job, em).await {
-            Ok(ms) => {
-                fr.status = FileStatus::Applied;
-                fr.duration_ms = ms;
-                em.emit(Event::FileApplied {
-                    version: fr.version.clone(),
-                    duration_ms: ms as f64,
-                })
-                .await;
-                em.emit(Event::FileStatus {
-                    version: fr.version.clone(),
-                    status: FileStatus::Applied,
-                    detail: None,
-                })
-                .await;
-                report.files.push(fr);
+        let after = step(conn, &job, &mut fr, em).await;
+        report.files.push(fr);
+        match after {
+            After::Next => {
                 em.emit(Event::Progress {
                     job: "apply".into(),
                     done: n as u64 + 1,
@@ -274,74 +181,9 @@ async fn apply_with(
                 })
                 .await;
             }
-            Err(RunError::File(f)) if f.cancelled => {
-                cancelled_file(em, &mut fr, &f).await;
-                report.files.push(fr);
-                report.outcome = Outcome::Cancelled;
-                break;
-            }
-            Err(RunError::File(f)) => {
-                let where_ = format!("{}:{}", fr.file, f.line);
-                let (after, hint) = f.aftermath(&fr.version);
-                em.emit(Event::FileFailed {
-                    version: fr.version.clone(),
-                    file: fr.file.clone(),
-                    line: f.line,
-                    message: f.message.clone(),
-                })
-                .await;
-                // The ledger's word: a failure nothing undid leaves the file `partial`.
-                let status = if f.rolled_back {
-                    FileStatus::Failed
-                } else {
-                    FileStatus::Partial
-                };
-                em.emit(Event::FileStatus {
-                    version: fr.version.clone(),
-                    status,
-                    detail: Some(format!("{where_}: {}", f.message)),
-                })
-                .await;
-                em.log(
-                    Level::Error,
-                    format!("{where_}: {}; {after}\n  hint: {hint}", f.message),
-                )
-                .await;
-                fr.status = FileStatus::Failed;
-                fr.line = Some(f.line);
-                fr.error = Some(f.message);
-                fr.partly_applied = !f.rolled_back;
-                fr.connection_lost = f.connection_lost;
-                fr.ledger_status = f.ledger;
-                fr.aftermath = Some(after);
-                fr.hint = Some(hint);
-                report.files.push(fr);
-                report.outcome = Outcome::Failed;
-                break;
-            }
-            // Bookkeeping failed: stop, keeping what this run already did in the report.
-            Err(RunError::Db(e)) => {
-                fr.status = FileStatus::Failed;
-                fr.error = Some(e.to_string());
-                report.files.push(fr);
-                report.error = Some(e.to_string());
-                report.outcome = Outcome::Refused;
-                break;
-            }
-            Err(RunError::Unrecorded(msg)) => {
-                // Its `running` row stays: that is what the screen must show.
-                em.emit(Event::FileStatus {
-                    version: fr.version.clone(),
-                    status: FileStatus::Running,
-                    detail: Some(msg.clone()),
-                })
-                .await;
-                fr.status = FileStatus::Failed;
-                fr.error = Some(msg.clone());
-                fr.partly_applied = true;
-                report.files.push(fr);
-                report.error = Some(msg);
-                report.outcome = Outcome::Refused;
+            After::Stop { outcome, error } => {
+                report.outcome = outcome;
+                report.error = error;
                 break;
             }
         }
@@ -353,8 +195,22 @@ async fn apply_with(
         })
         .await;
     }
-    record_durations(conn, &report, em).await;
-    Ok(report)
+}
+
+/// Closes the batch before (it succeeded: the run went on) and opens batch `b`.
+async fn enter_batch(em: &Emitter, prev: Option<usize>, b: usize, name: &str) {
+    if let Some(prev) = prev {
+        em.emit(Event::BatchFinished {
+            batch: prev + 1,
+            outcome: Outcome::Succeeded,
+        })
+        .await;
+    }
+    em.emit(Event::BatchStarted {
+        batch: b + 1,
+        name: name.to_string(),
+    })
+    .await;
 }
 
 /// The ledger rows of the files applied take their whole durations (COMMIT included),
@@ -376,41 +232,4 @@ async fn record_durations(conn: &mut db::Conn, report: &ApplyReport, em: &Emitte
         )
         .await;
     }
-}
-
-/// Says what the operator's cancel left: a rolled-back file stays pending; one outside a
-/// transaction is `partial` until resolved.
-async fn cancelled_file(em: &Emitter, fr: &mut FileReport, f: &run_file::FileFailure) {
-    let where_ = format!("{}:{}", fr.file, f.line);
-    let (status, after) = if f.rolled_back {
-        (
-            FileStatus::Pending,
-            "its transaction was rolled back: nothing of it remains and it stays pending"
-                .to_string(),
-        )
-    } else {
-        (
-            FileStatus::Partial,
-            format!(
-                "it ran outside a transaction, so the statements before it remain applied: it is marked partial\n  hint: check the target, then `cutover apply --resolve {}=applied` (all of it is there) or `=pending` (undone by hand), or `r` in the cockpit",
-                fr.version
-            ),
-        )
-    };
-    em.emit(Event::FileStatus {
-        version: fr.version.clone(),
-        status,
-        detail: Some(format!("{where_}: {}", f.message)),
-    })
-    .await;
-    em.log(Level::Warn, format!("{where_}: {}; {after}", f.message))
-        .await;
-    fr.status = if f.rolled_back {
-        FileStatus::Pending
-    } else {
-        FileStatus::Failed
-    };
-    fr.line = Some(f.line);
-    fr.error = Some(f.message.clone());
-    fr.partly_applied = !f.rolled_back;
 }

@@ -1,11 +1,11 @@
 //! `apply --dry-run`: the same checks and selection as a run, reading only.
 
-use super::apply::{ApplyOptions, ApplyReport, FileReport, Resolution};
+use super::entry::entry;
 use super::preflight::{check_drift, check_unresolved, plan_run};
-use super::{Emitter, EngineError, Workspace};
+use super::{ApplyOptions, ApplyReport, Emitter, EngineError, FileReport, Resolution, Workspace};
 use crate::db::ledger::{self, Status};
 use crate::db::{self, native, ConnectInfo};
-use crate::event::{FileStatus, Level, Outcome};
+use crate::event::Level;
 use std::collections::HashMap;
 
 /// `--dry-run`: what `apply` would do, read without writing anything to the target: no
@@ -18,53 +18,7 @@ pub(super) async fn dry_run(
     em: &Emitter,
 ) -> Result<ApplyReport, EngineError> {
     let migs = &ws.folder.migrations;
-    let info = ConnectInfo {
-        create_missing: false,
-        ..target.clone()
-    };
-    let mut entries: HashMap<String, ledger::Entry> = HashMap::new();
-    match db::connect(&info).await {
-        Ok((mut conn, _)) => {
-            let read = async {
-                let ours = ledger::read(&mut conn).await?;
-                let theirs = native::peek(&mut conn, ws.folder.format, migs).await?;
-                Ok::<_, db::DbError>((ours, theirs))
-            }
-            .await;
-            conn.close().await;
-            let (ours, theirs) = read?;
-            entries = ours.into_iter().map(|e| (e.version.clone(), e)).collect();
-            for i in theirs.map(|r| r.applied).unwrap_or_default() {
-                let m = &migs[i];
-                entries
-                    .entry(m.version.to_string())
-                    .or_insert_with(|| ledger::Entry {
-                        version: m.version.to_string(),
-                        name: m.name.clone(),
-                        checksum: m.checksum.clone(),
-                        batch: String::new(),
-                        status: Status::Applied,
-                        applied_at: None,
-                        applied_by: None,
-                        duration_ms: 0,
-                        rolled_back_at: None,
-                        sql_text: m.up_sql.clone(),
-                        error: None,
-                    });
-            }
-        }
-        Err(db::DbError::Missing { .. }) => {
-            em.log(
-                Level::Info,
-                format!(
-                    "{} does not exist yet; apply would create it",
-                    target.display
-                ),
-            )
-            .await;
-        }
-        Err(e) => return Err(e.into()),
-    }
+    let mut entries = read_target(ws, target, em).await?;
     em.log(Level::Info, "dry run: nothing is written to the target")
         .await;
     for note in &ws.folder.notes {
@@ -116,32 +70,12 @@ pub(super) async fn dry_run(
             ),
         )
         .await;
-        return Ok(ApplyReport {
-            outcome: Outcome::Succeeded,
-            files: Vec::new(),
-            created_database: false,
-            error: None,
-            decisions,
-            pending,
-            dry_run: true,
-        });
+        return Ok(ApplyReport::decided(decisions, pending, true));
     }
     check_unresolved(&entries)?;
     check_drift(ws, &entries)?;
     let todo = plan_run(ws, &entries, opts)?;
-    let mut report = ApplyReport {
-        outcome: if todo.is_empty() {
-            Outcome::NothingToDo
-        } else {
-            Outcome::Succeeded
-        },
-        files: Vec::new(),
-        created_database: false,
-        error: None,
-        decisions: Vec::new(),
-        pending: Vec::new(),
-        dry_run: true,
-    };
+    let mut report = ApplyReport::starting(todo.len(), true);
     for i in todo {
         let m = &migs[i];
         let batch = ws
@@ -157,21 +91,53 @@ pub(super) async fn dry_run(
             ),
         )
         .await;
-        report.files.push(FileReport {
-            version: m.version.to_string(),
-            name: m.name.clone(),
-            file: m.path.display().to_string(),
-            batch,
-            status: FileStatus::Pending,
-            duration_ms: 0,
-            line: None,
-            error: None,
-            partly_applied: false,
-            connection_lost: false,
-            ledger_status: None,
-            aftermath: None,
-            hint: None,
-        });
+        report.files.push(FileReport::pending(m, &batch));
     }
     Ok(report)
+}
+
+/// What the target's ledger and the folder's tool say is applied, read without creating
+/// anything; nothing when the SQLite database does not exist yet.
+async fn read_target(
+    ws: &Workspace,
+    target: &ConnectInfo,
+    em: &Emitter,
+) -> Result<HashMap<String, ledger::Entry>, EngineError> {
+    let migs = &ws.folder.migrations;
+    let info = ConnectInfo {
+        create_missing: false,
+        ..target.clone()
+    };
+    let mut entries: HashMap<String, ledger::Entry> = HashMap::new();
+    match db::connect(&info).await {
+        Ok((mut conn, _)) => {
+            let read = async {
+                let ours = ledger::read(&mut conn).await?;
+                let theirs = native::peek(&mut conn, ws.folder.format, migs).await?;
+                Ok::<_, db::DbError>((ours, theirs))
+            }
+            .await;
+            conn.close().await;
+            let (ours, theirs) = read?;
+            entries = ours.into_iter().map(|e| (e.version.clone(), e)).collect();
+            for i in theirs.map(|r| r.applied).unwrap_or_default() {
+                let m = &migs[i];
+                entries
+                    .entry(m.version.to_string())
+                    .or_insert_with(|| entry(m, String::new(), Status::Applied, None, None));
+            }
+        }
+        Err(db::DbError::Missing { .. }) => {
+            em.log(
+                Level::Info,
+                format!(
+                    "{} does not exist yet; apply would create it",
+                    target.display
+                ),
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(entries)
 }

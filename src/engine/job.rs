@@ -3,7 +3,6 @@
 //! the session.
 
 use super::{run_file, ApplyOptions, ApplyReport, Emitter, Resolution, Session, Stop, Workspace};
-use crate::db::ledger::Status;
 use crate::event::{Event, FileStatus, LedgerFile, Level, Outcome, PlanBatch, PlanFile};
 
 /// The plan's batches and files as the screen shows them (and a journal keeps them).
@@ -13,7 +12,7 @@ pub fn plan_event(ws: &Workspace, dialect: crate::sql::Dialect) -> Event {
         .iter()
         .map(|b| PlanBatch {
             name: b.name.clone(),
-            risk: format!("{:?}", b.risk).to_lowercase(),
+            risk: b.risk,
             files: b
                 .migrations
                 .iter()
@@ -47,13 +46,7 @@ pub async fn ledger_event(
         .into_iter()
         .map(|e| LedgerFile {
             version: e.version.clone(),
-            status: match e.status {
-                Status::Applied => FileStatus::Applied,
-                Status::RolledBack => FileStatus::RolledBack,
-                Status::Failed => FileStatus::Failed,
-                Status::Running => FileStatus::Running,
-                Status::Partial => FileStatus::Partial,
-            },
+            status: super::rules::file_status(e.status),
             applied_at: e.applied_at,
             applied_by: e.applied_by,
             duration_ms: Some(e.duration_ms as f64),

@@ -1,8 +1,8 @@
 //! Before a run touches anything: files that may be partly applied, drift, files missing
 //! from the folder, and which files the run selects (in order, never out of order).
 
-use super::apply::ApplyOptions;
-use super::{Drift, EngineError, Workspace};
+use super::rules::{self, Ask, Refusal, Standing};
+use super::{ApplyOptions, Drift, EngineError, Workspace};
 use crate::db::ledger::{self, Status};
 use crate::source::Kind;
 use std::collections::HashMap;
@@ -126,15 +126,11 @@ fn select(
     opts: &ApplyOptions,
 ) -> Result<Vec<usize>, EngineError> {
     let migs = &ws.folder.migrations;
-    let is_pending = |i: usize| {
-        let m = &migs[i];
-        match applied.get(m.version.as_str()) {
-            Some(e) if e.status == Status::Applied => {
-                m.kind == Kind::Repeatable && e.checksum != m.checksum
-            }
-            _ => true,
-        }
+    let standing = LedgerStanding {
+        ws,
+        entries: applied,
     };
+    let is_pending = |i: usize| !rules::done(standing.status(i));
     let mut scope: Vec<usize> = match &opts.batch {
         Some(sel) => {
             let b = ws.find_batch(sel).ok_or_else(|| {
@@ -147,19 +143,16 @@ fn select(
                         .join(", ")
                 ))
             })?;
-            for earlier in &ws.batches[..b] {
-                let pending: Vec<&str> = earlier
-                    .migrations
-                    .iter()
-                    .filter(|&&i| is_pending(i))
-                    .map(|&i| migs[i].version.as_str())
-                    .collect();
-                if !pending.is_empty() {
-                    return Err(EngineError::Selection(format!(
-                        "batch {} ({}) cannot start: batch {} ({}) still has pending files: {}\n  hint: apply batch {} first",
-                        b + 1, ws.batches[b].name, earlier.number, earlier.name, pending.join(", "), earlier.number
-                    )));
-                }
+            // Unresolved files were refused before; an applied batch is nothing to do.
+            if let Err(Refusal::EarlierBatchPending { earlier, files, .. }) =
+                rules::can_run(&standing, Ask::Batch(b))
+            {
+                let earlier = &ws.batches[earlier];
+                let pending: Vec<&str> = files.iter().map(|&i| migs[i].version.as_str()).collect();
+                return Err(EngineError::Selection(format!(
+                    "batch {} ({}) cannot start: batch {} ({}) still has pending files: {}\n  hint: apply batch {} first",
+                    b + 1, ws.batches[b].name, earlier.number, earlier.name, pending.join(", "), earlier.number
+                )));
             }
             ws.batches[b].migrations.clone()
         }
@@ -182,4 +175,25 @@ fn select(
         scope.retain(|&i| migs[i].kind == Kind::Versioned && migs[i].version <= limit);
     }
     Ok(scope.into_iter().filter(|&i| is_pending(i)).collect())
+}
+
+/// The plan as a run sees it from the ledger, for the rules.
+struct LedgerStanding<'a> {
+    ws: &'a Workspace,
+    entries: &'a HashMap<String, ledger::Entry>,
+}
+
+impl Standing for LedgerStanding<'_> {
+    fn batch_count(&self) -> usize {
+        self.ws.batches.len()
+    }
+
+    fn batch_files(&self, b: usize) -> &[usize] {
+        &self.ws.batches[b].migrations
+    }
+
+    fn status(&self, file: usize) -> crate::event::FileStatus {
+        let m = &self.ws.folder.migrations[file];
+        rules::ledger_status(m, self.entries.get(m.version.as_str()))
+    }
 }

@@ -1,11 +1,10 @@
 //! `--resolve VERSION=applied|pending`: the operator's word on a file that may be partly
 //! applied, recorded as a decision.
 
-use super::apply::{ApplyOptions, ApplyReport, Resolution};
-use super::{run_file, Emitter, EngineError, Workspace};
+use super::{run_file, ApplyOptions, ApplyReport, Emitter, EngineError, Resolution, Workspace};
 use crate::db::ledger::{self, Status};
 use crate::db::{self, native};
-use crate::event::{Level, Outcome};
+use crate::event::Level;
 use crate::source::Kind;
 use std::collections::HashMap;
 
@@ -85,15 +84,7 @@ pub(super) async fn decided(
         )
     };
     em.log(Level::Info, text).await;
-    ApplyReport {
-        outcome: Outcome::Succeeded,
-        files: Vec::new(),
-        created_database: false,
-        error: None,
-        decisions,
-        pending,
-        dry_run: false,
-    }
+    ApplyReport::decided(decisions, pending, false)
 }
 
 /// The files a `cutover apply` would still have to apply (or to have resolved), in order.

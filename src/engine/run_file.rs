@@ -21,68 +21,7 @@ pub enum Wrapping {
     None(String),
 }
 
-/// A file that failed: where, and the database's own message.
-#[derive(Debug, Clone)]
-pub struct FileFailure {
-    pub line: usize,
-    pub message: String,
-    /// True when the failure left no trace (the file's transaction rolled back).
-    pub rolled_back: bool,
-    /// The connection to the target was lost: the file itself may well be fine.
-    pub connection_lost: bool,
-    /// The connection was lost during COMMIT: whether it took effect is unknown.
-    pub commit_unknown: bool,
-    /// What cutover_history says about the file now; None: no row, not applied.
-    pub ledger: Option<Status>,
-    /// True when the operator cancelled the running statement.
-    pub cancelled: bool,
-}
-
-impl FileFailure {
-    /// What the failure left behind and what to do next, as the ledger really has it:
-    /// `(state, hint)` for the report, the log and the headless summary.
-    pub fn aftermath(&self, version: &str) -> (String, String) {
-        let resolve = format!("check the target, then record what you found: `cutover apply --resolve {version}=applied` (all of it took effect) or `--resolve {version}=pending` (undone by hand; it runs again)");
-        if self.commit_unknown {
-            return (
-                "the connection was lost during its COMMIT: whether it took effect is unknown; cutover_history on the target says which (the row commits with the file)".into(),
-                "once the target is reachable, `cutover status` shows it applied or pending; then run `cutover apply`".into(),
-            );
-        }
-        let effects = match (self.connection_lost, self.rolled_back) {
-            (true, true) => "the connection to the target was lost while it ran; nothing of it remains (its transaction died with the connection, or nothing had taken effect)",
-            (true, false) => "the connection to the target was lost while it ran outside a transaction; statements before the one cut off may remain applied",
-            (false, true) => "its transaction was rolled back: nothing of it remains",
-            (false, false) => "statements of it before the failing one may remain applied",
-        };
-        match self.ledger {
-            Some(Status::Running) => (
-                format!("{effects}; cutover_history still marks it `running` (the failure could not be recorded), so it will not run again by itself"),
-                resolve,
-            ),
-            Some(Status::Partial) => (
-                format!("{effects}; it is marked `partial` and will not run again by itself"),
-                resolve,
-            ),
-            _ if self.connection_lost => (
-                format!("{effects}; it is still pending"),
-                "the file itself may be fine: once the target is reachable again, run `cutover apply`".into(),
-            ),
-            _ => (
-                format!("{effects}; it is still pending"),
-                "fix the file and run `cutover apply` again".into(),
-            ),
-        }
-    }
-}
-
-pub enum RunError {
-    File(FileFailure),
-    /// Bookkeeping failed before anything of the file took effect: could not run.
-    Db(DbError),
-    /// The file ran (outside one transaction of ours) but could not be recorded.
-    Unrecorded(String),
-}
+pub use super::failure::{FileFailure, RunError};
 
 /// Decides the wrapping from the format's rules and the file's statements.
 pub fn wrapping(m: &Migration, format: Format, stmts: &[Statement], dialect: Dialect) -> Wrapping {
@@ -178,38 +117,63 @@ async fn record_success(
 /// Runs one file and records it. On a statement failure the ledger gets a `failed` row
 /// (outside the rolled-back transaction) and the failure is returned.
 pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64, RunError> {
-    let m = job.migration;
-    let version = m.version.to_string();
     let dialect = conn.dialect;
-    let stmts = m.statements(job.format, dialect);
-    let wrap = wrapping(m, job.format, &stmts, dialect);
-    let detail = note(&wrap, &stmts, dialect);
+    let stmts = job.migration.statements(job.format, dialect);
+    let wrap = wrapping(job.migration, job.format, &stmts, dialect);
+    announce(job, &wrap, &stmts, dialect, em).await;
+    let mut attempt = start(conn, job, &wrap, &stmts).await?;
+    let recorded = send(conn, job, &mut attempt, &stmts, &wrap, em).await?;
+    finish(conn, job, &mut attempt, &stmts, recorded).await
+}
+
+/// A file being run: its ledger row and what a failure would leave.
+struct Attempt {
+    entry: Entry,
+    /// What the ledger holds for the file should a failure go unrecorded.
+    prior: Option<Status>,
+    /// The file and its row commit together: nothing of it can stay half done.
+    atomic: bool,
+    /// One transaction of ours wraps the file.
+    wrapped: bool,
+    started: Instant,
+}
+
+/// Tells the operator how the file will run, when it is not one plain transaction.
+async fn announce(
+    job: &FileJob<'_>,
+    wrap: &Wrapping,
+    stmts: &[Statement],
+    dialect: Dialect,
+    em: &Emitter,
+) {
+    let m = job.migration;
+    let detail = note(wrap, stmts, dialect);
     if let Some(d) = &detail {
         em.log(Level::Warn, format!("{}: {d}", m.path.display()))
             .await;
     }
     em.emit(Event::FileStatus {
-        version: version.clone(),
+        version: m.version.to_string(),
         status: FileStatus::Applying,
         detail,
     })
     .await;
+}
 
+/// Before the first statement: the `running` row of a file that is not atomic, and our
+/// transaction around a wrapped one.
+async fn start(
+    conn: &mut Conn,
+    job: &FileJob<'_>,
+    wrap: &Wrapping,
+    stmts: &[Statement],
+) -> Result<Attempt, RunError> {
+    let dialect = conn.dialect;
     let started = Instant::now();
-    let mut entry = Entry {
-        version: version.clone(),
-        name: m.name.clone(),
-        checksum: m.checksum.clone(),
-        batch: job.batch.to_string(),
-        status: Status::Applied,
-        applied_at: None,
-        applied_by: Some(job.operator.to_string()),
-        duration_ms: 0,
-        rolled_back_at: None,
-        sql_text: m.up_sql.clone(),
-        error: None,
-    };
-    let wrapped = wrap == Wrapping::Transaction;
+    let operator = Some(job.operator.to_string());
+    let batch = job.batch.to_string();
+    let mut entry = super::entry::entry(job.migration, batch, Status::Applied, None, operator);
+    let wrapped = *wrap == Wrapping::Transaction;
     // A file that is not one transaction of ours can be left partly applied by a crash or
     // by a failure to record it. A `running` row, written before its first statement,
     // marks it until it is recorded, and stops a later run from running it again.
@@ -221,16 +185,36 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
         ledger::record(conn, &entry).await.map_err(RunError::Db)?;
         entry.status = Status::Applied;
     }
-    // What the ledger holds for the file should a failure go unrecorded.
-    let prior = (!atomic).then_some(Status::Running);
+    let mut a = Attempt {
+        entry,
+        prior: (!atomic).then_some(Status::Running),
+        atomic,
+        wrapped,
+        started,
+    };
     if wrapped {
         if let Err(f) = conn.begin().await {
-            return Err(fail(conn, &mut entry, prior, 1, f.message, true).await);
+            return Err(fail(conn, &mut a.entry, a.prior, 1, f.message, true).await);
         }
     }
+    Ok(a)
+}
+
+/// Sends the statements in order, each announced and timed. True when the ledger row
+/// went in before the file's own last COMMIT.
+async fn send(
+    conn: &mut Conn,
+    job: &FileJob<'_>,
+    a: &mut Attempt,
+    stmts: &[Statement],
+    wrap: &Wrapping,
+    em: &Emitter,
+) -> Result<bool, RunError> {
+    let dialect = conn.dialect;
+    let version = job.migration.version.to_string();
     // With the file's own transaction, the ledger row is written just before its last
     // COMMIT when nothing follows it, so that row and effects commit together.
-    let last_commit = if wrap == Wrapping::FileOwn {
+    let last_commit = if *wrap == Wrapping::FileOwn {
         stmts
             .iter()
             .rposition(|s| sql::is_transaction_control(&s.sql, dialect) == Some(TxControl::Commit))
@@ -239,13 +223,12 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
         None
     };
     let total = stmts.len();
-    let last_line = stmts.last().map_or(1, |s| s.line);
     let mut recorded = false;
     for (i, stmt) in stmts.iter().enumerate() {
         if Some(i) == last_commit {
-            if let Err(e) = record_success(conn, job, &mut entry, started).await {
+            if let Err(e) = record_success(conn, job, &mut a.entry, a.started).await {
                 conn.rollback_quietly().await;
-                return Err(unrecorded(m, e));
+                return Err(unrecorded(job.migration, e));
             }
             recorded = true;
         }
@@ -260,9 +243,9 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
         if cancelling() {
             // Asked between two statements: this one never starts.
             conn.rollback_quietly().await;
-            let undone = atomic || undone_by_rollback(&stmts, i, dialect);
+            let undone = a.atomic || undone_by_rollback(stmts, i, dialect);
             let why = "before this statement started".to_string();
-            return Err(cancelled(conn, &mut entry, prior, stmt.line, why, undone).await);
+            return Err(cancelled(conn, &mut a.entry, a.prior, stmt.line, why, undone).await);
         }
         let t = Instant::now();
         let result = match &job.interrupt {
@@ -273,11 +256,12 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
             let line = failing_line(stmt, f.position);
             // Whatever transaction is open (ours or the file's) is rolled back.
             conn.rollback_quietly().await;
-            let undone = atomic || undone_by_rollback(&stmts, i, dialect);
+            let undone = a.atomic || undone_by_rollback(stmts, i, dialect);
+            let (entry, prior) = (&mut a.entry, a.prior);
             if cancelling() {
-                return Err(cancelled(conn, &mut entry, prior, line, f.message, undone).await);
+                return Err(cancelled(conn, entry, prior, line, f.message, undone).await);
             }
-            return Err(fail(conn, &mut entry, prior, line, f.message, undone).await);
+            return Err(fail(conn, entry, prior, line, f.message, undone).await);
         }
         em.emit(Event::StatementFinished {
             version: version.clone(),
@@ -288,7 +272,21 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
         })
         .await;
     }
-    if !wrapped {
+    Ok(recorded)
+}
+
+/// After the last statement: no transaction left open, the success recorded, our
+/// transaction committed. Returns the whole file's duration.
+async fn finish(
+    conn: &mut Conn,
+    job: &FileJob<'_>,
+    a: &mut Attempt,
+    stmts: &[Statement],
+    recorded: bool,
+) -> Result<i64, RunError> {
+    let dialect = conn.dialect;
+    let last_line = stmts.last().map_or(1, |s| s.line);
+    if !a.wrapped {
         // A file may begin a transaction and never end it: its work would vanish with the
         // connection, after being reported as applied.
         let open = conn.in_transaction().await;
@@ -298,24 +296,24 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
                 Err(ref f) => format!("cannot tell whether the file left a transaction open: {}", f.message),
                 _ => "the file left a transaction open (BEGIN without COMMIT); cutover rolled it back".to_string(),
             };
-            let undone = open.is_ok() && undone_by_rollback(&stmts, stmts.len(), dialect);
-            return Err(fail(conn, &mut entry, prior, last_line, why, undone).await);
+            let undone = open.is_ok() && undone_by_rollback(stmts, stmts.len(), dialect);
+            return Err(fail(conn, &mut a.entry, a.prior, last_line, why, undone).await);
         }
     }
     if !recorded {
-        if let Err(e) = record_success(conn, job, &mut entry, started).await {
-            if wrapped {
+        if let Err(e) = record_success(conn, job, &mut a.entry, a.started).await {
+            if a.wrapped {
                 conn.rollback_quietly().await;
                 return Err(RunError::Db(e));
             }
-            return Err(unrecorded(m, e));
+            return Err(unrecorded(job.migration, e));
         }
     }
-    if wrapped {
+    if a.wrapped {
         if let Err(f) = conn.commit().await {
             conn.rollback_quietly().await;
             let message = format!("COMMIT failed: {}", f.message);
-            let mut failure = fail(conn, &mut entry, prior, last_line, message, atomic).await;
+            let mut failure = fail(conn, &mut a.entry, a.prior, last_line, message, a.atomic).await;
             if let RunError::File(ff) = &mut failure {
                 // The row commits with the file: only the target knows which it was.
                 ff.commit_unknown = ff.connection_lost;
@@ -324,7 +322,7 @@ pub async fn run(conn: &mut Conn, job: &FileJob<'_>, em: &Emitter) -> Result<i64
         }
     }
     // The whole file: its statements, its bookkeeping and its COMMIT.
-    Ok(i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX))
+    Ok(i64::try_from(a.started.elapsed().as_millis()).unwrap_or(i64::MAX))
 }
 
 /// A file that ran but could not be recorded: its `running` row stays, so it is not run

@@ -29,6 +29,47 @@ pub(crate) fn started(ws: &Workspace, target: &ConnectInfo, operator: &str) -> E
     }
 }
 
+/// What the session is about to run: the folder, its format, and what the format
+/// leaves unread.
+async fn describe_folder(ws: &Workspace, em: &Emitter) {
+    let how = if ws.folder.detected {
+        "detected"
+    } else {
+        "as the plan says"
+    };
+    em.log(
+        Level::Info,
+        format!(
+            "{}: {} migration(s), {} format ({how})",
+            ws.folder.dir.display(),
+            ws.folder.migrations.len(),
+            ws.folder.format
+        ),
+    )
+    .await;
+    for note in &ws.folder.notes {
+        em.log(Level::Warn, note.clone()).await;
+    }
+    if !ws.folder.unread.is_empty() {
+        let names: Vec<String> = ws
+            .folder
+            .unread
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        em.log(
+            Level::Warn,
+            format!(
+                "{}: {} does not read {}: they will not run\n  hint: set [migrations] pattern if they are migrations, or move them out of the folder",
+                ws.folder.dir.display(),
+                ws.folder.format,
+                names.join(", ")
+            ),
+        )
+        .await;
+    }
+}
+
 pub fn host() -> String {
     gethostname::gethostname().to_string_lossy().into_owned()
 }
@@ -42,42 +83,7 @@ impl Session {
         ws: &Workspace,
         em: &Emitter,
     ) -> Result<Session, EngineError> {
-        let how = if ws.folder.detected {
-            "detected"
-        } else {
-            "as the plan says"
-        };
-        em.log(
-            Level::Info,
-            format!(
-                "{}: {} migration(s), {} format ({how})",
-                ws.folder.dir.display(),
-                ws.folder.migrations.len(),
-                ws.folder.format
-            ),
-        )
-        .await;
-        for note in &ws.folder.notes {
-            em.log(Level::Warn, note.clone()).await;
-        }
-        if !ws.folder.unread.is_empty() {
-            let names: Vec<String> = ws
-                .folder
-                .unread
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect();
-            em.log(
-                Level::Warn,
-                format!(
-                    "{}: {} does not read {}: they will not run\n  hint: set [migrations] pattern if they are migrations, or move them out of the folder",
-                    ws.folder.dir.display(),
-                    ws.folder.format,
-                    names.join(", ")
-                ),
-            )
-            .await;
-        }
+        describe_folder(ws, em).await;
         let (mut conn, created) = db::connect(target).await?;
         if created {
             em.log(
@@ -131,7 +137,7 @@ impl Session {
                         Level::Info,
                         format!(
                             "{what} {}'s history ({}) alongside cutover's",
-                            n.tool.name(),
+                            native::tool_name(n.tool),
                             n.table
                         ),
                     )

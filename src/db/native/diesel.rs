@@ -5,7 +5,8 @@
 //! As diesel's `setup_migration_table.sql` and `MigrationHarness`: insert the version
 //! after the up SQL, delete it after the down SQL, in the migration's transaction.
 
-use super::{native_version, run, strings, table_exists, Recorded, Val};
+use super::versions::Versions;
+use super::{native_version, table_exists};
 use crate::db::{Conn, DbError};
 use crate::source::Migration;
 
@@ -43,47 +44,14 @@ fn version_from_string(s: &str) -> String {
     s.split('_').next().unwrap_or(s).replace('-', "")
 }
 
-pub(super) async fn recorded(
-    conn: &mut Conn,
-    migrations: &[Migration],
-) -> Result<Recorded, DbError> {
-    let sql = format!(
-        "SELECT version FROM {} ORDER BY version DESC",
-        conn.table(TABLE)
-    );
-    let versions = strings(conn, "reading __diesel_schema_migrations", &sql, &[]).await?;
-    Ok(super::map_versions(
-        versions.into_iter().rev().collect(),
-        migrations,
-        version_of,
-    ))
-}
-
-pub(super) async fn record_apply(conn: &mut Conn, m: &Migration) -> Result<(), DbError> {
-    let v = version_of(m);
-    let sql = format!("INSERT INTO {} (version) VALUES (?)", conn.table(TABLE));
-    run(
-        conn,
-        "recording in __diesel_schema_migrations",
-        &sql,
-        &[Val::Str(&v)],
-    )
-    .await?;
-    Ok(())
-}
-
-pub(super) async fn record_revert(conn: &mut Conn, m: &Migration) -> Result<(), DbError> {
-    let v = version_of(m);
-    let sql = format!("DELETE FROM {} WHERE version = ?", conn.table(TABLE));
-    run(
-        conn,
-        "recording the revert in __diesel_schema_migrations",
-        &sql,
-        &[Val::Str(&v)],
-    )
-    .await?;
-    Ok(())
-}
+/// diesel's history: its version text, inserted after the up SQL, deleted after the down.
+pub(super) const HISTORY: Versions = Versions {
+    table: TABLE,
+    version_of,
+    reading: "reading __diesel_schema_migrations",
+    recording: "recording in __diesel_schema_migrations",
+    reverting: "recording the revert in __diesel_schema_migrations",
+};
 
 #[cfg(test)]
 mod tests {

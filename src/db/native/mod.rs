@@ -29,6 +29,7 @@ mod goose;
 mod prisma;
 mod sqitch;
 mod sqlx;
+mod versions;
 
 // The query layer, imported here for this file and, through `super::`, for each tool's.
 use super::names::{bq, dq};
@@ -40,55 +41,23 @@ use crate::source::{Format, Migration};
 use crate::sql::Dialect;
 use std::time::Duration;
 
-/// The tools whose history cutover keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tool {
-    Sqlx,
-    Diesel,
-    GolangMigrate,
-    Dbmate,
-    Flyway,
-    Sqitch,
-    Drizzle,
-    Prisma,
-    Goose,
-}
-
-impl Tool {
-    pub fn for_format(f: Format) -> Option<Tool> {
-        match f {
-            Format::Sqlx => Some(Tool::Sqlx),
-            Format::Diesel => Some(Tool::Diesel),
-            Format::GolangMigrate => Some(Tool::GolangMigrate),
-            Format::Dbmate => Some(Tool::Dbmate),
-            Format::Flyway => Some(Tool::Flyway),
-            Format::Sqitch => Some(Tool::Sqitch),
-            Format::Drizzle => Some(Tool::Drizzle),
-            Format::Prisma => Some(Tool::Prisma),
-            Format::Goose => Some(Tool::Goose),
-            Format::Custom => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Tool::Sqlx => "sqlx",
-            Tool::Diesel => "diesel",
-            Tool::GolangMigrate => "golang-migrate",
-            Tool::Dbmate => "dbmate",
-            Tool::Flyway => "Flyway",
-            Tool::Sqitch => "Sqitch",
-            Tool::Drizzle => "Drizzle",
-            Tool::Prisma => "Prisma",
-            Tool::Goose => "goose",
-        }
+/// The name a folder format's tool goes by in messages, as its own documentation writes
+/// it. The format is the tool: `Format::Custom` has none (and no history).
+pub fn tool_name(f: Format) -> &'static str {
+    match f {
+        Format::Flyway => "Flyway",
+        Format::Sqitch => "Sqitch",
+        Format::Drizzle => "Drizzle",
+        Format::Prisma => "Prisma",
+        other => other.as_str(),
     }
 }
 
 /// The native tool's history on one target, opened for this run.
 #[derive(Debug, Clone)]
 pub struct History {
-    pub tool: Tool,
+    /// The folder's format, whose tool keeps this history (never `Custom`).
+    pub tool: Format,
     /// Where the history lives, for messages (`_sqlx_migrations`, `sqitch.changes`, ...).
     pub table: String,
     /// True when cutover created the table in this run (the tool had not been used here).
@@ -139,57 +108,60 @@ pub async fn open(
     format: Format,
     migrations: &[Migration],
 ) -> Result<Option<History>, NativeError> {
-    let Some(tool) = Tool::for_format(format) else {
+    if format == Format::Custom {
         return Ok(None);
-    };
+    }
+    let tool = format;
     // The lock first, as the tools do: creating the table races a running tool otherwise.
     let lock = match tool {
-        Tool::Sqlx => sqlx::lock(conn).await?,
-        Tool::GolangMigrate => golang_migrate::lock(conn).await?,
-        Tool::Flyway => flyway::lock(conn).await?,
-        Tool::Sqitch => sqitch::lock(conn).await?,
-        Tool::Prisma => prisma::lock(conn.dialect),
-        Tool::Diesel | Tool::Dbmate | Tool::Drizzle | Tool::Goose => None,
+        Format::Sqlx => sqlx::lock(conn).await?,
+        Format::GolangMigrate => golang_migrate::lock(conn).await?,
+        Format::Flyway => flyway::lock(conn).await?,
+        Format::Sqitch => sqitch::lock(conn).await?,
+        Format::Prisma => prisma::lock(conn.dialect),
+        Format::Diesel | Format::Dbmate | Format::Drizzle | Format::Goose | Format::Custom => None,
     };
     if let Some(l) = &lock {
         take(conn, tool, l).await?;
     }
     let ensured = match tool {
-        Tool::Sqlx => sqlx::ensure(conn).await.map(Some),
-        Tool::Diesel => diesel::ensure(conn).await.map(Some),
-        Tool::GolangMigrate => golang_migrate::ensure(conn).await.map(Some),
-        Tool::Dbmate => dbmate::ensure(conn).await.map(Some),
-        Tool::Flyway => flyway::ensure(conn).await.map(Some),
-        Tool::Sqitch => sqitch::ensure(conn, migrations).await,
-        Tool::Drizzle => drizzle::ensure(conn).await.map(Some),
-        Tool::Prisma => prisma::ensure(conn).await.map(Some),
-        Tool::Goose => goose::ensure(conn).await.map(Some),
+        Format::Sqlx => sqlx::ensure(conn).await.map(Some),
+        Format::Diesel => diesel::ensure(conn).await.map(Some),
+        Format::GolangMigrate => golang_migrate::ensure(conn).await.map(Some),
+        Format::Dbmate => dbmate::ensure(conn).await.map(Some),
+        Format::Flyway => flyway::ensure(conn).await.map(Some),
+        Format::Sqitch => sqitch::ensure(conn, migrations).await,
+        Format::Drizzle => drizzle::ensure(conn).await.map(Some),
+        Format::Prisma => prisma::ensure(conn).await.map(Some),
+        Format::Goose => goose::ensure(conn).await.map(Some),
+        Format::Custom => Ok(None),
     };
     let (created, attached) = match ensured {
         Ok(Some(created)) => (
             created,
-            tool == Tool::Sqitch && conn.dialect == Dialect::Sqlite,
+            tool == Format::Sqitch && conn.dialect == Dialect::Sqlite,
         ),
         Ok(None) | Err(_) => {
             if let Some(l) = &lock {
                 release(conn, l).await;
             }
-            if tool == Tool::Sqitch {
+            if tool == Format::Sqitch {
                 sqitch::detach(conn).await;
             }
             return ensured.map(|_| None).map_err(NativeError::from);
         }
     };
     let table = match tool {
-        Tool::Sqlx => sqlx::TABLE,
-        Tool::Diesel => diesel::TABLE,
-        Tool::GolangMigrate => golang_migrate::TABLE,
-        Tool::Dbmate => dbmate::TABLE,
-        Tool::Flyway => flyway::TABLE,
-        Tool::Sqitch => sqitch::TABLE,
-        Tool::Drizzle => drizzle::label(conn.dialect),
-        Tool::Prisma => prisma::TABLE,
-        Tool::Goose => goose::TABLE,
+        Format::Sqlx => sqlx::TABLE,
+        Format::Diesel => diesel::TABLE,
+        Format::GolangMigrate => golang_migrate::TABLE,
+        Format::Dbmate => dbmate::TABLE,
+        Format::Flyway => flyway::TABLE,
+        Format::Sqitch => sqitch::TABLE,
+        Format::Drizzle => drizzle::label(conn.dialect),
+        Format::Prisma => prisma::TABLE,
+        Format::Goose => goose::TABLE,
+        Format::Custom => "",
     };
     Ok(Some(History {
         tool,
@@ -226,22 +198,23 @@ pub async fn peek(
     format: Format,
     migrations: &[Migration],
 ) -> Result<Option<Recorded>, DbError> {
-    let Some(tool) = Tool::for_format(format) else {
+    if format == Format::Custom {
         return Ok(None);
-    };
+    }
+    let tool = format;
     let table = match tool {
-        Tool::Sqlx => "_sqlx_migrations",
-        Tool::Diesel => "__diesel_schema_migrations",
-        Tool::GolangMigrate | Tool::Dbmate => "schema_migrations",
-        Tool::Flyway => "flyway_schema_history",
-        Tool::Goose => goose::TABLE,
-        Tool::Sqitch => return Ok(None),
-        Tool::Drizzle => drizzle::label(conn.dialect),
-        Tool::Prisma => prisma::TABLE,
+        Format::Sqlx => "_sqlx_migrations",
+        Format::Diesel => "__diesel_schema_migrations",
+        Format::GolangMigrate | Format::Dbmate => "schema_migrations",
+        Format::Flyway => "flyway_schema_history",
+        Format::Goose => goose::TABLE,
+        Format::Sqitch | Format::Custom => return Ok(None),
+        Format::Drizzle => drizzle::label(conn.dialect),
+        Format::Prisma => prisma::TABLE,
     };
     let exists = match tool {
-        Tool::Drizzle => drizzle::exists(conn).await?,
-        Tool::Prisma => prisma::exists(conn).await?,
+        Format::Drizzle => drizzle::exists(conn).await?,
+        Format::Prisma => prisma::exists(conn).await?,
         _ => table_exists(conn, table).await?,
     };
     if !exists {
@@ -269,15 +242,16 @@ impl History {
         migrations: &[Migration],
     ) -> Result<Recorded, DbError> {
         let mut rec = match self.tool {
-            Tool::Sqlx => sqlx::recorded(conn, migrations).await,
-            Tool::Diesel => diesel::recorded(conn, migrations).await,
-            Tool::GolangMigrate => golang_migrate::recorded(conn, migrations).await,
-            Tool::Dbmate => dbmate::recorded(conn, migrations).await,
-            Tool::Flyway => flyway::recorded(conn, migrations).await,
-            Tool::Sqitch => sqitch::recorded(conn, migrations).await,
-            Tool::Drizzle => drizzle::recorded(conn, migrations).await,
-            Tool::Prisma => prisma::recorded(conn, migrations).await,
-            Tool::Goose => goose::recorded(conn, migrations).await,
+            Format::Sqlx => sqlx::recorded(conn, migrations).await,
+            Format::Diesel => diesel::HISTORY.recorded(conn, migrations).await,
+            Format::GolangMigrate => golang_migrate::recorded(conn, migrations).await,
+            Format::Dbmate => dbmate::HISTORY.recorded(conn, migrations).await,
+            Format::Flyway => flyway::recorded(conn, migrations).await,
+            Format::Sqitch => sqitch::recorded(conn, migrations).await,
+            Format::Drizzle => drizzle::recorded(conn, migrations).await,
+            Format::Prisma => prisma::recorded(conn, migrations).await,
+            Format::Goose => goose::recorded(conn, migrations).await,
+            Format::Custom => Ok(Recorded::default()),
         }?;
         if !rec.mismatched.is_empty() {
             let ours: Vec<String> = super::ledger::read(conn)
@@ -298,12 +272,16 @@ impl History {
     /// tools without checksums.
     pub async fn record_accept(&self, conn: &mut Conn, m: &Migration) -> Result<(), DbError> {
         match self.tool {
-            Tool::Sqlx => sqlx::record_accept(conn, m).await,
-            Tool::Flyway => flyway::record_accept(conn, m).await,
-            Tool::Sqitch => sqitch::record_accept(conn, m).await,
-            Tool::Drizzle => drizzle::record_accept(conn, m).await,
-            Tool::Prisma => prisma::record_accept(conn, m).await,
-            Tool::Diesel | Tool::GolangMigrate | Tool::Dbmate | Tool::Goose => Ok(()),
+            Format::Sqlx => sqlx::record_accept(conn, m).await,
+            Format::Flyway => flyway::record_accept(conn, m).await,
+            Format::Sqitch => sqitch::record_accept(conn, m).await,
+            Format::Drizzle => drizzle::record_accept(conn, m).await,
+            Format::Prisma => prisma::record_accept(conn, m).await,
+            Format::Diesel
+            | Format::GolangMigrate
+            | Format::Dbmate
+            | Format::Goose
+            | Format::Custom => Ok(()),
         }
     }
 
@@ -318,15 +296,16 @@ impl History {
         operator: &str,
     ) -> Result<(), DbError> {
         match self.tool {
-            Tool::Sqlx => sqlx::record_apply(conn, m, took).await,
-            Tool::Diesel => diesel::record_apply(conn, m).await,
-            Tool::GolangMigrate => golang_migrate::record_apply(conn, m).await,
-            Tool::Dbmate => dbmate::record_apply(conn, m).await,
-            Tool::Flyway => flyway::record_apply(conn, m, took, operator).await,
-            Tool::Sqitch => sqitch::record_apply(conn, m, migrations, operator).await,
-            Tool::Drizzle => drizzle::record_apply(conn, m).await,
-            Tool::Prisma => prisma::record_apply(conn, m, took).await,
-            Tool::Goose => goose::record_apply(conn, m).await,
+            Format::Sqlx => sqlx::record_apply(conn, m, took).await,
+            Format::Diesel => diesel::HISTORY.record_apply(conn, m).await,
+            Format::GolangMigrate => golang_migrate::record_apply(conn, m).await,
+            Format::Dbmate => dbmate::HISTORY.record_apply(conn, m).await,
+            Format::Flyway => flyway::record_apply(conn, m, took, operator).await,
+            Format::Sqitch => sqitch::record_apply(conn, m, migrations, operator).await,
+            Format::Drizzle => drizzle::record_apply(conn, m).await,
+            Format::Prisma => prisma::record_apply(conn, m, took).await,
+            Format::Goose => goose::record_apply(conn, m).await,
+            Format::Custom => Ok(()),
         }
     }
 
@@ -339,15 +318,16 @@ impl History {
         operator: &str,
     ) -> Result<(), DbError> {
         match self.tool {
-            Tool::Sqlx => sqlx::record_revert(conn, m).await,
-            Tool::Diesel => diesel::record_revert(conn, m).await,
-            Tool::GolangMigrate => golang_migrate::record_revert(conn, m, migrations).await,
-            Tool::Dbmate => dbmate::record_revert(conn, m).await,
-            Tool::Flyway => flyway::record_revert(conn, m, operator).await,
-            Tool::Sqitch => sqitch::record_revert(conn, m, operator).await,
-            Tool::Drizzle => drizzle::record_revert(conn, m).await,
-            Tool::Prisma => prisma::record_revert(conn, m).await,
-            Tool::Goose => goose::record_revert(conn, m).await,
+            Format::Sqlx => sqlx::record_revert(conn, m).await,
+            Format::Diesel => diesel::HISTORY.record_revert(conn, m).await,
+            Format::GolangMigrate => golang_migrate::record_revert(conn, m, migrations).await,
+            Format::Dbmate => dbmate::HISTORY.record_revert(conn, m).await,
+            Format::Flyway => flyway::record_revert(conn, m, operator).await,
+            Format::Sqitch => sqitch::record_revert(conn, m, operator).await,
+            Format::Drizzle => drizzle::record_revert(conn, m).await,
+            Format::Prisma => prisma::record_revert(conn, m).await,
+            Format::Goose => goose::record_revert(conn, m).await,
+            Format::Custom => Ok(()),
         }
     }
 
@@ -377,8 +357,8 @@ pub(crate) fn native_version(m: &Migration) -> String {
 
 /// Takes every key of the tool's lock without waiting; on the first one held elsewhere,
 /// gives back the ones taken and reports the tool's lock as held.
-async fn take(conn: &mut Conn, tool: Tool, lock: &Lock) -> Result<(), NativeError> {
-    let ctx = format!("taking {}'s lock", tool.name());
+async fn take(conn: &mut Conn, tool: Format, lock: &Lock) -> Result<(), NativeError> {
+    let ctx = format!("taking {}'s lock", tool_name(tool));
     match lock {
         Lock::Pg(keys) => {
             for (n, &k) in keys.iter().enumerate() {
@@ -391,7 +371,9 @@ async fn take(conn: &mut Conn, tool: Tool, lock: &Lock) -> Result<(), NativeErro
                 .await?;
                 if got != Some(1) {
                     release(conn, &Lock::Pg(keys[..n].to_vec())).await;
-                    return Err(NativeError::Locked { tool: tool.name() });
+                    return Err(NativeError::Locked {
+                        tool: tool_name(tool),
+                    });
                 }
             }
         }
@@ -406,7 +388,9 @@ async fn take(conn: &mut Conn, tool: Tool, lock: &Lock) -> Result<(), NativeErro
                 .await?;
                 if got != Some(1) {
                     release(conn, &Lock::Mysql(names[..n].to_vec())).await;
-                    return Err(NativeError::Locked { tool: tool.name() });
+                    return Err(NativeError::Locked {
+                        tool: tool_name(tool),
+                    });
                 }
             }
         }

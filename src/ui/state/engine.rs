@@ -1,15 +1,7 @@
 //! Folding engine events into the state.
 
-use super::{BatchView, FileView, JobView, LogLine, Risk, State};
+use super::{BatchView, FileView, JobView, LogLine, State};
 use crate::event::{Event, FileStatus, LedgerFile, Level, Outcome, PlanBatch, Stamped};
-
-fn risk(s: &str) -> Risk {
-    match s {
-        "high" => Risk::High,
-        "medium" => Risk::Medium,
-        _ => Risk::Low,
-    }
-}
 
 impl State {
     pub(super) fn log_line(&mut self, at_ms: i64, level: Level, text: String) {
@@ -64,7 +56,7 @@ impl State {
             }
             self.batches.push(BatchView {
                 name: pb.name.clone(),
-                risk: risk(&pb.risk),
+                risk: pb.risk,
                 files: ids,
             });
         }

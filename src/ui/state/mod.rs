@@ -135,12 +135,7 @@ pub enum Overlay {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Risk {
-    Low,
-    Medium,
-    High,
-}
+pub use crate::event::Risk;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchView {
