@@ -1,6 +1,7 @@
 //! Folding operator actions into the state. Dangerous or long work leaves as effects.
 
 use super::{Action, Effect, Overlay, Panel, State};
+use crate::engine::rules::{can_run, Ask, Refusal};
 use crate::event::Level;
 
 impl State {
@@ -97,29 +98,15 @@ impl State {
             return true;
         }
         let b = self.selected_batch;
-        if !self.batch_ready(b) {
-            let (d, t) = self.batch_progress(b);
-            let why = if d == t {
-                format!(
-                    "batch {} {} is already applied",
-                    b + 1,
-                    self.batches[b].name
-                )
-            } else {
-                let before = (0..b).find(|&p| {
-                    let (d, t) = self.batch_progress(p);
-                    d < t
-                });
-                match before {
-                    Some(p) => format!(
-                        "batch {} {} cannot start: batch {} {} has files left",
-                        b + 1,
-                        self.batches[b].name,
-                        p + 1,
-                        self.batches[p].name
-                    ),
-                    None => format!("batch {} cannot start", b + 1),
+        // The engine's own rule decides, so the cockpit never offers what it would refuse.
+        if let Err(refusal) = can_run(self, Ask::Batch(b)) {
+            let name = |p: usize| format!("batch {} {}", p + 1, self.batches[p].name);
+            let why = match refusal {
+                Refusal::BatchApplied(_) => format!("{} is already applied", name(b)),
+                Refusal::EarlierBatchPending { earlier, .. } => {
+                    format!("{} cannot start: {} has files left", name(b), name(earlier))
                 }
+                _ => format!("batch {} cannot start", b + 1),
             };
             self.log_line(at, Level::Warn, why);
             return true;

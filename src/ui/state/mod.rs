@@ -11,6 +11,7 @@ mod ring;
 pub use ring::Ring;
 
 use crate::command::Resolution;
+use crate::engine::rules::{can_run, done, Ask, Refusal, Runnable, Standing};
 use crate::event::{FileStatus, Level, Stamped};
 
 /// How many log lines the screen keeps (older ones fall off; the journal keeps all).
@@ -289,12 +290,13 @@ impl State {
     }
 
     /// The first file that may be partly applied (`running` or `partial` in the
-    /// ledger), in plan order: nothing can be applied until an operator resolves it.
+    /// ledger), in plan order: nothing can be applied until an operator resolves it
+    /// (the engine's rule, `engine::rules::can_run`, says so).
     pub fn first_unresolved(&self) -> Option<usize> {
-        self.batches
-            .iter()
-            .flat_map(|b| b.files.iter().copied())
-            .find(|&i| self.files[i].status.unresolved())
+        match can_run(self, Ask::Next) {
+            Err(Refusal::Unresolved(i)) => Some(i),
+            _ => None,
+        }
     }
 
     /// The files of the selected batch.
@@ -309,17 +311,13 @@ impl State {
         self.batch_files().get(self.selected_file).copied()
     }
 
-    /// The first file not yet applied, in plan order.
+    /// The file the next apply runs, as the engine's rule decides (None while a file is
+    /// unresolved, or when every file is applied).
     pub fn next_pending(&self) -> Option<usize> {
-        self.batches
-            .iter()
-            .flat_map(|b| b.files.iter().copied())
-            .find(|&i| {
-                matches!(
-                    self.files[i].status,
-                    FileStatus::Pending | FileStatus::Failed | FileStatus::RolledBack
-                )
-            })
+        match can_run(self, Ask::Next) {
+            Ok(Runnable::File(i)) => Some(i),
+            _ => None,
+        }
     }
 
     /// Files applied out of a batch's total.
@@ -327,24 +325,28 @@ impl State {
         let files = &self.batches[b].files;
         let done = files
             .iter()
-            .filter(|&&i| {
-                matches!(
-                    self.files[i].status,
-                    FileStatus::Applied | FileStatus::Validated
-                )
-            })
+            .filter(|&&i| done(self.files[i].status))
             .count();
         (done, files.len())
     }
 
-    /// Whether the batch can be applied now: not done, and every batch before it done.
+    /// Whether the batch can be applied now, as the engine's rule decides: something of
+    /// it left, every batch before it done, no file unresolved.
     pub fn batch_ready(&self, b: usize) -> bool {
-        let (done, total) = self.batch_progress(b);
-        done < total
-            && (0..b).all(|p| {
-                let (d, t) = self.batch_progress(p);
-                d == t
-            })
+        can_run(self, Ask::Batch(b)).is_ok()
+    }
+}
+
+/// The cockpit's view of the plan, read by the engine's one rule for what may run.
+impl Standing for State {
+    fn batch_count(&self) -> usize {
+        self.batches.len()
+    }
+    fn batch_files(&self, b: usize) -> &[usize] {
+        &self.batches[b].files
+    }
+    fn status(&self, file: usize) -> FileStatus {
+        self.files[file].status
     }
 }
 
