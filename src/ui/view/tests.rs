@@ -39,8 +39,15 @@ fn act(s: &mut State, a: Action) {
 /// A window in the middle of a migration: batch 1 applied, batch 2 running, batch 3 waiting.
 fn mid_migration() -> State {
     let mut s = State::default();
+    opened(&mut s);
+    midway(&mut s);
+    s
+}
+
+/// The session, the plan and the ledger as a cockpit sees them when it opens.
+fn opened(s: &mut State) {
     feed(
-        &mut s,
+        s,
         0,
         Event::SessionStarted {
             plan: "shop v2 cutover".into(),
@@ -56,7 +63,7 @@ fn mid_migration() -> State {
             .into(),
     );
     feed(
-        &mut s,
+        s,
         1,
         Event::PlanLoaded {
             batches: vec![
@@ -98,7 +105,7 @@ fn mid_migration() -> State {
         },
     );
     feed(
-        &mut s,
+        s,
         2,
         Event::LedgerLoaded {
             files: ["0001", "0002"]
@@ -114,15 +121,19 @@ fn mid_migration() -> State {
                 .collect(),
         },
     );
+}
+
+/// A job in the second batch: one file applied, the next one running.
+fn midway(s: &mut State) {
     feed(
-        &mut s,
+        s,
         1000,
         Event::JobStarted {
             job: "apply".into(),
         },
     );
     feed(
-        &mut s,
+        s,
         1001,
         Event::BatchStarted {
             batch: 2,
@@ -130,7 +141,7 @@ fn mid_migration() -> State {
         },
     );
     feed(
-        &mut s,
+        s,
         1002,
         Event::FileStatus {
             version: "0005".into(),
@@ -139,7 +150,7 @@ fn mid_migration() -> State {
         },
     );
     feed(
-        &mut s,
+        s,
         1100,
         Event::FileApplied {
             version: "0005".into(),
@@ -147,7 +158,7 @@ fn mid_migration() -> State {
         },
     );
     feed(
-        &mut s,
+        s,
         1101,
         Event::FileStatus {
             version: "0005".into(),
@@ -156,7 +167,7 @@ fn mid_migration() -> State {
         },
     );
     feed(
-        &mut s,
+        s,
         1102,
         Event::FileStatus {
             version: "0006".into(),
@@ -165,7 +176,7 @@ fn mid_migration() -> State {
         },
     );
     feed(
-        &mut s,
+        s,
         1103,
         Event::StatementStarted {
             version: "0006".into(),
@@ -175,7 +186,7 @@ fn mid_migration() -> State {
         },
     );
     feed(
-        &mut s,
+        s,
         1104,
         Event::Progress {
             job: "apply".into(),
@@ -184,14 +195,13 @@ fn mid_migration() -> State {
         },
     );
     feed(
-        &mut s,
+        s,
         61_000,
         Event::Log {
             level: Level::Warn,
             text: "0006_backfill_totals.sql: runs outside a transaction".into(),
         },
     );
-    s
 }
 
 fn render(s: &State, w: u16, h: u16) -> String {
