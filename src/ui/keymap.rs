@@ -17,6 +17,8 @@ pub enum Context {
     Resolve,
     /// Help or a file's SQL.
     Overlay,
+    /// A dialog confirmed by typing a word: characters not bound here go to its field.
+    Typed,
 }
 
 pub struct Binding {
@@ -69,8 +71,10 @@ const fn b(
     }
 }
 
-use Context::{Confirm, ConfirmCancel as Cancel, Main, Overlay as Ov, Resolve};
-use KeyCode::{Char, Down, End, Enter, Esc, Home, PageDown, PageUp, Tab, Up};
+use Context::{Confirm, ConfirmCancel as Cancel, Main, Overlay as Ov, Resolve, Typed};
+use KeyCode::{
+    Backspace, Char, Down, End, Enter, Esc, Home, Left, PageDown, PageUp, Right, Tab, Up,
+};
 
 #[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
@@ -108,13 +112,20 @@ pub const BINDINGS: &[Binding] = &[
     b("g/Home", &[k(Char('g')), k(Home)], Action::Top, "top", Ov, false),
     b("G/End", &[k(Char('G')), k(End)], Action::Bottom, "bottom", Ov, false),
     b("Esc/q/⏎", &[k(Esc), k(Char('q')), k(Enter), c('c')], Action::Back, "close", Ov, true),
+    // Typed confirmation: every other plain character is text (see `action_for`).
+    b("⏎", &[k(Enter)], Action::Submit, "confirm what you typed", Typed, true),
+    b("⌫", &[k(Backspace)], Action::Backspace, "erase", Typed, false),
+    b("←", &[k(Left)], Action::CursorLeft, "cursor left", Typed, false),
+    b("→", &[k(Right)], Action::CursorRight, "cursor right", Typed, false),
+    b("Esc", &[k(Esc), c('c')], Action::No, "cancel (default)", Typed, true),
 ];
 
 pub fn context(state: &State) -> Context {
     match state.overlay {
         Some(Overlay::ConfirmQuit) => Context::Confirm,
         Some(Overlay::ConfirmCancel) => Context::ConfirmCancel,
-        Some(Overlay::Resolve { .. }) => Context::Resolve,
+        Some(Overlay::Resolve(_)) => Context::Resolve,
+        Some(Overlay::Typed(_)) => Context::Typed,
         Some(_) => Context::Overlay,
         None => Context::Main,
     }
@@ -131,11 +142,22 @@ pub fn action_for(key: &KeyEvent, state: &State) -> Option<Action> {
         ctrl: key.modifiers.contains(KeyModifiers::CONTROL),
     };
     let ctx = context(state);
-    BINDINGS
+    let bound = BINDINGS
         .iter()
         .filter(|b| b.context == ctx)
         .find(|b| b.keys.contains(&pressed))
-        .map(|b| b.action)
+        .map(|b| b.action);
+    // In a text field, a plain character that no binding takes is typed.
+    match (bound, ctx, key.code) {
+        (None, Context::Typed, Char(ch))
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(Action::Type(ch))
+        }
+        _ => bound,
+    }
 }
 
 /// A key as a journal and a person read it: `j`, `Enter`, `C-c`, `S-Tab`.
@@ -177,7 +199,7 @@ pub fn available(action: Action, state: &State) -> bool {
         Action::Pause => !state.read_only && busy && !state.pause_requested,
         Action::CancelStatement => !state.read_only && busy,
         Action::Resolve => !state.read_only && !busy && unresolved,
-        Action::Yes => !matches!(state.overlay, Some(Overlay::Resolve { choice: None, .. })),
+        Action::Yes => !matches!(&state.overlay, Some(Overlay::Resolve(d)) if d.choice.is_none()),
         _ => true,
     }
 }
@@ -278,6 +300,37 @@ mod tests {
                 .iter()
                 .any(|(l, d, c)| *l == b.label && *d == b.desc && *c == b.context));
         }
+    }
+
+    #[test]
+    fn a_typed_dialog_takes_characters_as_text() {
+        use super::super::state::dialog::TypedConfirm;
+        use super::super::state::Effect;
+        let s = State {
+            overlay: Some(Overlay::Typed(TypedConfirm::new(
+                "roll back",
+                "EMERGENCY",
+                Effect::Pause,
+            ))),
+            ..State::default()
+        };
+        for ch in ['y', 'n', 'q', 'a', 'E', '?'] {
+            assert_eq!(action_for(&key(Char(ch)), &s), Some(Action::Type(ch)));
+        }
+        assert_eq!(action_for(&key(Enter), &s), Some(Action::Submit));
+        assert_eq!(action_for(&key(Esc), &s), Some(Action::No));
+        assert_eq!(action_for(&key(Backspace), &s), Some(Action::Backspace));
+        assert_eq!(
+            action_for(&KeyEvent::new(Char('c'), KeyModifiers::CONTROL), &s),
+            Some(Action::No)
+        );
+        assert_eq!(
+            action_for(&KeyEvent::new(Char('d'), KeyModifiers::CONTROL), &s),
+            None,
+            "a chord is not text"
+        );
+        let labels: Vec<_> = bar(&s).into_iter().map(|(l, _)| l).collect();
+        assert_eq!(labels, ["⏎", "Esc"]);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! job runs, and saying what a `running` or `partial` file turned out to be. Each opens
 //! a dialog that consumes every key and leaves as an effect only when confirmed.
 
-use super::{Action, Effect, Overlay, State};
+use super::dialog::resolve::Resolve;
+use super::{Effect, Overlay, State};
 use crate::command::Resolution;
 use crate::event::Level;
 
@@ -16,29 +17,22 @@ impl State {
         true
     }
 
-    pub(super) fn confirm_cancel(&mut self, a: Action, at: i64, effects: &mut Vec<Effect>) -> bool {
-        match a {
-            Action::Yes => {
-                self.overlay = None;
-                if self.job.is_none() {
-                    return true;
-                }
-                // A cancel stops the job too: after the cancelled file, nothing else runs.
-                self.pause_requested = true;
-                self.log_line(
-                    at,
-                    Level::Warn,
-                    format!(
-                        "cancel of the running statement requested by {}",
-                        self.operator
-                    ),
-                );
-                effects.push(Effect::CancelStatement);
-            }
-            Action::No | Action::Back | Action::Quit => self.overlay = None,
-            _ => return false,
+    /// The cancel dialog confirmed: cancel the running statement, if one still runs.
+    pub(super) fn confirm_cancel(&mut self, at: i64, effects: &mut Vec<Effect>) {
+        if self.job.is_none() {
+            return;
         }
-        true
+        // A cancel stops the job too: after the cancelled file, nothing else runs.
+        self.pause_requested = true;
+        self.log_line(
+            at,
+            Level::Warn,
+            format!(
+                "cancel of the running statement requested by {}",
+                self.operator
+            ),
+        );
+        effects.push(Effect::CancelStatement);
     }
 
     /// Applying refuses while a file may be partly applied: says so, and what to do.
@@ -68,7 +62,7 @@ impl State {
             .or_else(|| self.first_unresolved());
         match file {
             Some(file) => {
-                self.overlay = Some(Overlay::Resolve { file, choice: None });
+                self.overlay = Some(Overlay::Resolve(Resolve::new(file)));
             }
             None => self.log_line(
                 at,
@@ -79,43 +73,27 @@ impl State {
         true
     }
 
-    pub(super) fn resolve_dialog(
+    /// The resolve dialog confirmed: record what the file turned out to be.
+    pub(super) fn confirm_resolve(
         &mut self,
-        a: Action,
         at: i64,
         file: usize,
-        choice: Option<Resolution>,
+        how: Resolution,
         effects: &mut Vec<Effect>,
-    ) -> bool {
-        let pick = |how| {
-            Some(Overlay::Resolve {
-                file,
-                choice: Some(how),
-            })
+    ) {
+        let Some(f) = self.files.get(file) else {
+            return;
         };
-        match (a, choice) {
-            (Action::ResolveApplied, _) => self.overlay = pick(Resolution::Applied),
-            (Action::ResolvePending, _) => self.overlay = pick(Resolution::Pending),
-            (Action::Yes, Some(how)) => {
-                self.overlay = None;
-                let Some(f) = self.files.get(file) else {
-                    return true;
-                };
-                let word = match how {
-                    Resolution::Applied => "applied",
-                    Resolution::Pending => "pending",
-                };
-                let text = format!(
-                    "resolve {} as {word} requested by {}",
-                    f.file, self.operator
-                );
-                let version = f.version.clone();
-                self.log_line(at, Level::Warn, text);
-                effects.push(Effect::Resolve { version, how });
-            }
-            (Action::No | Action::Back | Action::Quit, _) => self.overlay = None,
-            _ => return false,
-        }
-        true
+        let word = match how {
+            Resolution::Applied => "applied",
+            Resolution::Pending => "pending",
+        };
+        let text = format!(
+            "resolve {} as {word} requested by {}",
+            f.file, self.operator
+        );
+        let version = f.version.clone();
+        self.log_line(at, Level::Warn, text);
+        effects.push(Effect::Resolve { version, how });
     }
 }

@@ -1,5 +1,6 @@
 //! Folding operator actions into the state. Dangerous or long work leaves as effects.
 
+use super::dialog::{self, Outcome};
 use super::{Action, Effect, Overlay, Panel, State};
 use crate::engine::rules::{can_run, Ask, Refusal};
 use crate::event::Level;
@@ -33,60 +34,70 @@ impl State {
     }
 
     /// An open dialog or overlay takes every key: what it did (None when none is open).
+    /// Each dialog decides by itself (see [`super::dialog`]); here its outcome is
+    /// carried out.
     fn overlay_action(&mut self, a: Action, at: i64, effects: &mut Vec<Effect>) -> Option<bool> {
-        match self.overlay.clone() {
-            Some(Overlay::ConfirmQuit) => {
-                // The dialog consumes every key; only an explicit yes quits.
-                match a {
-                    Action::Yes => {
-                        self.overlay = None;
-                        self.quit_after_job = true;
-                        if !self.pause_requested {
-                            self.pause_requested = true;
-                            effects.push(Effect::Pause);
-                        }
-                        self.log_line(at, Level::Warn, "quitting after the current file".into());
+        let overlay = self.overlay.take()?;
+        let (kept, changed) = match overlay {
+            Overlay::ConfirmQuit => match dialog::confirm::yes_no(a, ()) {
+                Outcome::Confirmed(()) => {
+                    self.quit_after_job = true;
+                    if !self.pause_requested {
+                        self.pause_requested = true;
+                        effects.push(Effect::Pause);
                     }
-                    Action::No | Action::Back | Action::Quit => self.overlay = None,
-                    _ => return Some(false),
+                    self.log_line(at, Level::Warn, "quitting after the current file".into());
+                    (None, true)
                 }
-                Some(true)
-            }
-            Some(Overlay::ConfirmCancel) => Some(self.confirm_cancel(a, at, effects)),
-            Some(Overlay::Resolve { file, choice }) => {
-                Some(self.resolve_dialog(a, at, file, choice, effects))
-            }
-            Some(Overlay::Help) => Some(match a {
-                Action::Back | Action::Help | Action::Quit | Action::Open => {
-                    self.overlay = None;
-                    true
+                other => keep(Overlay::ConfirmQuit, other),
+            },
+            Overlay::ConfirmCancel => match dialog::confirm::yes_no(a, ()) {
+                Outcome::Confirmed(()) => {
+                    self.confirm_cancel(at, effects);
+                    (None, true)
                 }
-                _ => false,
-            }),
-            Some(Overlay::Detail { file, scroll }) => {
+                other => keep(Overlay::ConfirmCancel, other),
+            },
+            Overlay::Resolve(mut d) => match d.handle(a) {
+                Outcome::Confirmed(how) => {
+                    self.confirm_resolve(at, d.file, how, effects);
+                    (None, true)
+                }
+                other => keep(Overlay::Resolve(d), other),
+            },
+            Overlay::Typed(mut d) => match d.handle(a) {
+                Outcome::Confirmed(effect) => {
+                    effects.push(effect);
+                    (None, true)
+                }
+                other => keep(Overlay::Typed(d), other),
+            },
+            Overlay::Help => match a {
+                Action::Back | Action::Help | Action::Quit | Action::Open => (None, true),
+                _ => (Some(Overlay::Help), false),
+            },
+            Overlay::Detail { file, scroll } => {
                 let lines = self.files.get(file).map_or(0, |f| f.sql.lines().count());
                 let max = lines.saturating_sub(1) as isize;
                 let new = match a {
-                    Action::Back | Action::Open | Action::Quit => {
-                        self.overlay = None;
-                        return Some(true);
-                    }
+                    Action::Back | Action::Open | Action::Quit => return Some(true),
                     Action::Up => scroll as isize - 1,
                     Action::Down => scroll as isize + 1,
                     Action::PageUp => scroll as isize - self.page(),
                     Action::PageDown => scroll as isize + self.page(),
                     Action::Top => 0,
                     Action::Bottom => max,
-                    _ => return Some(false),
+                    _ => {
+                        self.overlay = Some(Overlay::Detail { file, scroll });
+                        return Some(false);
+                    }
                 };
-                self.overlay = Some(Overlay::Detail {
-                    file,
-                    scroll: new.clamp(0, max.max(0)) as usize,
-                });
-                Some(true)
+                let scroll = new.clamp(0, max.max(0)) as usize;
+                (Some(Overlay::Detail { file, scroll }), true)
             }
-            None => None,
-        }
+        };
+        self.overlay = kept;
+        Some(changed)
     }
 
     /// `A`: the selected batch, if every batch before it is done.
@@ -218,10 +229,25 @@ impl State {
             }
             Action::CancelStatement => return self.ask_cancel(),
             Action::Resolve => return self.ask_resolve(at),
-            Action::Yes | Action::No | Action::ResolveApplied | Action::ResolvePending => {
-                return false
-            }
+            Action::Yes
+            | Action::No
+            | Action::ResolveApplied
+            | Action::ResolvePending
+            | Action::Type(_)
+            | Action::Backspace
+            | Action::CursorLeft
+            | Action::CursorRight
+            | Action::Submit => return false,
         }
         true
+    }
+}
+
+/// A dialog that did not confirm: still open (and whether it changed), or closed.
+fn keep<P>(open: Overlay, outcome: Outcome<P>) -> (Option<Overlay>, bool) {
+    match outcome {
+        Outcome::Ignored => (Some(open), false),
+        Outcome::Changed => (Some(open), true),
+        Outcome::Cancelled | Outcome::Confirmed(_) => (None, true),
     }
 }

@@ -4,13 +4,13 @@
 //! replay that feeds the same inputs shows the same screens.
 
 mod decisions;
+pub mod dialog;
 mod engine;
 mod keys;
 mod ring;
 
 pub use ring::Ring;
 
-use crate::command::Resolution;
 use crate::engine::rules::{can_run, done, Ask, Refusal, Runnable, Standing};
 use crate::event::{FileStatus, Level, Stamped};
 
@@ -90,6 +90,16 @@ pub enum Action {
     ResolveApplied,
     /// In the resolve dialog: none of it remains.
     ResolvePending,
+    /// In a dialog with a text field: a typed character.
+    Type(char),
+    /// In a dialog with a text field: erase the character before the cursor.
+    Backspace,
+    /// In a dialog with a text field: cursor one character left.
+    CursorLeft,
+    /// In a dialog with a text field: cursor one character right.
+    CursorRight,
+    /// In a dialog with a text field: submit what was typed.
+    Submit,
 }
 
 /// Something the event loop must do for the reducer.
@@ -104,7 +114,10 @@ pub enum Effect {
     /// Cancel the statement the job runs now (and stop after it).
     CancelStatement,
     /// Record the operator's decision on a `running` or `partial` file.
-    Resolve { version: String, how: Resolution },
+    Resolve {
+        version: String,
+        how: crate::command::Resolution,
+    },
     /// Leave the cockpit (after the running job stopped, if any).
     Quit,
 }
@@ -128,12 +141,12 @@ pub enum Overlay {
     ConfirmQuit,
     /// Cancelling the running statement: asks first, defaults to No.
     ConfirmCancel,
-    /// What a `running` or `partial` file (index into `files`) turned out to be: the
-    /// operator picks, then confirms.
-    Resolve {
-        file: usize,
-        choice: Option<Resolution>,
-    },
+    /// What a `running` or `partial` file turned out to be: the operator picks, then
+    /// confirms.
+    Resolve(dialog::resolve::Resolve),
+    /// Confirmed only by typing a word (rollback: a version, a batch name, EMERGENCY);
+    /// the effect is what happens when it is.
+    Typed(dialog::TypedConfirm<Effect>),
 }
 
 pub use crate::event::Risk;

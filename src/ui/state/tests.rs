@@ -322,10 +322,7 @@ fn a_partial_or_running_file_is_resolved_not_applied() {
     key(&mut s, Action::Resolve, 4_000, &mut fx);
     assert_eq!(
         s.overlay,
-        Some(Overlay::Resolve {
-            file: 1,
-            choice: None
-        })
+        Some(Overlay::Resolve(super::dialog::resolve::Resolve::new(1)))
     );
     assert!(
         !key(&mut s, Action::Yes, 4_100, &mut fx),
@@ -421,4 +418,40 @@ fn log_keeps_the_reader_in_place_and_stays_bounded() {
         &mut Vec::new(),
     );
     assert_eq!(s.log_scroll, 2, "the line being read stays on screen");
+}
+
+#[test]
+fn a_typed_confirmation_swallows_keys_and_emits_its_effect_only_for_the_word() {
+    let mut s = State::default();
+    plan(&mut s);
+    let mut fx = Vec::new();
+    let dialog = dialog::TypedConfirm::new("roll back batch 1 one", "one", Effect::ApplyBatch(1));
+    s.overlay = Some(Overlay::Typed(dialog.clone()));
+    // Keys that mean something on the main screen do nothing here.
+    for a in [Action::ApplyNext, Action::Quit, Action::Yes, Action::Down] {
+        let changed = key(&mut s, a, 1_000, &mut fx);
+        assert!(fx.is_empty(), "{a:?} leaked");
+        assert_eq!(changed, a == Action::Quit, "{a:?}");
+        if a == Action::Quit {
+            assert_eq!(s.overlay, None, "quit closes it, as Esc does");
+            s.overlay = Some(Overlay::Typed(dialog.clone()));
+        }
+    }
+    assert_eq!(s.selected_batch, 0);
+    for c in "two".chars() {
+        key(&mut s, Action::Type(c), 1_100, &mut fx);
+    }
+    assert!(key(&mut s, Action::Submit, 1_200, &mut fx));
+    assert!(fx.is_empty(), "the wrong word does nothing");
+    assert!(matches!(&s.overlay, Some(Overlay::Typed(d)) if d.error.is_some()));
+    for c in "one".chars() {
+        key(&mut s, Action::Type(c), 1_300, &mut fx);
+    }
+    key(&mut s, Action::Submit, 1_400, &mut fx);
+    assert_eq!(fx, [Effect::ApplyBatch(1)]);
+    assert_eq!(s.overlay, None);
+    fx.clear();
+    s.overlay = Some(Overlay::Typed(dialog));
+    key(&mut s, Action::No, 1_500, &mut fx);
+    assert!(fx.is_empty() && s.overlay.is_none(), "Esc cancels");
 }

@@ -28,18 +28,25 @@ fn popup(f: &mut Frame, area: Rect, title: String, t: &Theme) -> Rect {
     inner
 }
 
+/// The contexts help lists, with their headings. (The typed confirmation is not listed
+/// until a dialog of the main screen opens one: rollback.)
+const HELP_CONTEXTS: [(Context, &str); 5] = [
+    (Context::Main, "Main screen"),
+    (Context::Overlay, "Help and SQL view"),
+    (Context::Confirm, "Quit dialog"),
+    (Context::ConfirmCancel, "Cancel dialog"),
+    (Context::Resolve, "Resolve dialog"),
+];
+
 pub fn help(f: &mut Frame, area: Rect, t: &Theme) {
-    let all = keymap::help();
+    let all: Vec<_> = keymap::help()
+        .into_iter()
+        .filter(|(_, _, c)| HELP_CONTEXTS.iter().any(|(h, _)| h == c))
+        .collect();
     let h = (all.len() as u16 + 8).min(area.height);
     let inner = popup(f, centered(area, 64, h), " Keys · Esc to close ".into(), t);
     let mut lines = Vec::new();
-    for (ctx, heading) in [
-        (Context::Main, "Main screen"),
-        (Context::Overlay, "Help and SQL view"),
-        (Context::Confirm, "Quit dialog"),
-        (Context::ConfirmCancel, "Cancel dialog"),
-        (Context::Resolve, "Resolve dialog"),
-    ] {
+    for (ctx, heading) in HELP_CONTEXTS {
         lines.push(Line::from(Span::styled(heading, t.title)));
         for (label, desc, c) in &all {
             if *c == ctx {
@@ -219,5 +226,42 @@ pub fn resolve(
             Span::raw(" decide later"),
         ]),
     });
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// A dialog confirmed only by typing a word: what it will do, the field, and why the
+/// last try did nothing.
+pub fn typed<P>(
+    f: &mut Frame,
+    area: Rect,
+    t: &Theme,
+    d: &crate::ui::state::dialog::TypedConfirm<P>,
+) {
+    let title = format!(" {} · Esc to cancel ", d.prompt);
+    let inner = popup(f, centered(area, 64, 8), title, t);
+    let text = d.input.text();
+    let (before, after): (String, String) = {
+        let at = d.input.cursor();
+        (
+            text.chars().take(at).collect(),
+            text.chars().skip(at).collect(),
+        )
+    };
+    let mut lines = vec![
+        Line::from(vec![
+            Span::raw("Type "),
+            Span::styled(d.expected.clone(), t.key),
+            Span::raw(" and press Enter to go ahead."),
+        ]),
+        Line::from(vec![
+            Span::styled("> ", t.key),
+            Span::raw(before),
+            Span::styled("▏", t.key),
+            Span::raw(after),
+        ]),
+    ];
+    if let Some(error) = &d.error {
+        lines.push(Line::from(Span::styled(error.clone(), t.error)));
+    }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

@@ -51,7 +51,8 @@ pub fn draw(f: &mut Frame, s: &State, t: &Theme) {
         Some(Overlay::Detail { file, scroll }) => dialog::detail(f, area, s, t, *file, *scroll),
         Some(Overlay::ConfirmQuit) => dialog::confirm_quit(f, area, s, t),
         Some(Overlay::ConfirmCancel) => dialog::confirm_cancel(f, area, s, t),
-        Some(Overlay::Resolve { file, choice }) => dialog::resolve(f, area, s, t, *file, *choice),
+        Some(Overlay::Resolve(d)) => dialog::resolve(f, area, s, t, d.file, d.choice),
+        Some(Overlay::Typed(d)) => dialog::typed(f, area, t, d),
         None => {}
     }
 }
