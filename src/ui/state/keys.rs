@@ -100,6 +100,42 @@ impl State {
         Some(changed)
     }
 
+    /// Tab / Shift-Tab: the focus moves `step` panels on (2 of 3 is one back).
+    fn cycle_focus(&mut self, step: usize) {
+        let order = [Panel::Batches, Panel::Files, Panel::Log];
+        let i = order.iter().position(|p| *p == self.focus).unwrap_or(0);
+        self.focus = order[(i + step) % order.len()];
+    }
+
+    /// `a`: the next file the engine's rule would run.
+    fn apply_next(&mut self, at: i64, effects: &mut Vec<Effect>) -> bool {
+        if self.read_only || self.job.is_some() {
+            return false;
+        }
+        if self.refuse_while_unresolved(at) {
+            return true;
+        }
+        let Some(i) = self.next_pending() else {
+            self.log_line(
+                at,
+                Level::Info,
+                "nothing to apply: every file is applied".into(),
+            );
+            return true;
+        };
+        let version = self.files[i].version.clone();
+        self.log_line(
+            at,
+            Level::Info,
+            format!(
+                "apply {} requested by {}",
+                self.files[i].file, self.operator
+            ),
+        );
+        effects.push(Effect::ApplyTo(version));
+        true
+    }
+
     /// `A`: the selected batch, if every batch before it is done.
     fn apply_batch(&mut self, at: i64, effects: &mut Vec<Effect>) -> bool {
         if self.read_only || self.job.is_some() || self.batches.is_empty() {
@@ -148,16 +184,8 @@ impl State {
             Action::PageDown => self.move_cursor(self.page()),
             Action::Top => self.move_cursor(isize::MIN / 2),
             Action::Bottom => self.move_cursor(isize::MAX / 2),
-            Action::NextPanel | Action::PrevPanel => {
-                let order = [Panel::Batches, Panel::Files, Panel::Log];
-                let i = order.iter().position(|p| *p == self.focus).unwrap_or(0);
-                let next = if a == Action::NextPanel {
-                    i + 1
-                } else {
-                    i + order.len() - 1
-                };
-                self.focus = order[next % order.len()];
-            }
+            Action::NextPanel => self.cycle_focus(1),
+            Action::PrevPanel => self.cycle_focus(2),
             Action::Open => match self.focus {
                 Panel::Batches => self.focus = Panel::Files,
                 Panel::Files => {
@@ -178,32 +206,7 @@ impl State {
                 Panel::Batches => return false,
             },
             Action::Help => self.overlay = Some(Overlay::Help),
-            Action::ApplyNext => {
-                if self.read_only || self.job.is_some() {
-                    return false;
-                }
-                if self.refuse_while_unresolved(at) {
-                    return true;
-                }
-                let Some(i) = self.next_pending() else {
-                    self.log_line(
-                        at,
-                        Level::Info,
-                        "nothing to apply: every file is applied".into(),
-                    );
-                    return true;
-                };
-                let version = self.files[i].version.clone();
-                self.log_line(
-                    at,
-                    Level::Info,
-                    format!(
-                        "apply {} requested by {}",
-                        self.files[i].file, self.operator
-                    ),
-                );
-                effects.push(Effect::ApplyTo(version));
-            }
+            Action::ApplyNext => return self.apply_next(at, effects),
             Action::ApplyBatch => {
                 return self.apply_batch(at, effects);
             }
