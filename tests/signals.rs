@@ -169,9 +169,10 @@ fn waiting(db: &TestDb) -> i64 {
         ),
         // MariaDB's innodb_trx thread ids do not match processlist ids (seen on 10.11), so
         // the two are not joined: a transaction waits for a lock on the server, and this
-        // database's UPDATE is the statement in progress.
+        // database's UPDATE of the file (not this query, whose text holds it too) is in
+        // progress, sent as a query or a prepared statement.
         _ => db.scalar(
-            "SELECT COUNT(*) FROM information_schema.processlist p WHERE p.db = DATABASE() AND p.command = 'Query' AND p.state = 'Updating' AND p.info LIKE '%UPDATE held_row%' AND EXISTS (SELECT 1 FROM information_schema.innodb_trx x WHERE x.trx_state = 'LOCK WAIT')",
+            "SELECT COUNT(*) FROM information_schema.processlist p WHERE p.db = DATABASE() AND p.id <> CONNECTION_ID() AND p.command IN ('Query', 'Execute') AND p.info LIKE '%UPDATE held_row SET v = 2%' AND EXISTS (SELECT 1 FROM information_schema.innodb_trx x WHERE x.trx_state = 'LOCK WAIT')",
         ),
     }
 }
@@ -179,10 +180,13 @@ fn waiting(db: &TestDb) -> i64 {
 fn wait_until_blocked(db: &TestDb) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while waiting(db) == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "the file never waited on the lock"
-        );
+        if Instant::now() >= deadline {
+            let seen = match db.backend {
+                Backend::Postgres => db.strings("SELECT CONCAT(state, ' ', wait_event_type, ' ', query) FROM pg_stat_activity WHERE datname = current_database()"),
+                _ => db.strings("SELECT CONCAT_WS(' | ', id, db, command, state, info) FROM information_schema.processlist"),
+            };
+            panic!("the file never waited on the lock; sessions: {seen:#?}");
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
 }
