@@ -34,6 +34,14 @@ pub async fn run(global: &Global) -> i32 {
         Err(e) => (None, vec![e.to_string()]),
     };
     let (plan, shown) = (ws.plan.name.clone(), target.display.clone());
+    // What the recording's header says of the session (the engine's SessionStarted too).
+    let session = crate::ui::record::SessionInfo {
+        plan: plan.clone(),
+        target: shown.clone(),
+        operator: global.operator(),
+        host: engine::host(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    };
     let setup = engine::Setup {
         ws: Arc::new(ws),
         target,
@@ -50,7 +58,7 @@ pub async fn run(global: &Global) -> i32 {
         }
     };
     tracing::info!(plan = %plan, target = %shown, "cockpit opened");
-    match crate::ui::app::run(handle, theme).await {
+    match crate::ui::app::run(handle, theme, session).await {
         Ok(None) => exit::OK,
         // SIGTERM or SIGHUP: the job stopped after its current file, as on Ctrl-C.
         Ok(Some(_)) => exit::INTERRUPTED,

@@ -1,13 +1,7 @@
 use crate::event::{Event, Level, Stamped};
-use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// How long a consumer waits between draining batches of events. A consumer that wakes
-/// for every event costs the job a thread wake-up per event (measured: about 3 µs each,
-/// 40 µs per small file); one that drains, handles the batch, then pauses this long costs
-/// at most one wake-up per pause, and the first event after a quiet spell still shows at
-/// once.
-pub const BATCH_PAUSE: Duration = Duration::from_millis(5);
+pub use crate::event::BATCH_PAUSE;
 
 /// Feeds every event to `handle`, in batches paced by `BATCH_PAUSE`, until the channel
 /// closes (the job ended).

@@ -47,7 +47,11 @@ impl<T: futures_util::Stream<Item = std::io::Result<TermEvent>> + Unpin> InputSo
 /// current file, and `Ok(Some(signal))` says so. The engine's session is already open
 /// (so a lock held elsewhere is refused before the screen is taken); the events it
 /// emitted while opening show up first.
-pub async fn run(engine: Handle, theme: Theme) -> std::io::Result<Option<Sig>> {
+pub async fn run(
+    engine: Handle,
+    theme: Theme,
+    session: SessionInfo,
+) -> std::io::Result<Option<Sig>> {
     let Handle {
         commands,
         mut events,
@@ -58,7 +62,12 @@ pub async fn run(engine: Handle, theme: Theme) -> std::io::Result<Option<Sig>> {
 
     let mut terminal = ratatui::init();
     let input = EventStream::new();
-    let result = event_loop(
+    // The one input stream goes to a recorder; a no-op until the journal writer comes.
+    let rec = Record {
+        session,
+        recorder: &mut NoRecorder,
+    };
+    let result = event_loop_recorded(
         &mut terminal,
         input,
         &mut events,
@@ -67,6 +76,7 @@ pub async fn run(engine: Handle, theme: Theme) -> std::io::Result<Option<Sig>> {
         &mut signals,
         None,
         true,
+        rec,
     )
     .await;
     ratatui::restore();
@@ -237,7 +247,7 @@ where
                 for s in batch.drain(..) {
                     dirty |= fold(&mut state, recorder, Input::Engine(s), &mut effects)?;
                 }
-                engine_ready_at = Instant::now() + crate::engine::BATCH_PAUSE;
+                engine_ready_at = Instant::now() + crate::event::BATCH_PAUSE;
             }
             _ = tokio::time::sleep_until(engine_ready_at), if engine_open && engine_paused => {}
             _ = tokio::time::sleep_until(draw_at), if dirty && !can_draw => {}
