@@ -400,17 +400,7 @@ fn interrupt_stops_between_files_with_exit_130() {
         return;
     };
     let slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 6000000) SELECT COUNT(*) FROM c;\n";
-    write_files(
-        &db.migrations_dir(),
-        &[
-            ("0001_slow.sql", slow),
-            (
-                "0002_t.sql",
-                "CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY);\n",
-            ),
-        ],
-    );
-    db.write_plan("");
+    db.write_slow_then_t(slow);
     for signal in ["-INT", "-TERM"] {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
             .arg("apply")

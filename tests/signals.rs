@@ -97,17 +97,7 @@ fn sighup_stops_after_the_current_file_and_records_it() {
     };
     // Outside a transaction: before the fix a hangup killed it mid-file, leaving `running`.
     let slow = "-- no-transaction\nCREATE TABLE s (id INTEGER);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 6000000) SELECT COUNT(*) FROM c;\n";
-    write_files(
-        &db.migrations_dir(),
-        &[
-            ("0001_slow.sql", slow),
-            (
-                "0002_t.sql",
-                "CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY);\n",
-            ),
-        ],
-    );
-    db.write_plan("");
+    db.write_slow_then_t(slow);
     let run = Running::start(db.dir.path());
     run.wait_line("applying 0001_slow.sql");
     run.signal("-HUP");
@@ -291,17 +281,7 @@ fn sqlite_second_interrupt_interrupts_a_long_statement() {
     };
     // Long enough that only an interrupt ends it within the test's deadline.
     let slow = "CREATE TABLE s (id INTEGER);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 500000000) SELECT COUNT(*) FROM c;\n";
-    write_files(
-        &db.migrations_dir(),
-        &[
-            ("0001_slow.sql", slow),
-            (
-                "0002_t.sql",
-                "CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY);\n",
-            ),
-        ],
-    );
-    db.write_plan("");
+    db.write_slow_then_t(slow);
     let mut run = Running::start(db.dir.path());
     run.wait_line("applying 0001_slow.sql");
     run.signal("-INT");

@@ -205,6 +205,23 @@ impl TestDb {
         plan
     }
 
+    /// The interrupt scenarios' folder: `0001_slow.sql` (the given SQL, long enough to be
+    /// signalled while it runs), then `0002_t.sql`, which creates table `t` only if the
+    /// run went on after the slow file; and a plan with no batches.
+    pub fn write_slow_then_t(&self, slow: &str) {
+        write_files(
+            &self.migrations_dir(),
+            &[
+                ("0001_slow.sql", slow),
+                (
+                    "0002_t.sql",
+                    "CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY);\n",
+                ),
+            ],
+        );
+        self.write_plan("");
+    }
+
     pub fn migrations_dir(&self) -> PathBuf {
         let d = self.dir.path().join("migrations");
         std::fs::create_dir_all(&d).expect("mkdir");
