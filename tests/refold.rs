@@ -19,7 +19,7 @@ use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
 use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};
 use ratatui::Terminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -87,31 +87,6 @@ impl Backend for Resizable {
     fn flush(&mut self) -> Result<(), Self::Error> {
         self.inner.flush()
     }
-}
-
-/// The demo as `cutover demo` writes it: its migrations and plan, on `<dir>/shop.db`.
-fn demo(dir: &Path) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let src = root.join("assets/demo/migrations");
-    let mig = dir.join("migrations");
-    std::fs::create_dir_all(&mig).expect("mkdir");
-    for e in std::fs::read_dir(&src).expect("demo migrations") {
-        let p = e.expect("entry").path();
-        std::fs::copy(&p, mig.join(p.file_name().expect("name"))).expect("copy");
-    }
-    let plan = std::fs::read_to_string(root.join("sample-configs/demo.toml"))
-        .expect("demo plan")
-        .replace(
-            "dir = \"../assets/demo/migrations\"",
-            "dir = \"migrations\"",
-        )
-        .replace(
-            "${CUTOVER_DEMO_URL:-sqlite://demo-shop.db}",
-            "sqlite://shop.db",
-        );
-    let path = dir.join("cutover.toml");
-    std::fs::write(&path, plan).expect("write plan");
-    path
 }
 
 fn workspace(plan_path: &Path) -> (Workspace, ConnectInfo) {
@@ -199,7 +174,7 @@ async fn operator(keys: Keys, mut screen: watch::Receiver<Seen>, size: Arc<Mutex
 fn a_recorded_cockpit_session_refolds_into_the_same_screen_cell_for_cell() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().join("demo");
-    let (ws, target) = workspace(&demo(&dir));
+    let (ws, target) = workspace(&cutover::cli::prepare_demo(&dir).expect("the demo's files"));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

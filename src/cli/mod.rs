@@ -20,6 +20,8 @@ macro_rules! errln {
 
 mod apply;
 mod demo;
+
+pub use demo::prepare as prepare_demo;
 mod progress;
 mod status;
 mod tui;
