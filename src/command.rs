@@ -1,7 +1,7 @@
 //! The commands vocabulary: what the cockpit and the headless commands ask of the
 //! engine, as `Event` is what the engine tells them back.
 //!
-//! A leaf module, like `event`: it depends on nothing of ours, so a journal can record
+//! A leaf module, like `event`: it depends on nothing of ours but `event`'s vocabulary, so a journal can record
 //! what was asked beside what happened. Variants are only ever added (validate, bench,
 //! rollback come next).
 
@@ -20,7 +20,22 @@ pub enum Command {
     CancelStatement,
     /// End the session once the running job, if any, has ended.
     Quit,
+    /// Say what a rollback would undo (answered with `Event::RollbackPreview`); nothing
+    /// changes.
+    PreviewRollback(RollbackScope),
+    /// Roll back, after the operator confirmed the preview. `restore`: when a down
+    /// script fails, restore the checkpoint's backup instead of stopping.
+    Rollback { scope: RollbackScope, restore: bool },
+    /// Up, down, up of each pending file (of one batch) on a scratch copy of the target.
+    Rehearse {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        batch: Option<String>,
+    },
+    /// Close the migration window: its checkpoints are superseded, old backups pruned.
+    CloseWindow,
 }
+
+pub use crate::event::RollbackScope;
 
 /// Which files an apply job takes, and the operator's recorded decisions. The operator
 /// is the session's, not the request's.

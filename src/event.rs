@@ -237,4 +237,150 @@ pub enum Event {
         level: Level,
         text: String,
     },
+    /// A checkpoint was recorded before a file (or when the migration window opened).
+    CheckpointCreated(CheckpointInfo),
+    /// A checkpoint moved along its lifecycle (created -> validated -> active ->
+    /// superseded, or failed).
+    CheckpointStatus {
+        id: i64,
+        status: CheckpointState,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
+    /// What a rollback would undo, computed by the engine before anything changes: the
+    /// cockpit's typed confirmation and `cutover rollback` without `--yes` show it.
+    RollbackPreview(RollbackPreview),
+    /// A rollback began; `automatic` when the plan's `on_failure` started it.
+    RollbackStarted {
+        scope: RollbackScope,
+        automatic: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    RollbackFinished {
+        scope: RollbackScope,
+        outcome: Outcome,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
+    /// A rehearsal's verdict on one file (up, down, up on a scratch copy).
+    Rehearsed {
+        version: String,
+        verdict: RehearsalVerdict,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
+    /// The migration window was closed: its checkpoints are superseded.
+    WindowClosed {
+        window: i64,
+    },
+}
+
+/// Where a checkpoint stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckpointState {
+    Created,
+    Validated,
+    Active,
+    Superseded,
+    Failed,
+}
+
+impl CheckpointState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckpointState::Created => "created",
+            CheckpointState::Validated => "validated",
+            CheckpointState::Active => "active",
+            CheckpointState::Superseded => "superseded",
+            CheckpointState::Failed => "failed",
+        }
+    }
+}
+
+/// A checkpoint as events carry it (the full record lives in `.cutover/state.db`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointInfo {
+    pub id: i64,
+    /// The file it was taken before; None for the one taken when the window opened.
+    pub version: Option<String>,
+    pub fingerprint: String,
+    pub status: CheckpointState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup: Option<BackupInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupInfo {
+    /// Relative to the plan's folder.
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// What a rollback undoes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RollbackScope {
+    /// That file and every applied file after it, newest first.
+    File { version: String },
+    /// A batch's applied files (1-based number or name, as `--batch` takes it).
+    Batch { batch: String },
+    /// Everything since the window opened: the window start's backup is restored.
+    Emergency,
+}
+
+/// How one file is undone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "via", rename_all = "snake_case")]
+pub enum Undo {
+    /// Its down SQL runs.
+    DownSql,
+    /// It has no usable down SQL: the checkpoint's backup is restored instead, and
+    /// writes made since `taken_at` are lost.
+    Restore { checkpoint: i64, taken_at: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UndoFile {
+    pub version: String,
+    pub name: String,
+    pub undo: Undo,
+}
+
+/// A table that loses rows in a rollback, and how many (estimated from the
+/// checkpoint's counts against the current ones).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableLoss {
+    pub table: String,
+    pub rows: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollbackPreview {
+    pub scope: RollbackScope,
+    /// Newest first. Empty when there is nothing to undo (a second rollback).
+    pub files: Vec<UndoFile>,
+    pub losses: Vec<TableLoss>,
+    /// The word the operator types to confirm: the file version, the batch name, or
+    /// `EMERGENCY`.
+    pub confirm: String,
+    /// What else the operator must know before confirming.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// A rehearsal's word on a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RehearsalVerdict {
+    Reversible,
+    /// Its up SQL failed on the scratch copy.
+    UpFails,
+    /// It has no down SQL: only a backup restore undoes it.
+    NoDown,
+    DownFails,
+    /// The down SQL ran but left a different schema (the detail says what differs).
+    DownDiffers,
 }

@@ -1,9 +1,10 @@
 //! cutover: a terminal cockpit and headless engine for database migration windows.
 //!
-//! Dependencies point one way: `cli -> engine -> db -> sql`; `plan` and `source`
+//! Dependencies point one way: `cli -> engine -> checkpoint -> db -> sql`; `plan` and `source`
 //! feed the engine; `event` and `command` (the engine's vocabulary, out and in)
 //! depend on nothing of ours.
 
+pub mod checkpoint;
 pub mod cli;
 pub mod command;
 pub mod db;

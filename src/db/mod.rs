@@ -20,6 +20,7 @@ pub mod names;
 pub mod native;
 pub(crate) mod postgres;
 pub mod query;
+pub mod schema;
 pub(crate) mod sqlite;
 
 pub use cancel::Canceller;

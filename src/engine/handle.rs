@@ -72,6 +72,14 @@ impl Commands {
                 self.tx.send(cmd).is_ok()
             }
             Command::Quit => self.tx.send(cmd).is_ok(),
+            // Queued like a job; a rollback is never paused by a stop asked before it.
+            Command::PreviewRollback(_)
+            | Command::Rollback { .. }
+            | Command::Rehearse { .. }
+            | Command::CloseWindow => {
+                self.stop.reset();
+                self.tx.send(cmd).is_ok()
+            }
         }
     }
 }
@@ -166,6 +174,13 @@ async fn held(
             Command::Quit => break,
             // Taken at once by `Commands::send`, never queued.
             Command::Pause | Command::CancelStatement => {}
+            // CONTRACT: wired by the rollback and rehearsal work.
+            Command::PreviewRollback(_)
+            | Command::Rollback { .. }
+            | Command::Rehearse { .. }
+            | Command::CloseWindow => {
+                em.log(Level::Warn, "not available yet").await;
+            }
         }
     }
     session.close(&em).await;
@@ -192,6 +207,11 @@ async fn per_job(
             },
             Command::Quit => break,
             Command::Pause | Command::CancelStatement => continue,
+            // CONTRACT: wired by the rollback and rehearsal work.
+            Command::PreviewRollback(_)
+            | Command::Rollback { .. }
+            | Command::Rehearse { .. }
+            | Command::CloseWindow => continue,
         };
         let opts = options(req, &setup.operator);
         last = Some(apply::apply(&setup.ws, &setup.target, &opts, &em, &stop).await);

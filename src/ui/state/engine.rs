@@ -261,6 +261,14 @@ impl State {
                 }
             }
             Event::Log { level, text } => self.log_line(at, *level, text.clone()),
+            // CONTRACT: shown by the cockpit work on checkpoints and rollback.
+            Event::CheckpointCreated(_)
+            | Event::CheckpointStatus { .. }
+            | Event::RollbackPreview(_)
+            | Event::RollbackStarted { .. }
+            | Event::RollbackFinished { .. }
+            | Event::Rehearsed { .. }
+            | Event::WindowClosed { .. } => return false,
         }
         true
     }
