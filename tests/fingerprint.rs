@@ -397,9 +397,50 @@ on_all_backends!(status_shows_the_fingerprint, |b| {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["fingerprint"], expected.as_str());
+    assert_eq!(v["checkpoint_match"], serde_json::Value::Null);
     let out = cutover(db.dir.path(), &["status"]);
     assert!(
-        text(&out).contains(&format!("schema fingerprint {}", &expected[..12])),
+        text(&out).contains(&format!(
+            "schema fingerprint {} (matches no checkpoint)",
+            &expected[..12]
+        )),
+        "{}",
+        text(&out)
+    );
+
+    // A checkpoint with this fingerprint (as the apply run records them), and one with
+    // another: status names the one that matches.
+    let target = v["target"].as_str().expect("target").to_string();
+    let s = introspect(&plain, &[]);
+    block_on(async {
+        use cutover::checkpoint::{NewCheckpoint, Store};
+        let store = Store::open(db.dir.path()).await.expect("store");
+        let (w, _) = store.begin_window(&target, "test").await.expect("window");
+        for (version, fp) in [(None, "0".repeat(64)), (Some("0002"), expected.clone())] {
+            store
+                .record(&NewCheckpoint {
+                    window: w.id,
+                    target: &target,
+                    version,
+                    batch: None,
+                    fingerprint: &fp,
+                    schema: &s,
+                    stats: &[],
+                })
+                .await
+                .expect("record");
+        }
+    });
+    let out = cutover(db.dir.path(), &["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["checkpoint_match"]["id"], 2, "{v}");
+    assert_eq!(v["checkpoint_match"]["version"], "0002");
+    let out = cutover(db.dir.path(), &["status"]);
+    assert!(
+        text(&out).contains(&format!(
+            "schema fingerprint {}, matches checkpoint #2 (before 0002)",
+            &expected[..12]
+        )),
         "{}",
         text(&out)
     );
