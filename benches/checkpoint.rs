@@ -347,6 +347,94 @@ fn bench_demo(kind: Kind, root: &Path, server: Option<&str>) {
     );
 }
 
+/// SQLite only, for the record: where the time of a streamed checksum goes. The floor
+/// of sqlx streaming the 6 columns without looking at them (with sqlx's default row
+/// channel of 50 rows and with 4096), and one text column per row built by SQLite.
+fn probe_sqlite(root: &Path) {
+    use futures_util::TryStreamExt;
+    use sqlx::{ConnectOptions, Row};
+    let t = fresh(Kind::Sqlite, root, "probe", None);
+    let rows = 1_000_000u64;
+    block_on(async {
+        let mut c = connect(&t.url).await;
+        fill_big(&mut c, Kind::Sqlite, rows).await;
+        c.close().await;
+        let url = t.url.clone();
+        let probes: [(&str, usize, &str); 3] = [
+            ("stream 6 columns, channel 50", 50, "SELECT a, b, c, d, e, id FROM big"),
+            ("stream 6 columns, channel 4096", 4096, "SELECT a, b, c, d, e, id FROM big"),
+            (
+                "stream 1 quoted text, channel 4096",
+                4096,
+                "SELECT quote(a)||','||quote(b)||','||quote(c)||','||quote(d)||','||quote(e)||','||quote(id) FROM big",
+            ),
+        ];
+        // Hashing inside SQLite's scan: a collation (sqlx's safe callback) sees each
+        // row's text; nothing crosses the channel but the count.
+        for (name, row) in [
+            ("collation over quote()||", "quote(a)||','||quote(b)||','||quote(c)||','||quote(d)||','||quote(e)||','||quote(id)"),
+            ("collation over concat(quote())", "concat(quote(a),',',quote(b),',',quote(c),',',quote(d),',',quote(e),',',quote(id))"),
+        ] {
+            use std::sync::atomic::{AtomicU64, Ordering as AO};
+            use std::sync::Arc;
+            let mut conn = url.parse::<sqlx::sqlite::SqliteConnectOptions>().expect("opts").connect().await.expect("connect");
+            let state = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+            let st = state.clone();
+            conn.lock_handle().await.expect("handle").create_collation("rowhash", move |l: &str, r: &str| {
+                let t = if l.is_empty() { r } else { l };
+                let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+                for &b in t.as_bytes() {
+                    h ^= u64::from(b);
+                    h = h.wrapping_mul(0x0000_0100_0000_01b3);
+                }
+                st.0.fetch_add(h, AO::Relaxed);
+                st.1.fetch_add(1, AO::Relaxed);
+                std::cmp::Ordering::Greater
+            }).expect("collation");
+            let sql = format!("SELECT COUNT(*) FROM big WHERE ({row}) <> '' COLLATE rowhash");
+            let mut v = Vec::new();
+            for _ in 0..runs() {
+                state.1.store(0, AO::Relaxed);
+                let start = Instant::now();
+                let n: i64 = sqlx::query_scalar(&sql).fetch_one(&mut conn).await.expect("sum");
+                v.push(start.elapsed().as_secs_f64());
+                assert_eq!(n as u64, rows);
+                assert_eq!(state.1.load(AO::Relaxed), rows, "one call per row");
+            }
+            let m = median(&mut v);
+            println!("Sqlite    probe {name:<36} {:>7.0} ms = {:>5.2} M rows/s", m * 1000.0, rows as f64 / m / 1e6);
+        }
+        for (name, chan, sql) in probes {
+            let opts: sqlx::sqlite::SqliteConnectOptions = url
+                .parse::<sqlx::sqlite::SqliteConnectOptions>()
+                .expect("opts")
+                .row_channel_size(chan);
+            let mut conn = opts.connect().await.expect("connect");
+            let mut v = Vec::new();
+            for _ in 0..runs() {
+                let start = Instant::now();
+                let mut n = 0u64;
+                let mut len = 0usize;
+                let mut s = sqlx::query(sql).fetch(&mut conn);
+                while let Some(r) = s.try_next().await.expect("row") {
+                    n += 1;
+                    len += r.len();
+                }
+                drop(s);
+                assert_eq!(n, rows);
+                assert!(len > 0);
+                v.push(start.elapsed().as_secs_f64());
+            }
+            let m = median(&mut v);
+            println!(
+                "Sqlite    probe {name:<36} {:>7.0} ms = {:>5.2} M rows/s",
+                m * 1000.0,
+                rows as f64 / m / 1e6
+            );
+        }
+    });
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("child-stats") {
@@ -370,6 +458,9 @@ fn main() {
     }
     for &(kind, server) in &kinds {
         bench_checksum(kind, root.path(), server);
+    }
+    if std::env::var("CUTOVER_BENCH_PROBE").is_ok_and(|v| v == "1") {
+        probe_sqlite(root.path());
     }
     for &(kind, server) in &kinds {
         bench_memory(kind, root.path(), server, 1_000_000);

@@ -515,6 +515,12 @@ on_all_backends!(checksums_ignore_row_order_and_see_one_value, |b| {
     let capped = stats_of(&db, 49);
     assert_eq!(capped["a"].rows, 50);
     assert_eq!(capped["a"].checksum, None);
+    let counts = stats_of(&db, 0);
+    assert_eq!(
+        (counts["a"].rows, &counts["a"].checksum),
+        (50, &None),
+        "limit 0: counts only"
+    );
     let at = stats_of(&db, 50);
     assert_eq!(
         at["a"].checksum, st["a"].checksum,

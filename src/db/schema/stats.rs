@@ -15,8 +15,9 @@
 //! A checksum is comparable only with one taken by the same backend (and the same
 //! cutover checksum version): the hash and the text form of values differ by backend.
 //!
-//! Tables above the row limit get a count only: first `SELECT count(*)` over at most
-//! limit + 1 rows, so a big table costs no more than the limit to find out.
+//! Tables above the row limit get a count only, and cost no more than the limit to find
+//! out: SQLite stops streaming once the limit is passed; the servers count at most
+//! limit + 1 rows before they hash. A limit of 0 means counts only.
 
 use super::Schema;
 use super::TableStat;
@@ -49,32 +50,44 @@ pub async fn table_stat(
     checksum_row_limit: u64,
 ) -> Result<TableStat, DbError> {
     let qualified = qualified(conn, table);
-    let capped = format!(
-        "SELECT COUNT(*) FROM (SELECT 1 AS x FROM {qualified} LIMIT {}) capped",
-        checksum_row_limit.saturating_add(1).min(i64::MAX as u64)
-    );
-    let ctx = format!("counting the rows of {table}");
-    let n = count(conn, &capped, &ctx).await?;
-    if n > checksum_row_limit {
-        let full = format!("SELECT COUNT(*) FROM {qualified}");
-        let rows = count(conn, &full, &ctx).await?;
-        return Ok(TableStat {
-            table: table.to_string(),
-            rows,
-            checksum: None,
-        });
-    }
-    let ctx = format!("checksumming the rows of {table}");
-    let (rows, sum) = match conn.dialect {
-        Dialect::Postgres => server_sum(conn, &postgres_sql(&qualified, columns), &ctx).await?,
-        Dialect::Mysql => server_sum(conn, &mysql_sql(&qualified, columns), &ctx).await?,
-        Dialect::Sqlite => sqlite_sum(conn, &qualified, columns, &ctx).await?,
-    };
-    Ok(TableStat {
+    let counted = |rows| TableStat {
         table: table.to_string(),
         rows,
-        checksum: Some(format!("{sum:016x}")),
-    })
+        checksum: None,
+    };
+    let full = format!("SELECT COUNT(*) FROM {qualified}");
+    let count_ctx = format!("counting the rows of {table}");
+    if checksum_row_limit == 0 {
+        return Ok(counted(count(conn, &full, &count_ctx).await?));
+    }
+    let ctx = format!("checksumming the rows of {table}");
+    let summed = match conn.dialect {
+        // Streamed here: stops as soon as the limit is passed.
+        Dialect::Sqlite => sqlite_sum(conn, &qualified, columns, checksum_row_limit, &ctx).await?,
+        // Summed by the server: a count of at most limit + 1 rows first (a plain scan,
+        // many times faster than hashing) keeps a big table from being hashed.
+        dialect => {
+            let capped = format!(
+                "SELECT COUNT(*) FROM (SELECT 1 AS x FROM {qualified} LIMIT {}) capped",
+                checksum_row_limit.saturating_add(1).min(i64::MAX as u64)
+            );
+            if count(conn, &capped, &count_ctx).await? > checksum_row_limit {
+                None
+            } else if dialect == Dialect::Postgres {
+                Some(server_sum(conn, &postgres_sql(&qualified, columns), &ctx).await?)
+            } else {
+                Some(server_sum(conn, &mysql_sql(&qualified, columns), &ctx).await?)
+            }
+        }
+    };
+    match summed {
+        Some((rows, sum)) if rows <= checksum_row_limit => Ok(TableStat {
+            table: table.to_string(),
+            rows,
+            checksum: Some(format!("{sum:016x}")),
+        }),
+        _ => Ok(counted(count(conn, &full, &count_ctx).await?)),
+    }
 }
 
 /// The table as statements name it: schema-qualified where cutover knows the schema.
@@ -163,12 +176,14 @@ fn fold_decimal(s: &str) -> Option<u64> {
     Some(if neg { v.wrapping_neg() } else { v })
 }
 
+/// The streamed sum, or None once more than `limit` rows came (the caller counts then).
 async fn sqlite_sum(
     conn: &mut Conn,
     table: &str,
     columns: &[&str],
+    limit: u64,
     ctx: &str,
-) -> Result<(u64, u64), DbError> {
+) -> Result<Option<(u64, u64)>, DbError> {
     let cols: Vec<String> = columns
         .iter()
         .map(|c| quote_ident(Dialect::Sqlite, c))
@@ -180,26 +195,29 @@ async fn sqlite_sum(
     };
     let sql = format!("SELECT {list} FROM {table}");
     let Inner::Sqlite(c) = &mut conn.inner else {
-        return Ok((0, 0));
+        return Ok(None);
     };
     let mut rows = 0u64;
     let mut sum = 0u64;
     let mut buf = Vec::with_capacity(256);
-    let res: Result<(), sqlx::Error> = async {
+    let res: Result<bool, sqlx::Error> = async {
         let mut stream = sqlx::query(&sql).fetch(&mut *c);
         while let Some(row) = stream.try_next().await? {
+            rows += 1;
+            if rows > limit {
+                return Ok(false);
+            }
             buf.clear();
             for i in 0..row.len() {
                 encode_sqlite_value(&row, i, &mut buf)?;
             }
             sum = sum.wrapping_add(row_hash(&buf));
-            rows += 1;
         }
-        Ok(())
+        Ok(true)
     }
     .await;
-    res.map_err(|e| conn.query_error(ctx, e))?;
-    Ok((rows, sum))
+    let complete = res.map_err(|e| conn.query_error(ctx, e))?;
+    Ok(complete.then_some((rows, sum)))
 }
 
 /// A value as bytes that tell the types apart: a tag, then the value (a length first for
