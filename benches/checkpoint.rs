@@ -408,7 +408,7 @@ fn probe_sqlite(root: &Path) {
             let opts: sqlx::sqlite::SqliteConnectOptions = url
                 .parse::<sqlx::sqlite::SqliteConnectOptions>()
                 .expect("opts")
-                .row_channel_size(chan);
+                .row_buffer_size(chan);
             let mut conn = opts.connect().await.expect("connect");
             let mut v = Vec::new();
             for _ in 0..runs() {
