@@ -209,21 +209,26 @@ impl Store {
     }
 
     /// Records a checkpoint (status `created`). A newer checkpoint before the same file
-    /// in the same window supersedes the older ones (the file is being applied again).
-    pub async fn record(&self, new: &NewCheckpoint<'_>) -> Result<Checkpoint, CheckpointError> {
+    /// in the same window supersedes the older ones (the file is being applied again):
+    /// their ids come back with it.
+    pub async fn record(
+        &self,
+        new: &NewCheckpoint<'_>,
+    ) -> Result<(Checkpoint, Vec<i64>), CheckpointError> {
         let schema = serde_json::to_string(new.schema).map_err(|e| err("schema", e))?;
         let stats = serde_json::to_string(new.stats).map_err(|e| err("stats", e))?;
-        let id = {
+        let (id, superseded) = {
             let mut c = self.conn.lock().await;
             let mut tx = c.begin().await.map_err(|e| err("recording", e))?;
+            let mut superseded = Vec::new();
             if let Some(v) = new.version {
-                sqlx::query(
+                superseded = sqlx::query_scalar(
                     "UPDATE checkpoints SET status = 'superseded' WHERE window = ? AND version = ? \
-                     AND status IN ('created', 'validated', 'active')",
+                     AND status IN ('created', 'validated', 'active') RETURNING id",
                 )
                 .bind(new.window)
                 .bind(v)
-                .execute(&mut *tx)
+                .fetch_all(&mut *tx)
                 .await
                 .map_err(|e| err("recording", e))?;
             }
@@ -244,11 +249,13 @@ impl Store {
             .map_err(|e| err("recording", e))?
             .last_insert_rowid();
             tx.commit().await.map_err(|e| err("recording", e))?;
-            id
+            (id, superseded)
         };
-        self.get(id)
+        let c = self
+            .get(id)
             .await?
-            .ok_or_else(|| err("recording", "the row vanished"))
+            .ok_or_else(|| err("recording", "the row vanished"))?;
+        Ok((c, superseded))
     }
 
     /// Points a checkpoint at its backup (written, synced, hashed): it is `validated`.

@@ -92,6 +92,7 @@ impl Checkpointer {
                 .map(|c| c.id),
             fresh: None,
         };
+        cp.remove_stale_partials();
         if start.is_none() {
             let backup = cp.policy != BackupPolicy::None;
             let c = cp
@@ -101,6 +102,19 @@ impl Checkpointer {
             cp.start = Some(c.id);
         }
         Ok(cp)
+    }
+
+    /// Removes what a killed backup left (`*.partial`, restore work files) in this
+    /// window's folder: no backup is being written there, since the run holds the
+    /// target's lock and the folder is the target's window's.
+    fn remove_stale_partials(&self) {
+        let dir = self.store.backup_dir(self.window);
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".partial") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
     }
 
     /// Before a file: the checkpoint it is undone to. Err: it could not be taken, and
@@ -191,7 +205,7 @@ impl Checkpointer {
             .await
             .map_err(db)?;
         let fingerprint = schema.fingerprint();
-        let c = self
+        let (c, superseded) = self
             .store
             .record(&NewCheckpoint {
                 window: self.window,
@@ -203,6 +217,17 @@ impl Checkpointer {
                 stats: &stats,
             })
             .await?;
+        for id in superseded {
+            em.emit(Event::CheckpointStatus {
+                id,
+                status: CheckpointState::Superseded,
+                detail: Some(format!(
+                    "a new checkpoint, #{}, was taken before the same file",
+                    c.id
+                )),
+            })
+            .await;
+        }
         em.emit(Event::CheckpointCreated(c.info(self.store.base_dir())))
             .await;
         let result = if !backup {
