@@ -23,6 +23,7 @@ fn new_cp<'a>(
         fingerprint: "ab".repeat(32).leak(),
         schema,
         stats,
+        awaits_backup: true,
     }
 }
 

@@ -73,7 +73,8 @@ pub struct Window {
     pub closed_at: Option<String>,
 }
 
-/// What a checkpoint is recorded with (status `created`, no backup yet).
+/// What a checkpoint is recorded with: status `created` while it awaits its backup,
+/// else `validated` at once (one write less per file).
 #[derive(Debug, Clone)]
 pub struct NewCheckpoint<'a> {
     pub window: i64,
@@ -83,6 +84,7 @@ pub struct NewCheckpoint<'a> {
     pub fingerprint: &'a str,
     pub schema: &'a Schema,
     pub stats: &'a [TableStat],
+    pub awaits_backup: bool,
 }
 
 /// What closing a window did.
@@ -234,7 +236,7 @@ impl Store {
             }
             let id = sqlx::query(
                 "INSERT INTO checkpoints (window, target, version, batch, created_at, fingerprint, \
-                 schema_json, stats_json, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'created')",
+                 schema_json, stats_json, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(new.window)
             .bind(new.target)
@@ -244,6 +246,11 @@ impl Store {
             .bind(new.fingerprint)
             .bind(schema)
             .bind(stats)
+            .bind(if new.awaits_backup {
+                "created"
+            } else {
+                "validated"
+            })
             .execute(&mut *tx)
             .await
             .map_err(|e| err("recording", e))?

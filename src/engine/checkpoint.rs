@@ -215,6 +215,7 @@ impl Checkpointer {
                 fingerprint: &fingerprint,
                 schema: &schema,
                 stats: &stats,
+                awaits_backup: backup && self.fresh.is_none(),
             })
             .await?;
         for id in superseded {
@@ -241,13 +242,8 @@ impl Checkpointer {
         };
         match result {
             Ok(b) => {
-                match &b {
-                    Some(b) => self.store.attach_backup(c.id, b).await?,
-                    None => {
-                        self.store
-                            .set_status(c.id, CheckpointState::Validated)
-                            .await?
-                    }
+                if let Some(b) = &b {
+                    self.store.attach_backup(c.id, b).await?;
                 }
                 self.fresh = b.or(self.fresh.take());
                 em.emit(Event::CheckpointStatus {
