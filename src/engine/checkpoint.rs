@@ -200,6 +200,7 @@ impl Checkpointer {
         em: &Emitter,
     ) -> Result<Checkpoint, checkpoint::CheckpointError> {
         let db = |e: crate::db::DbError| checkpoint::CheckpointError::Store(e.to_string());
+        let started = std::time::Instant::now();
         let schema = schema::introspect(conn, &self.skip).await.map_err(db)?;
         let stats = schema::table_stats(conn, &schema, self.row_limit)
             .await
@@ -231,6 +232,17 @@ impl Checkpointer {
         }
         em.emit(Event::CheckpointCreated(c.info(self.store.base_dir())))
             .await;
+        em.log(
+            Level::Debug,
+            format!(
+                "checkpoint {}: fingerprint {}, {} table(s), recorded in {:.1} ms",
+                c.label(),
+                checkpoint::short(&c.fingerprint),
+                stats.len(),
+                started.elapsed().as_secs_f64() * 1e3
+            ),
+        )
+        .await;
         let result = if !backup {
             Ok(None)
         } else if let Some(b) = self.fresh.clone() {
