@@ -73,7 +73,22 @@ impl Session {
             stop,
             canceller: self.canceller.as_ref(),
         };
-        apply_with(&mut self.conn, ws, opts, em, interrupt, native.as_ref()).await
+        let mut report =
+            apply_with(&mut self.conn, ws, opts, em, interrupt, native.as_ref()).await?;
+        // The hook for `on_failure = rollback-file | rollback-batch` (issue 9's critical
+        // checks call the same `after_failure`).
+        if report.outcome == Outcome::Failed {
+            let failed = report
+                .files
+                .iter()
+                .rfind(|f| f.status == FileStatus::Failed)
+                .cloned();
+            if let Some(f) = failed {
+                report.automatic_rollback =
+                    super::rollback::auto::after_failure(self, ws, &f, &opts.operator, em).await;
+            }
+        }
+        Ok(report)
     }
 }
 

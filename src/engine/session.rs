@@ -16,6 +16,9 @@ pub struct Session {
     pub(crate) canceller: Option<db::Canceller>,
     /// True when the SQLite database file did not exist and was created.
     pub created_database: bool,
+    /// The target it is connected to (its URL holds the password: a restore needs it;
+    /// never print it).
+    pub(crate) target: ConnectInfo,
 }
 
 /// The first event of every session; the engine builds it here and nowhere else.
@@ -111,6 +114,7 @@ impl Session {
             native: None,
             canceller: None,
             created_database: created,
+            target: target.clone(),
         };
         match session.conn.canceller(target).await {
             Ok(c) => session.canceller = Some(c),
