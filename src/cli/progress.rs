@@ -183,6 +183,23 @@ pub fn summary(r: &ApplyReport, wall: std::time::Duration) {
             }
         }
     }
+    if let Some(rb) = &r.automatic_rollback {
+        automatic_rollback(rb);
+    }
+}
+
+/// What the automatic rollback (the batch's `on_failure`) did after the failure.
+fn automatic_rollback(rb: &crate::engine::rollback::RollbackReport) {
+    let detail = rb.detail.as_deref().unwrap_or("");
+    match rb.outcome {
+        Outcome::Succeeded => outln!(
+            "automatic rollback: undid {} file(s): {}",
+            rb.undone.len(),
+            rb.undone.join(", ")
+        ),
+        Outcome::NothingToDo => outln!("automatic rollback: nothing else to undo ({detail})"),
+        _ => errln!("automatic rollback FAILED: {detail}"),
+    }
 }
 
 /// Wall time as people read it: `840 ms`, `12.3 s`, `4 min 05 s`.
