@@ -553,14 +553,15 @@ async fn migrate(conn: &mut SqliteConnection, path: &Path) -> Result<(), Checkpo
         .begin()
         .await
         .map_err(|e| err("creating its tables", e))?;
-    sqlx::raw_sql(SCHEMA_V1)
-        .execute(&mut *tx)
+    sqlx::Executor::execute(&mut *tx, SCHEMA_V1)
         .await
         .map_err(|e| err("creating its tables", e))?;
-    sqlx::raw_sql(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| err("creating its tables", e))?;
+    sqlx::Executor::execute(
+        &mut *tx,
+        format!("PRAGMA user_version = {SCHEMA_VERSION}").as_str(),
+    )
+    .await
+    .map_err(|e| err("creating its tables", e))?;
     tx.commit()
         .await
         .map_err(|e| err("creating its tables", e))?;

@@ -166,8 +166,7 @@ async fn fold_wal(tmp: &Path) -> Result<(), CheckpointError> {
         "PRAGMA wal_checkpoint(TRUNCATE)",
         "PRAGMA journal_mode = DELETE",
     ] {
-        sqlx::raw_sql(sql)
-            .execute(&mut c)
+        sqlx::Executor::execute(&mut c, sql)
             .await
             .map_err(|e| bad("folding the WAL into the copy", e))?;
     }
@@ -218,25 +217,22 @@ async fn restore_on(c: &mut SqliteConnection, backup: &Path) -> Result<(), Check
         "ATTACH DATABASE {} AS {ALIAS}",
         sq(&backup.to_string_lossy())
     );
-    sqlx::raw_sql(&attach)
-        .execute(&mut *c)
+    sqlx::Executor::execute(&mut *c, attach.as_str())
         .await
         .map_err(failed)?;
     let result = async {
-        sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *c).await?;
+        sqlx::Executor::execute(&mut *c, "BEGIN IMMEDIATE").await?;
         let r = replace_all(c).await;
         match r {
-            Ok(()) => sqlx::raw_sql("COMMIT").execute(&mut *c).await.map(|_| ()),
+            Ok(()) => sqlx::Executor::execute(&mut *c, "COMMIT").await.map(|_| ()),
             Err(e) => {
-                let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *c).await;
+                let _ = sqlx::Executor::execute(&mut *c, "ROLLBACK").await;
                 Err(e)
             }
         }
     }
     .await;
-    let _ = sqlx::raw_sql(&format!("DETACH DATABASE {ALIAS}"))
-        .execute(&mut *c)
-        .await;
+    let _ = sqlx::Executor::execute(&mut *c, format!("DETACH DATABASE {ALIAS}").as_str()).await;
     result.map_err(failed)
 }
 
@@ -251,9 +247,11 @@ async fn replace_all(c: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     for r in current {
         let (kind, name): (String, String) = (r.try_get(0)?, r.try_get(1)?);
         let what = if kind == "view" { "VIEW" } else { "TABLE" };
-        sqlx::raw_sql(&format!("DROP {what} IF EXISTS main.{}", dq(&name)))
-            .execute(&mut *c)
-            .await?;
+        sqlx::Executor::execute(
+            &mut *c,
+            format!("DROP {what} IF EXISTS main.{}", dq(&name)).as_str(),
+        )
+        .await?;
     }
     let objects = sqlx::query(&format!(
         "SELECT type, name, sql FROM {ALIAS}.sqlite_master WHERE sql IS NOT NULL \
@@ -265,7 +263,7 @@ async fn replace_all(c: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     for r in objects {
         let (kind, name, sql): (String, String, String) =
             (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
-        sqlx::raw_sql(&sql).execute(&mut *c).await?;
+        sqlx::Executor::execute(&mut *c, sql.as_str()).await?;
         if kind == "table" {
             copy_rows(c, &name).await?;
         }
@@ -276,20 +274,18 @@ async fn replace_all(c: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     .fetch_one(&mut *c)
     .await?;
     if has_seq > 0 {
-        sqlx::raw_sql(&format!(
-            "DELETE FROM main.sqlite_sequence; \
-             INSERT INTO main.sqlite_sequence (name, seq) SELECT name, seq FROM {ALIAS}.sqlite_sequence"
-        ))
-        .execute(&mut *c)
+        sqlx::Executor::execute(&mut *c, "DELETE FROM main.sqlite_sequence").await?;
+        sqlx::Executor::execute(
+            &mut *c,
+            format!("INSERT INTO main.sqlite_sequence (name, seq) SELECT name, seq FROM {ALIAS}.sqlite_sequence").as_str(),
+        )
         .await?;
     }
     // Some tools keep their version here (and `user_version` is part of the state).
     let uv: i64 = sqlx::query_scalar(&format!("PRAGMA {ALIAS}.user_version"))
         .fetch_one(&mut *c)
         .await?;
-    sqlx::raw_sql(&format!("PRAGMA main.user_version = {uv}"))
-        .execute(&mut *c)
-        .await?;
+    sqlx::Executor::execute(&mut *c, format!("PRAGMA main.user_version = {uv}").as_str()).await?;
     Ok(())
 }
 
@@ -310,11 +306,14 @@ async fn copy_rows(c: &mut SqliteConnection, table: &str) -> Result<(), sqlx::Er
         return Ok(());
     }
     let list = names.join(", ");
-    sqlx::raw_sql(&format!(
-        "INSERT INTO main.{t} ({list}) SELECT {list} FROM {ALIAS}.{t}",
-        t = dq(table)
-    ))
-    .execute(&mut *c)
+    sqlx::Executor::execute(
+        &mut *c,
+        format!(
+            "INSERT INTO main.{t} ({list}) SELECT {list} FROM {ALIAS}.{t}",
+            t = dq(table)
+        )
+        .as_str(),
+    )
     .await?;
     Ok(())
 }
