@@ -112,7 +112,11 @@ fn ddl(b: Backend, v: &Variant) -> String {
     sql.push_str(&format!(
         "CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER, total INTEGER, \
          FOREIGN KEY (user_id) REFERENCES users (id){});\n",
-        if v.fk_cascade { " ON DELETE CASCADE" } else { "" }
+        if v.fk_cascade {
+            " ON DELETE CASCADE"
+        } else {
+            ""
+        }
     ));
     if v.index {
         sql.push_str("CREATE INDEX idx_orders_total ON orders (total);\n");
@@ -157,20 +161,48 @@ fn build(b: Backend, v: &Variant, test: &str) -> Option<TestDb> {
 fn each_item_changed_alone_changes_the_fingerprint_and_the_diff_names_it() {
     type Turn = fn(&mut Variant);
     let mut items: Vec<(&str, Turn, &str)> = vec![
-        ("column type", |v| v.name_type = "VARCHAR(80)", "~ column users.name"),
-        ("nullability", |v| v.name_not_null = true, "~ column users.name"),
+        (
+            "column type",
+            |v| v.name_type = "VARCHAR(80)",
+            "~ column users.name",
+        ),
+        (
+            "nullability",
+            |v| v.name_not_null = true,
+            "~ column users.name",
+        ),
         ("default", |v| v.score_default = "1", "~ column users.score"),
-        ("added column", |v| v.nickname = true, "+ column users.nickname"),
-        ("dropped column", |v| v.legacy = false, "- column users.legacy"),
-        ("index", |v| v.index = false, "- index orders.idx_orders_total"),
+        (
+            "added column",
+            |v| v.nickname = true,
+            "+ column users.nickname",
+        ),
+        (
+            "dropped column",
+            |v| v.legacy = false,
+            "- column users.legacy",
+        ),
+        (
+            "index",
+            |v| v.index = false,
+            "- index orders.idx_orders_total",
+        ),
         ("unique", |v| v.email_unique = true, "users"),
-        ("foreign key", |v| v.fk_cascade = true, "foreign key orders(user_id)"),
+        (
+            "foreign key",
+            |v| v.fk_cascade = true,
+            "foreign key orders(user_id)",
+        ),
         ("view", |v| v.view_min = 200, "~ view big_orders"),
     ];
     let pg_items: Vec<(&str, Turn, &str)> = vec![
         ("sequence", |v| v.seq_start = 2000, "~ sequence invoice_no"),
         ("enum label", |v| v.happy = true, "~ enum mood"),
-        ("function body", |v| v.fn_step = 2, "~ function plus(a integer)"),
+        (
+            "function body",
+            |v| v.fn_step = 2,
+            "~ function plus(a integer)",
+        ),
         // On PostgreSQL the trigger's body is its function's.
         ("trigger body", |v| v.trigger_step = 2, "~ function bump()"),
     ];
@@ -191,7 +223,11 @@ fn each_item_changed_alone_changes_the_fingerprint_and_the_diff_names_it() {
         if b == Backend::Postgres {
             all.extend(pg_items.iter().cloned());
         } else {
-            all.push(("trigger", |v| v.trigger_step = 2, "~ trigger orders.trg_orders"));
+            all.push((
+                "trigger",
+                |v| v.trigger_step = 2,
+                "~ trigger orders.trg_orders",
+            ));
         }
         for (what, turn, line) in all {
             let mut v = BASE.clone();

@@ -14,7 +14,6 @@ use crate::checkpoint::{self, Checkpoint};
 use crate::db::ledger::{self, Status};
 use crate::db::{self, Conn};
 use crate::event::{FileStatus, Level};
-use crate::sql::Dialect;
 
 /// Restores `cp`'s backup; `files` (indices, newest first) are the files it undoes.
 pub(crate) async fn restore(
@@ -67,13 +66,6 @@ pub(crate) async fn restore(
     }
     if let Err(e) = restored {
         return Err(fail(format!("the restore failed: {e}")));
-    }
-    if conn.dialect == Dialect::Sqlite {
-        // The file under the connection was replaced: read it afresh.
-        match db::connect(rb.info).await {
-            Ok((fresh, _)) => std::mem::replace(conn, fresh).close().await,
-            Err(e) => return Err(fail(format!("reconnecting after the restore: {e}"))),
-        }
     }
     rewrite_ledger(conn, rb, files)
         .await

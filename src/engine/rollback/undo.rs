@@ -162,12 +162,13 @@ async fn file_by_file(
     } else {
         0
     };
-    if from > 0 {
+    if resuming {
         rb.em
             .log(
                 Level::Info,
                 format!(
-                    "{v}: resuming its rollback after statement {from} of {}",
+                    "{v}: finishing its interrupted rollback, from down statement {} of {}",
+                    from + 1,
                     stmts.len()
                 ),
             )
