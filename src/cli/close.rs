@@ -48,7 +48,6 @@ pub async fn run(global: &Global) -> i32 {
                 Level::Warn => errln!("warning: {text}"),
                 Level::Error => errln!("error: {text}"),
             },
-            Event::WindowClosed { window } => outln!("migration window #{window} closed"),
             Event::JobFinished { outcome: o, .. } => outcome = o,
             _ => {}
         }

@@ -64,25 +64,21 @@ pub(crate) struct Rb<'a> {
     pub entries: &'a HashMap<String, Entry>,
 }
 
-/// The open window's checkpoints for this target (none when no window is open).
+/// The open window's checkpoints for this target (none when no window is open). A
+/// failed checkpoint guards nothing: it is left out.
 pub(crate) async fn load_window(ws: &Workspace, info: &ConnectInfo) -> Result<Window, EngineError> {
-    let store = Store::open(&ws.plan.base_dir)
-        .await
-        .map_err(|e| EngineError::Ledger(format!("the checkpoint store: {e}")))?;
-    let start = store
-        .window_start(&info.display)
-        .await
-        .map_err(|e| EngineError::Ledger(format!("the checkpoint store: {e}")))?;
-    let checkpoints = match &start {
-        Some(s) => store
-            .list(&info.display)
-            .await
-            .map_err(|e| EngineError::Ledger(format!("the checkpoint store: {e}")))?
-            .into_iter()
-            .filter(|c| c.window == s.window)
-            .collect(),
-        None => Vec::new(),
+    let store_err = |e: crate::checkpoint::CheckpointError| {
+        EngineError::Ledger(format!("the checkpoint store: {e}"))
     };
+    let store = Store::open(&ws.plan.base_dir).await.map_err(store_err)?;
+    let start = store.window_start(&info.display).await.map_err(store_err)?;
+    let checkpoints = store
+        .in_open_window(&info.display)
+        .await
+        .map_err(store_err)?
+        .into_iter()
+        .filter(|c| c.status != crate::event::CheckpointState::Failed)
+        .collect();
     Ok(Window { checkpoints, start })
 }
 
