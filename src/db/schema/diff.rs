@@ -143,6 +143,7 @@ pub fn diff(before: &Schema, after: &Schema) -> SchemaDiff {
                 ("min", &b.min, &a.min),
                 ("max", &b.max, &a.max),
                 ("cycle", &b.cycle, &a.cycle),
+                ("owner", &b.owner, &a.owner),
             ]))
         },
     );

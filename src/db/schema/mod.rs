@@ -148,6 +148,9 @@ pub struct Sequence {
     pub min: i64,
     pub max: i64,
     pub cycle: bool,
+    /// The table whose column it feeds (serial, identity): it goes where the table goes.
+    #[serde(default)]
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -209,6 +212,9 @@ pub async fn introspect(conn: &mut Conn, skip: &[String]) -> Result<Schema, DbEr
     };
     schema.tables.retain(|name, _| !skipped(name, skip));
     schema.triggers.retain(|_, t| !skipped(&t.table, skip));
+    schema
+        .sequences
+        .retain(|_, s| !s.owner.as_deref().is_some_and(|o| skipped(o, skip)));
     Ok(schema)
 }
 

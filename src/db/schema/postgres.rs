@@ -61,9 +61,13 @@ const TRIGGERS: &str = "SELECT c.relname::text, t.tgname::text, pg_get_triggerde
      FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
      WHERE n.nspname = $1 AND NOT t.tgisinternal";
 
+/// With the table a sequence belongs to (serial: an `a` dependency; identity: `i`).
 const SEQUENCES: &str = "SELECT c.relname::text, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, \
-       s.seqmin, s.seqmax, s.seqcycle \
+       s.seqmin, s.seqmax, s.seqcycle, ot.relname::text \
      FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+     LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid \
+       AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') \
+     LEFT JOIN pg_class ot ON ot.oid = d.refobjid \
      WHERE n.nspname = $1";
 
 const ENUMS: &str = "SELECT t.typname::text, e.enumlabel::text \
@@ -263,6 +267,7 @@ async fn read_routines(conn: &mut Conn, ns: &str, s: &mut Schema) -> Result<(), 
             min: big(&r, 4),
             max: big(&r, 5),
             cycle: flag(&r, 6),
+            owner: opt(&r, 7),
         };
         s.sequences.insert(text(&r, 0), seq);
     }
