@@ -339,3 +339,40 @@ pub(crate) fn describe(cp: &Checkpoint) -> String {
         None => format!("when the window opened, at {}", cp.created_at),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::has_down;
+    use crate::source::{Kind, Migration, Native, TxMode, Version};
+    use crate::sql::Dialect;
+
+    fn with_down(down: Option<&str>) -> Migration {
+        Migration {
+            version: Version::parse("1"),
+            name: "m".into(),
+            kind: Kind::Versioned,
+            path: "1_m.up.sql".into(),
+            up_sql: "CREATE TABLE t (id INT);".into(),
+            down_sql: down.map(str::to_string),
+            down_path: None,
+            verify_sql: None,
+            tx: TxMode::Wrapped,
+            checksum: String::new(),
+            native: Native::default(),
+        }
+    }
+
+    #[test]
+    fn an_empty_or_comment_only_down_cannot_undo_a_file() {
+        for d in [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql] {
+            assert!(!has_down(&with_down(None), d));
+            assert!(!has_down(&with_down(Some("  \n")), d));
+            assert!(!has_down(
+                &with_down(Some("-- SQL section 'Down' is executed when rolled back\n")),
+                d
+            ));
+            assert!(!has_down(&with_down(Some("/* nothing */\n")), d));
+            assert!(has_down(&with_down(Some("-- undo\nDROP TABLE t;\n")), d));
+        }
+    }
+}

@@ -365,3 +365,16 @@ pub(crate) async fn status(rb: &Rb<'_>, v: &str, status: FileStatus, detail: Opt
         })
         .await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{done_count, progress_text};
+
+    #[test]
+    fn progress_in_the_ledger_reads_back() {
+        assert_eq!(done_count(Some(&progress_text(2, 5))), Some(2));
+        assert_eq!(done_count(Some(&progress_text(0, 1))), Some(0));
+        assert_eq!(done_count(Some("line 3: syntax error")), None);
+        assert_eq!(done_count(None), None);
+    }
+}
