@@ -483,4 +483,19 @@ fn a_batch_under_an_applied_later_batch_is_refused() {
     let (code, out) = run(&db, &["rollback", "--file", "9999"]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("no migration has that version"), "{out}");
+
+    // Closing the window: its checkpoints are superseded; no emergency rollback after.
+    let (code, out) = run(&db, &["close"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("closed migration window"), "{out}");
+    let (code, out) = run(&db, &["rollback", "--emergency", "--yes"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("no migration window is open"), "{out}");
+    let (code, out) = run(&db, &["close"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("nothing to close"), "{out}");
+    // Down scripts still undo the files (without checkpoints to verify against).
+    let (code, out) = run(&db, &["rollback", "--file", "0010", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("cannot be verified"), "{out}");
 }

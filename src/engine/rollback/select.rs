@@ -127,8 +127,28 @@ pub(crate) fn select(inp: &Inputs<'_>, scope: &RollbackScope) -> Result<Selectio
             return Ok(sel);
         }
     };
+    refuse_under_unresolved(inp, &chosen)?;
     how(inp, &mut sel, chosen)?;
     Ok(sel)
+}
+
+/// A file after the ones chosen that may be partly applied would stay on top of a
+/// schema it was not written for: the operator says what it is first (or restores).
+fn refuse_under_unresolved(inp: &Inputs<'_>, chosen: &[usize]) -> Result<(), EngineError> {
+    let Some(&oldest) = chosen.first() else {
+        return Ok(());
+    };
+    let above: Vec<&str> = (oldest..inp.ws.folder.migrations.len())
+        .filter(|&i| inp.entry(i).is_some_and(|e| e.status.unresolved()))
+        .map(|i| inp.version(i))
+        .collect();
+    if above.is_empty() || inp.force_restore {
+        return Ok(());
+    }
+    Err(EngineError::Selection(format!(
+        "{} may be partly applied (after the files to roll back): a rollback under it is refused\n  hint: record what it is first (`cutover apply --resolve VERSION=applied|pending`), or undo everything from a backup with `--restore`",
+        above.join(", ")
+    )))
 }
 
 /// Files chosen by the scope (folder order), or why there is nothing to do.
@@ -267,7 +287,7 @@ fn how(inp: &Inputs<'_>, sel: &mut Selection, chosen: Vec<usize>) -> Result<(), 
             let v = inp.version(oldest);
             let Some(cp) = inp.window.backup_at_or_before(v) else {
                 let why = if inp.force_restore {
-                    "--restore was asked"
+                    "a restore was asked (`--restore`, or it is partly applied)"
                 } else {
                     "it has no down SQL"
                 };
