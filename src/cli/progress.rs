@@ -95,6 +95,12 @@ impl Printer {
                 message,
                 ..
             } => self.line(format!("  ✖ failed {file}:{line}: {message}")),
+            // An automatic rollback (the batch's `on_failure`) as it goes.
+            Event::FileStatus {
+                version,
+                status: FileStatus::RolledBack,
+                ..
+            } => self.line(format!("  ↶ rolled back {}", self.file(version))),
             Event::Progress { done, total, .. } => {
                 if let Some(bar) = &self.bar {
                     bar.set_length(*total);
