@@ -19,6 +19,7 @@ macro_rules! errln {
 }
 
 mod apply;
+mod checkpoints;
 mod close;
 mod demo;
 
@@ -85,6 +86,8 @@ pub enum Command {
     Rollback(rollback::RollbackArgs),
     /// Close the migration window: supersede its checkpoints, prune old backups
     Close,
+    /// The target's checkpoints (list), or a re-check of every backup's sha256 (verify)
+    Checkpoints(checkpoints::CheckpointsArgs),
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -108,6 +111,7 @@ pub fn run(cli: Cli) -> i32 {
             Command::Status(args) => status::run(&cli.global, args).await,
             Command::Rollback(args) => rollback::run(&cli.global, args).await,
             Command::Close => close::run(&cli.global).await,
+            Command::Checkpoints(args) => checkpoints::run(&cli.global, args).await,
         }
     })
 }

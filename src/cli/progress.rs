@@ -101,7 +101,8 @@ impl Printer {
                 status: FileStatus::RolledBack,
                 ..
             } => self.line(format!("  ↶ rolled back {}", self.file(version))),
-            Event::Progress { done, total, .. } => {
+            // The files' bar only: a backup's progress is told by its log lines.
+            Event::Progress { job, done, total } if job == "apply" => {
                 if let Some(bar) = &self.bar {
                     bar.set_length(*total);
                     bar.set_position(*done);

@@ -16,8 +16,8 @@ pub struct Session {
     pub(crate) canceller: Option<db::Canceller>,
     /// True when the SQLite database file did not exist and was created.
     pub created_database: bool,
-    /// The target it is connected to (its URL holds the password: a restore needs it;
-    /// never print it).
+    /// How the session reached the target (its URL holds the password: backup tools get
+    /// it by environment, nothing prints it).
     pub(crate) target: ConnectInfo,
 }
 

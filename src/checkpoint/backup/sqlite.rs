@@ -94,9 +94,15 @@ fn copy_locked(src: &Path, dest: &Path) -> Result<(Partial, Option<String>), Che
             .map_err(|e| bad("copying the WAL", e))?;
         return Ok((partial, None));
     }
+    // The copy is marked and synced while the hash may still run: the disk's write-back
+    // and the hashing overlap.
     let (copied, hashed) = std::thread::scope(|s| {
         let h = s.spawn(|| hash_as_rollback_journal(src));
-        let copied = std::fs::copy(src, &partial.tmp);
+        let copied = std::fs::copy(src, &partial.tmp).and_then(|n| {
+            mark_rollback_journal(&partial.tmp)?;
+            std::fs::File::open(&partial.tmp)?.sync_all()?;
+            Ok(n)
+        });
         (copied, h.join())
     });
     let copied = copied.map_err(|e| bad("copying", e))?;
@@ -111,7 +117,6 @@ fn copy_locked(src: &Path, dest: &Path) -> Result<(Partial, Option<String>), Che
             ),
         ));
     }
-    mark_rollback_journal(&partial.tmp).map_err(|e| bad("marking the copy", e))?;
     Ok((partial, Some(sha)))
 }
 
@@ -232,7 +237,7 @@ async fn restore_on(c: &mut SqliteConnection, backup: &Path) -> Result<(), Check
         }
     }
     .await;
-    let _ = sqlx::Executor::execute(&mut *c, format!("DETACH DATABASE {ALIAS}").as_str()).await;
+    let _ = sqlx::Executor::execute(&mut *c, &*format!("DETACH DATABASE {ALIAS}")).await;
     result.map_err(failed)
 }
 
@@ -249,7 +254,7 @@ async fn replace_all(c: &mut SqliteConnection) -> Result<(), sqlx::Error> {
         let what = if kind == "view" { "VIEW" } else { "TABLE" };
         sqlx::Executor::execute(
             &mut *c,
-            format!("DROP {what} IF EXISTS main.{}", dq(&name)).as_str(),
+            &*format!("DROP {what} IF EXISTS main.{}", dq(&name)),
         )
         .await?;
     }
@@ -274,18 +279,17 @@ async fn replace_all(c: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     .fetch_one(&mut *c)
     .await?;
     if has_seq > 0 {
-        sqlx::Executor::execute(&mut *c, "DELETE FROM main.sqlite_sequence").await?;
-        sqlx::Executor::execute(
-            &mut *c,
-            format!("INSERT INTO main.sqlite_sequence (name, seq) SELECT name, seq FROM {ALIAS}.sqlite_sequence").as_str(),
-        )
+        sqlx::Executor::execute(&mut *c, &*format!(
+            "DELETE FROM main.sqlite_sequence; \
+             INSERT INTO main.sqlite_sequence (name, seq) SELECT name, seq FROM {ALIAS}.sqlite_sequence"
+        ))
         .await?;
     }
     // Some tools keep their version here (and `user_version` is part of the state).
     let uv: i64 = sqlx::query_scalar(&format!("PRAGMA {ALIAS}.user_version"))
         .fetch_one(&mut *c)
         .await?;
-    sqlx::Executor::execute(&mut *c, format!("PRAGMA main.user_version = {uv}").as_str()).await?;
+    sqlx::Executor::execute(&mut *c, &*format!("PRAGMA main.user_version = {uv}")).await?;
     Ok(())
 }
 
@@ -308,11 +312,10 @@ async fn copy_rows(c: &mut SqliteConnection, table: &str) -> Result<(), sqlx::Er
     let list = names.join(", ");
     sqlx::Executor::execute(
         &mut *c,
-        format!(
+        &*format!(
             "INSERT INTO main.{t} ({list}) SELECT {list} FROM {ALIAS}.{t}",
             t = dq(table)
-        )
-        .as_str(),
+        ),
     )
     .await?;
     Ok(())
