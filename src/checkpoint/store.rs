@@ -73,7 +73,8 @@ pub struct Window {
     pub closed_at: Option<String>,
 }
 
-/// What a checkpoint is recorded with (status `created`, no backup yet).
+/// What a checkpoint is recorded with: status `created` while it awaits its backup,
+/// else `validated` at once (one write less per file).
 #[derive(Debug, Clone)]
 pub struct NewCheckpoint<'a> {
     pub window: i64,
@@ -83,6 +84,7 @@ pub struct NewCheckpoint<'a> {
     pub fingerprint: &'a str,
     pub schema: &'a Schema,
     pub stats: &'a [TableStat],
+    pub awaits_backup: bool,
 }
 
 /// What closing a window did.
@@ -209,27 +211,32 @@ impl Store {
     }
 
     /// Records a checkpoint (status `created`). A newer checkpoint before the same file
-    /// in the same window supersedes the older ones (the file is being applied again).
-    pub async fn record(&self, new: &NewCheckpoint<'_>) -> Result<Checkpoint, CheckpointError> {
+    /// in the same window supersedes the older ones (the file is being applied again):
+    /// their ids come back with it.
+    pub async fn record(
+        &self,
+        new: &NewCheckpoint<'_>,
+    ) -> Result<(Checkpoint, Vec<i64>), CheckpointError> {
         let schema = serde_json::to_string(new.schema).map_err(|e| err("schema", e))?;
         let stats = serde_json::to_string(new.stats).map_err(|e| err("stats", e))?;
-        let id = {
+        let (id, superseded) = {
             let mut c = self.conn.lock().await;
             let mut tx = c.begin().await.map_err(|e| err("recording", e))?;
+            let mut superseded = Vec::new();
             if let Some(v) = new.version {
-                sqlx::query(
+                superseded = sqlx::query_scalar(
                     "UPDATE checkpoints SET status = 'superseded' WHERE window = ? AND version = ? \
-                     AND status IN ('created', 'validated', 'active')",
+                     AND status IN ('created', 'validated', 'active') RETURNING id",
                 )
                 .bind(new.window)
                 .bind(v)
-                .execute(&mut *tx)
+                .fetch_all(&mut *tx)
                 .await
                 .map_err(|e| err("recording", e))?;
             }
             let id = sqlx::query(
                 "INSERT INTO checkpoints (window, target, version, batch, created_at, fingerprint, \
-                 schema_json, stats_json, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'created')",
+                 schema_json, stats_json, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(new.window)
             .bind(new.target)
@@ -239,16 +246,23 @@ impl Store {
             .bind(new.fingerprint)
             .bind(schema)
             .bind(stats)
+            .bind(if new.awaits_backup {
+                "created"
+            } else {
+                "validated"
+            })
             .execute(&mut *tx)
             .await
             .map_err(|e| err("recording", e))?
             .last_insert_rowid();
             tx.commit().await.map_err(|e| err("recording", e))?;
-            id
+            (id, superseded)
         };
-        self.get(id)
+        let c = self
+            .get(id)
             .await?
-            .ok_or_else(|| err("recording", "the row vanished"))
+            .ok_or_else(|| err("recording", "the row vanished"))?;
+        Ok((c, superseded))
     }
 
     /// Points a checkpoint at its backup (written, synced, hashed): it is `validated`.
@@ -402,6 +416,9 @@ impl Store {
             .filter(|c| c.backup.is_some())
             .filter(|c| kept.as_ref().is_none_or(|(id, _)| *id != c.id))
             .collect();
+        // Checkpoints taken of the same state share one file: it goes only if the kept
+        // one is not among them.
+        let keep_path = kept.as_ref().map(|(_, p)| p.clone());
         let superseded: Vec<i64> = cps
             .iter()
             .filter(|c| {
@@ -444,7 +461,7 @@ impl Store {
         let mut pruned = Vec::new();
         for p in prune {
             if let Some(b) = p.backup {
-                if std::fs::remove_file(&b.path).is_ok() {
+                if Some(&b.path) != keep_path.as_ref() && std::fs::remove_file(&b.path).is_ok() {
                     pruned.push(b.path);
                 }
             }
@@ -553,14 +570,15 @@ async fn migrate(conn: &mut SqliteConnection, path: &Path) -> Result<(), Checkpo
         .begin()
         .await
         .map_err(|e| err("creating its tables", e))?;
-    sqlx::raw_sql(SCHEMA_V1)
-        .execute(&mut *tx)
+    sqlx::Executor::execute(&mut *tx, SCHEMA_V1)
         .await
         .map_err(|e| err("creating its tables", e))?;
-    sqlx::raw_sql(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| err("creating its tables", e))?;
+    sqlx::Executor::execute(
+        &mut *tx,
+        &*format!("PRAGMA user_version = {SCHEMA_VERSION}"),
+    )
+    .await
+    .map_err(|e| err("creating its tables", e))?;
     tx.commit()
         .await
         .map_err(|e| err("creating its tables", e))?;
