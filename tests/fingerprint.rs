@@ -375,76 +375,70 @@ on_all_backends!(bookkeeping_tables_do_not_count, |b| {
 
 // `status` shows the fingerprint of what the files made, without cutover's and the
 // tool's tables: the same as a database made by the same SQL with no cutover at all.
-on_all_backends!(status_shows_the_fingerprint, |b| {
-    let test = "status_shows_the_fingerprint";
-    let Some(db) = TestDb::new(b, test) else {
-        return;
-    };
-    let plain = TestDb::new(b, test).expect("second database");
-    let files = [
-        ("0001_customers.sql", "CREATE TABLE customers (id INTEGER NOT NULL PRIMARY KEY, email VARCHAR(100) NOT NULL);\n"),
-        ("0002_orders.sql", "CREATE TABLE orders (id INTEGER NOT NULL PRIMARY KEY, customer_id INTEGER NOT NULL);\nCREATE INDEX idx_orders_customer ON orders (customer_id);\n"),
-    ];
-    write_files(&db.migrations_dir(), &files);
-    db.write_plan("");
-    let out = cutover(db.dir.path(), &["apply"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    for (_, sql) in files {
-        run(&plain, sql);
-    }
-    let expected = introspect(&plain, &[]).fingerprint();
-    let out = cutover(db.dir.path(), &["status", "--json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(v["fingerprint"], expected.as_str());
-    assert_eq!(v["checkpoint_match"], serde_json::Value::Null);
-    let out = cutover(db.dir.path(), &["status"]);
-    assert!(
-        text(&out).contains(&format!(
-            "schema fingerprint {} (matches no checkpoint)",
-            &expected[..12]
-        )),
-        "{}",
-        text(&out)
-    );
+// Rolled back to before a file, the schema matches the checkpoint taken before it.
+on_all_backends!(
+    status_shows_the_fingerprint_and_the_checkpoint_it_matches,
+    |b| {
+        let test = "status_shows_the_fingerprint";
+        let Some(db) = TestDb::new(b, test) else {
+            return;
+        };
+        let plain = TestDb::new(b, test).expect("second database");
+        let first = "CREATE TABLE customers (id INTEGER NOT NULL PRIMARY KEY, email VARCHAR(100) NOT NULL);\n";
+        let second = "CREATE TABLE orders (id INTEGER NOT NULL PRIMARY KEY, customer_id INTEGER NOT NULL);\nCREATE INDEX idx_orders_customer ON orders (customer_id);\n";
+        write_files(
+            &db.migrations_dir(),
+            &[
+                ("0001_customers.up.sql", first),
+                ("0001_customers.down.sql", "DROP TABLE customers;\n"),
+                ("0002_orders.up.sql", second),
+                ("0002_orders.down.sql", "DROP TABLE orders;\n"),
+            ],
+        );
+        db.write_plan("\n[checkpoints]\nbackup = \"none\"\n");
+        let out = cutover(db.dir.path(), &["apply"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        run(&plain, first);
+        let before_second = introspect(&plain, &[]).fingerprint();
+        run(&plain, second);
+        let expected = introspect(&plain, &[]).fingerprint();
 
-    // A checkpoint with this fingerprint (as the apply run records them), and one with
-    // another: status names the one that matches.
-    let target = v["target"].as_str().expect("target").to_string();
-    let s = introspect(&plain, &[]);
-    block_on(async {
-        use cutover::checkpoint::{NewCheckpoint, Store};
-        let store = Store::open(db.dir.path()).await.expect("store");
-        let (w, _) = store.begin_window(&target, "test").await.expect("window");
-        for (version, fp) in [(None, "0".repeat(64)), (Some("0002"), expected.clone())] {
-            store
-                .record(&NewCheckpoint {
-                    window: w.id,
-                    target: &target,
-                    version,
-                    batch: None,
-                    fingerprint: &fp,
-                    schema: &s,
-                    stats: &[],
-                })
-                .await
-                .expect("record");
-        }
-    });
-    let out = cutover(db.dir.path(), &["status", "--json"]);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(v["checkpoint_match"]["id"], 2, "{v}");
-    assert_eq!(v["checkpoint_match"]["version"], "0002");
-    let out = cutover(db.dir.path(), &["status"]);
-    assert!(
-        text(&out).contains(&format!(
-            "schema fingerprint {}, matches checkpoint #2 (before 0002)",
-            &expected[..12]
-        )),
-        "{}",
-        text(&out)
-    );
-});
+        let status = |args: &[&str]| {
+            let out = cutover(db.dir.path(), args);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+            out
+        };
+        let v: serde_json::Value =
+            serde_json::from_slice(&status(&["status", "--json"]).stdout).expect("json");
+        assert_eq!(v["fingerprint"], expected.as_str());
+        // Checkpoints are taken before files: nothing was recorded of the state after the last.
+        assert_eq!(v["checkpoint_match"], serde_json::Value::Null, "{v}");
+        let out = text(&status(&["status"]));
+        assert!(
+            out.contains(&format!(
+                "schema fingerprint {} (matches no checkpoint)",
+                &expected[..12]
+            )),
+            "{out}"
+        );
+
+        let out = cutover(db.dir.path(), &["rollback", "--file", "0002", "--yes"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let v: serde_json::Value =
+            serde_json::from_slice(&status(&["status", "--json"]).stdout).expect("json");
+        assert_eq!(v["fingerprint"], before_second.as_str(), "{v}");
+        assert_eq!(v["checkpoint_match"]["version"], "0002", "{v}");
+        let id = v["checkpoint_match"]["id"].as_i64().expect("id");
+        let out = text(&status(&["status"]));
+        assert!(
+            out.contains(&format!(
+                "schema fingerprint {}, matches checkpoint #{id} (before 0002)",
+                &before_second[..12]
+            )),
+            "{out}"
+        );
+    }
+);
 
 fn stats_of(db: &TestDb, limit: u64) -> std::collections::BTreeMap<String, schema::TableStat> {
     stats(db, limit)
