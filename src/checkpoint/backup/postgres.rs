@@ -11,7 +11,7 @@
 
 use super::super::tools;
 use super::super::{Backup, CheckpointError};
-use super::{run_tool, Partial, ToolEvent};
+use super::{run_tool, Partial, ToolEvent, LOCK_WAIT};
 use std::path::Path;
 
 fn literal(s: &str) -> String {
@@ -30,6 +30,9 @@ pub(super) async fn backup(
     cmd.args.extend([
         "--format=custom".to_string(),
         "--verbose".to_string(),
+        // A table held by another session fails the backup after a minute rather than
+        // hanging the window.
+        format!("--lock-wait-timeout={}", LOCK_WAIT.as_millis()),
         format!("--schema=\"{}\"", schema.replace('"', "\"\"")),
         format!("--file={}", partial.tmp.display()),
     ]);
@@ -84,6 +87,7 @@ fn drop_all(schema: &str) -> String {
     };
     format!(
         "SET client_min_messages = warning;
+SET lock_timeout = '{lock_ms}ms';
 DO $cutover$
 DECLARE r record;
 BEGIN
@@ -116,6 +120,7 @@ $cutover$;",
         rel = not_ext("pg_class", "c.oid"),
         proc = not_ext("pg_proc", "p.oid"),
         typ = not_ext("pg_type", "t.oid"),
+        lock_ms = LOCK_WAIT.as_millis(),
     )
 }
 
