@@ -78,8 +78,10 @@ pub(super) async fn finish(
 
 /// Drops what the schema holds that no extension owns; tables before the sequences
 /// they own, `IF EXISTS` throughout since a CASCADE may have taken an object already.
+/// The schema is created if missing (a restore into another, empty database).
 fn drop_all(schema: &str) -> String {
     let s = literal(schema);
+    let ident = crate::db::names::quote_ident(crate::sql::Dialect::Postgres, schema);
     let not_ext = |cat: &str, col: &str| {
         format!(
             "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '{cat}'::regclass AND d.objid = {col} AND d.deptype = 'e')"
@@ -88,6 +90,7 @@ fn drop_all(schema: &str) -> String {
     format!(
         "SET client_min_messages = warning;
 SET lock_timeout = '{lock_ms}ms';
+CREATE SCHEMA IF NOT EXISTS {ident};
 DO $cutover$
 DECLARE r record;
 BEGIN
@@ -121,6 +124,7 @@ $cutover$;",
         proc = not_ext("pg_proc", "p.oid"),
         typ = not_ext("pg_type", "t.oid"),
         lock_ms = LOCK_WAIT.as_millis(),
+        ident = ident,
     )
 }
 
