@@ -44,7 +44,7 @@ pub(crate) async fn preview(
     }
     let mut losses = Vec::new();
     if !sel.files.is_empty() {
-        match current(conn, ws, skip).await {
+        match current(conn, skip).await {
             Ok((schema, stats)) => {
                 losses = losses_against(&stats, sel);
                 if let Some(base) = &sel.base {
@@ -77,11 +77,11 @@ pub(crate) async fn preview(
 
 async fn current(
     conn: &mut Conn,
-    ws: &Workspace,
     skip: &[String],
 ) -> Result<(Schema, Vec<TableStat>), crate::db::DbError> {
     let schema = schema::introspect(conn, skip).await?;
-    let stats = schema::table_stats(conn, &schema, ws.plan.checkpoints.checksum_row_limit).await?;
+    // Counts are all a preview needs: a checksum limit of 0 leaves checksums out.
+    let stats = schema::table_stats(conn, &schema, 0).await?;
     Ok((schema, stats))
 }
 
