@@ -6,6 +6,8 @@
 //! CONTRACT (being filled in): the signatures below are what the engine's apply,
 //! rollback and rehearsal jobs build on.
 
+pub mod scratch;
+
 use crate::db::schema::{Schema, TableStat};
 use crate::event::CheckpointState;
 use std::path::{Path, PathBuf};

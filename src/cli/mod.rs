@@ -23,6 +23,7 @@ mod demo;
 
 pub use demo::prepare as prepare_demo;
 mod progress;
+mod rehearse;
 mod status;
 mod tui;
 mod workspace;
@@ -78,6 +79,8 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Show every file: applied or not, when, by whom, checksum ok
     Status(status::StatusArgs),
+    /// Up, down, up of each pending file on a scratch copy of the target: proves each can be undone
+    Rehearse(rehearse::RehearseArgs),
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -99,6 +102,7 @@ pub fn run(cli: Cli) -> i32 {
             Command::Demo(args) => demo::run(&cli.global, args).await,
             Command::Apply(args) => apply::run(&cli.global, args).await,
             Command::Status(args) => status::run(&cli.global, args).await,
+            Command::Rehearse(args) => rehearse::run(&cli.global, args).await,
         }
     })
 }

@@ -3,7 +3,7 @@
 //! that touches the target (the session, its lock, the operator's stop request); nothing
 //! outside the engine does.
 
-use super::{apply, job, session, ApplyOptions, ApplyReport, Emitter, EngineError};
+use super::{apply, job, rehearse, session, ApplyOptions, ApplyReport, Emitter, EngineError};
 use super::{Session, Stop, Workspace};
 use crate::command::{ApplyRequest, Command};
 use crate::db::ConnectInfo;
@@ -174,11 +174,12 @@ async fn held(
             Command::Quit => break,
             // Taken at once by `Commands::send`, never queued.
             Command::Pause | Command::CancelStatement => {}
-            // CONTRACT: wired by the rollback and rehearsal work.
-            Command::PreviewRollback(_)
-            | Command::Rollback { .. }
-            | Command::Rehearse { .. }
-            | Command::CloseWindow => {
+            // On a scratch copy: the session's connection and lock stay as they are.
+            Command::Rehearse { batch } => {
+                rehearse::job(ws, &setup.target, batch.as_deref(), &em, &stop).await;
+            }
+            // CONTRACT: wired by the rollback work.
+            Command::PreviewRollback(_) | Command::Rollback { .. } | Command::CloseWindow => {
                 em.log(Level::Warn, "not available yet").await;
             }
         }
@@ -207,11 +208,16 @@ async fn per_job(
             },
             Command::Quit => break,
             Command::Pause | Command::CancelStatement => continue,
-            // CONTRACT: wired by the rollback and rehearsal work.
-            Command::PreviewRollback(_)
-            | Command::Rollback { .. }
-            | Command::Rehearse { .. }
-            | Command::CloseWindow => continue,
+            // Its verdicts are its events (Rehearsed, JobFinished): no report to keep.
+            Command::Rehearse { batch } => {
+                let (ws, target, op) = (&setup.ws, &setup.target, &setup.operator);
+                rehearse::headless(ws, target, batch.as_deref(), op, &em, &stop).await;
+                continue;
+            }
+            // CONTRACT: wired by the rollback work.
+            Command::PreviewRollback(_) | Command::Rollback { .. } | Command::CloseWindow => {
+                continue
+            }
         };
         let opts = options(req, &setup.operator);
         last = Some(apply::apply(&setup.ws, &setup.target, &opts, &em, &stop).await);

@@ -14,10 +14,12 @@ mod handle;
 pub mod job;
 mod options;
 mod preflight;
+mod rehearse;
 mod report;
 mod resolve;
 pub mod rules;
 pub(crate) mod run_file;
+mod sandbox;
 mod session;
 mod status;
 mod step;
@@ -25,6 +27,7 @@ mod stop;
 
 pub use apply::apply;
 pub use drift::Drift;
+pub use dry_run::changes::Changes as DryRunChanges;
 pub use emit::{consume_paced, Emitter, BATCH_PAUSE};
 pub use handle::{start, Commands, Handle, JobResult, Sessions, Setup, Worker};
 pub use options::{ApplyOptions, Resolution};
@@ -80,6 +83,9 @@ pub enum EngineError {
     Selection(String),
     #[error("{0}")]
     Ledger(String),
+    /// A scratch copy of the target could not be made (rehearsal, SQLite dry run).
+    #[error("{0}")]
+    Scratch(String),
 }
 
 impl From<LockError> for EngineError {
