@@ -9,7 +9,7 @@ use cutover::db::schema;
 /// The schema's fingerprint, every table's row count, and the ledger's applied rows.
 fn snapshot(db: &TestDb) -> (String, Vec<(String, u64)>, Vec<String>) {
     block_on(async {
-        let mut c = db.connect();
+        let (mut c, _) = cutover::db::connect(&db.info()).await.expect("connect");
         let s = schema::introspect(&mut c, &[]).await.expect("introspect");
         let stats = schema::table_stats(&mut c, &s, 0).await.expect("stats");
         let ledger = c

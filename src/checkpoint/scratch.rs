@@ -3,19 +3,19 @@
 //!
 //! - SQLite: `VACUUM INTO` a file in a fresh temporary folder. It reads the target in
 //!   one read transaction (a consistent copy while others write) and writes nothing to it.
-//! - PostgreSQL: a new database on the same server, loaded from `pg_dump` piped into
-//!   `psql` (one transaction, stopping at the first error). `CREATE DATABASE ... TEMPLATE`
-//!   would be faster but fails whenever anyone else is connected to the target, which is
-//!   the normal state of a production database: the dump always works.
+//! - PostgreSQL: a new database on the same server, loaded from a dump of the target's
+//!   schema: the checkpoints' own `take_backup` (`pg_dump -Fc`) into the scratch folder,
+//!   then their `restore` (`pg_restore`, one transaction) onto the new database.
+//!   `CREATE DATABASE ... TEMPLATE` would be faster but fails whenever anyone else is
+//!   connected to the target, which is the normal state of a production database: the
+//!   dump always works.
 //! - MySQL/MariaDB: a new schema on the same server with the target's character set and
-//!   collation, loaded from `mariadb-dump --single-transaction` (or `mysqldump`) piped
-//!   into the `mariadb` (or `mysql`) client.
+//!   collation, loaded the same way (`mariadb-dump --single-transaction`, then the
+//!   `mariadb` client).
 //!
-//! The scratch name carries a fresh uuid, so two runs never collide. Passwords go to the
-//! tools through the environment (`PGPASSWORD`, `MYSQL_PWD`), never their arguments, and
-//! the scratch's display form has none.
-
-mod pipe;
+//! The scratch name carries a fresh uuid, so two runs never collide. The tools get the
+//! password through the environment only (see `tools`), and the scratch's display form
+//! has none. The dump file lives in the scratch folder and goes with it.
 
 use super::CheckpointError;
 use crate::db::{self, ConnectInfo};
@@ -37,9 +37,14 @@ pub struct Scratch {
 enum Kind {
     /// The temporary folder holding the copy.
     Sqlite(PathBuf),
-    /// The database made on the target's server; dropped through a connection to the
-    /// target itself (the one database we know we may connect to).
-    Server { name: String, target: ConnectInfo },
+    /// The database made on the target's server, dropped through a connection to the
+    /// target itself (the one database we know we may connect to); and the temporary
+    /// folder its dump went through.
+    Server {
+        name: String,
+        target: ConnectInfo,
+        dir: PathBuf,
+    },
 }
 
 /// A name no other run uses: `cutover_scratch_` and a uuid without dashes (49
@@ -78,22 +83,31 @@ impl Scratch {
                     dir.display()
                 ))
             }),
-            Kind::Server { name, target } => drop_database(&target, &name).await,
+            Kind::Server { name, target, dir } => {
+                let _ = std::fs::remove_dir_all(&dir);
+                drop_database(&target, &name).await
+            }
         }
     }
+}
+
+/// A fresh folder under the system's temporary folder.
+fn scratch_dir(name: &str) -> Result<PathBuf, CheckpointError> {
+    let dir = std::env::temp_dir().join(name);
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        CheckpointError::Backup(format!(
+            "cannot create a scratch folder {}: {e}\n  hint: check TMPDIR, or free space there",
+            dir.display()
+        ))
+    })?;
+    Ok(dir)
 }
 
 async fn sqlite_copy(
     target: &ConnectInfo,
     progress: &mut (dyn FnMut(String) + Send),
 ) -> Result<Scratch, CheckpointError> {
-    let dir = std::env::temp_dir().join(fresh_name());
-    std::fs::create_dir_all(&dir).map_err(|e| {
-        CheckpointError::Backup(format!(
-            "cannot create a scratch folder {}: {e}\n  hint: check TMPDIR",
-            dir.display()
-        ))
-    })?;
+    let dir = scratch_dir(&fresh_name())?;
     let file = dir.join("scratch.db");
     let info = ConnectInfo {
         url: format!("sqlite://{}", file.display()),
@@ -163,35 +177,25 @@ async fn server_copy(
     let name = fresh_name();
     let url = with_database(&target.url, &name)?;
     let display = crate::plan::redacted_url(&url);
-    let tools = pipe::tools_for(dialect)?;
-    let (mut conn, _) = db::connect(target)
-        .await
-        .map_err(|e| CheckpointError::Backup(e.to_string()))?;
-    let source_db = conn
-        .column_strings(match dialect {
-            Dialect::Postgres => "SELECT CAST(current_database() AS TEXT)",
-            _ => "SELECT COALESCE(DATABASE(), '')",
-        })
-        .await
-        .ok()
-        .and_then(|v| v.into_iter().next())
-        .unwrap_or_default();
+    let failed = |e: db::DbError| CheckpointError::Backup(e.to_string());
+    let (mut conn, _) = db::connect(target).await.map_err(failed)?;
+    let schema = conn.schema().unwrap_or("public").to_string();
     let create = match dialect {
         Dialect::Postgres => format!("CREATE DATABASE \"{name}\""),
         _ => mysql_create(&mut conn, &name).await,
     };
     let made = conn.execute(&create).await;
-    conn.close().await;
-    made.map_err(|f| {
-        CheckpointError::Backup(format!(
+    if let Err(f) = made {
+        conn.close().await;
+        return Err(CheckpointError::Backup(format!(
             "cannot create the scratch database {name}: {}\n  hint: the target's user needs the right to create databases ({})",
             f.message,
             match dialect {
                 Dialect::Postgres => "CREATEDB",
                 _ => "CREATE on *.*",
             }
-        ))
-    })?;
+        )));
+    }
     let scratch = Scratch {
         info: ConnectInfo {
             url,
@@ -199,24 +203,85 @@ async fn server_copy(
             init_sql: target.init_sql.clone(),
             create_missing: false,
         },
-        method: format!("{} | {}", tools.dump, tools.load),
+        method: match dialect {
+            Dialect::Postgres => "pg_dump, pg_restore".into(),
+            _ => "mariadb-dump, mariadb".into(),
+        },
         kind: Kind::Server {
             name: name.clone(),
             target: target.clone(),
+            dir: std::env::temp_dir().join(&name),
         },
     };
     progress(format!(
-        "copying {} to scratch database {name} ({} | {})",
-        target.display, tools.dump, tools.load
+        "copying {} to scratch database {name} ({})",
+        target.display, scratch.method
     ));
-    let server = pipe::Server::from_url(&target.url, dialect)?;
-    match pipe::pipe(&tools, &server, &source_db, &name).await {
+    conn.close().await;
+    match load(target, &scratch, &schema, &name).await {
         Ok(()) => Ok(scratch),
         Err(e) => {
             let _ = scratch.drop_now().await;
             Err(e)
         }
     }
+}
+
+/// Dumps the target with the checkpoints' backup and restores it onto the scratch
+/// database, through a dump file in the scratch folder (removed at once).
+///
+/// On a runtime of its own, in a blocking thread: rustc cannot prove the backup's and
+/// restore's futures `Send` for every lifetime, and the held worker that runs a
+/// rehearsal is a spawned (so `Send`) future.
+async fn load(
+    target: &ConnectInfo,
+    scratch: &Scratch,
+    schema: &str,
+    name: &str,
+) -> Result<(), CheckpointError> {
+    let dir = scratch_dir(name)?;
+    let (target, copy, schema) = (target.clone(), scratch.info.clone(), schema.to_string());
+    let work = dir.clone();
+    let joined = tokio::task::spawn_blocking(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                CheckpointError::Backup(format!("cannot start a runtime for the copy: {e}"))
+            })?;
+        rt.block_on(dump_and_restore(&target, &copy, &schema, &work))
+    })
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    joined.map_err(|e| CheckpointError::Backup(format!("the copy stopped unexpectedly: {e}")))?
+}
+
+async fn dump_and_restore(
+    target: &ConnectInfo,
+    copy: &ConnectInfo,
+    schema: &str,
+    dir: &std::path::Path,
+) -> Result<(), CheckpointError> {
+    let failed = |e: db::DbError| CheckpointError::Backup(e.to_string());
+    let (mut conn, _) = db::connect(target).await.map_err(failed)?;
+    let dump = super::take_backup(&mut conn, &target.url, &dir.join("copy"), 0, &mut |_| {}).await;
+    let dialect = conn.dialect;
+    conn.close().await;
+    let dump = dump?;
+    // The dump restores into the target's schema, which a new PostgreSQL database has
+    // only when it is `public`.
+    if dialect == Dialect::Postgres && schema != "public" {
+        let (mut c, _) = db::connect(copy).await.map_err(failed)?;
+        let made = c
+            .execute(&format!(
+                "CREATE SCHEMA IF NOT EXISTS {}",
+                db::names::quote_ident(Dialect::Postgres, schema)
+            ))
+            .await;
+        c.close().await;
+        made.map_err(|f| CheckpointError::Backup(f.message))?;
+    }
+    super::restore(&copy.url, &dump, &mut |_| {}).await
 }
 
 /// `CREATE DATABASE` with the target's character set and collation, so tables the files

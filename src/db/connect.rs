@@ -230,7 +230,7 @@ pub(crate) fn scrub(message: &str, url: &str) -> String {
 }
 
 /// `%XX` decoded as the drivers decode a password (no `+` to space).
-pub(crate) fn percent_decoded(s: &str) -> String {
+fn percent_decoded(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

@@ -24,8 +24,8 @@ pub mod schema;
 pub(crate) mod sqlite;
 
 pub use cancel::Canceller;
-pub use connect::{connect, dialect_of, ConnectInfo};
-pub(crate) use connect::{percent_decoded, scrub};
+pub use connect::{connect, ConnectInfo};
+pub(crate) use connect::{dialect_of, scrub};
 
 use crate::sql::Dialect;
 use sqlx::{MySqlConnection, PgConnection, SqliteConnection};

@@ -41,6 +41,8 @@ impl Judged {
     }
 }
 
+const DIFFERS: &str = "after its down the schema differs from before its up";
+
 fn at(path: &std::path::Path, f: &sandbox::Failed) -> String {
     format!("{}:{}: {}", path.display(), f.line, f.message)
 }
@@ -86,14 +88,14 @@ pub async fn judge(
     if let Err(f) = sandbox::run(conn, &up, &up_wrap).await {
         let again = format!("after its down, its up fails again: {}", at(&m.path, &f));
         if !left.is_empty() {
-            let what = format!("its down leaves a different schema, and {again}");
-            return Ok(Judged::differs(&what, left.lines(), false));
+            let mut j = Judged::differs(DIFFERS, left.lines(), false);
+            j.detail = j.detail.map(|d| format!("{d}; and {again}"));
+            return Ok(j);
         }
         return Ok(Judged::new(RehearsalVerdict::UpFails, again, false));
     }
     if !left.is_empty() {
-        let what = "after its down the schema differs from before its up";
-        return Ok(Judged::differs(what, left.lines(), true));
+        return Ok(Judged::differs(DIFFERS, left.lines(), true));
     }
     let again: Schema = schema::introspect(conn, skip).await?;
     let second = schema::diff(&applied, &again);
