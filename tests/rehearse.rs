@@ -373,3 +373,84 @@ fn held_worker_rehearses_on_command() {
     }));
     assert!(!db.has_table("a"), "the target is not written");
 }
+
+/// Ctrl-C during a rehearsal: it stops after the file it is on, drops the scratch copy,
+/// and exits 130.
+fn interrupted(b: Backend) {
+    use std::io::BufRead;
+    let Some(db) = TestDb::new(b, "rehearse_interrupt") else {
+        return;
+    };
+    let slow = match b {
+        Backend::Postgres => "CREATE TABLE s (id INTEGER);\nSELECT pg_sleep(1.5);\n",
+        _ => "CREATE TABLE s (id INTEGER);\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT COUNT(*) FROM c;\n",
+    };
+    write_files(
+        &db.migrations_dir(),
+        &[
+            ("0001_slow.up.sql", slow),
+            ("0001_slow.down.sql", "DROP TABLE s;\n"),
+            ("0002_t.up.sql", "CREATE TABLE t (id INTEGER);\n"),
+            ("0002_t.down.sql", "DROP TABLE t;\n"),
+        ],
+    );
+    db.write_plan("");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .arg("rehearse")
+        .current_dir(db.dir.path())
+        .env_remove("CUTOVER_PLAN")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let out = child.stdout.take().expect("stdout");
+    let (tx, lines) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line.clone());
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(l) if l.contains("rehearsing 0001_slow.up.sql") => break,
+            Ok(_) => {}
+            Err(e) => panic!("never saw the slow file start: {e}"),
+        }
+    }
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let status = child.wait().expect("wait");
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut err);
+    }
+    let t = format!("{}{err}", reader.join().expect("reader"));
+    assert_eq!(status.code(), Some(130), "{t}");
+    assert!(
+        t.contains("✔ reversible: 0001_slow.up.sql"),
+        "the file it was on ends: {t}"
+    );
+    assert!(!t.contains("0002_t.up.sql"), "nothing after it: {t}");
+    assert!(t.contains("stopped"), "{t}");
+    assert!(!scratch_exists(&db, &scratch_named(&t)), "{t}");
+    assert!(!db.has_table("s"), "the target is not written: {t}");
+}
+
+#[test]
+fn interrupt_drops_the_scratch_copy_sqlite() {
+    interrupted(Backend::Sqlite);
+}
+
+#[test]
+fn interrupt_drops_the_scratch_copy_postgres() {
+    interrupted(Backend::Postgres);
+}
