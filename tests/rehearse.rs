@@ -454,3 +454,41 @@ fn interrupt_drops_the_scratch_copy_sqlite() {
 fn interrupt_drops_the_scratch_copy_postgres() {
     interrupted(Backend::Postgres);
 }
+
+/// A password in the target's URL is never shown: not in the output (the scratch
+/// database's URL included), the JSON report or the log. The test server trusts local
+/// connections, so any password connects.
+#[test]
+fn the_password_never_shows() {
+    let Some(db) = TestDb::new(Backend::Postgres, "rehearse_secret") else {
+        return;
+    };
+    let mut u = url::Url::parse(&db.url).expect("url");
+    u.set_password(Some("s3cr3t-pw")).expect("password");
+    write_files(
+        &db.migrations_dir(),
+        &[
+            ("0001_a.up.sql", "CREATE TABLE a (id INTEGER);\n"),
+            ("0001_a.down.sql", "DROP TABLE a;\n"),
+        ],
+    );
+    std::fs::write(
+        db.dir.path().join("cutover.toml"),
+        format!("[plan]\nname = \"t\"\n\n[target]\nurl = \"{u}\"\n\n[migrations]\ndir = \"migrations\"\n"),
+    )
+    .expect("plan");
+    let out = cutover(db.dir.path(), &["rehearse", "--json", "r.json"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("scratch database cutover_scratch_"), "{t}");
+    assert!(t.contains(":***@"), "the URLs are shown redacted: {t}");
+    let mut seen = vec![t];
+    seen.push(std::fs::read_to_string(db.dir.path().join("r.json")).expect("report"));
+    for entry in std::fs::read_dir(db.dir.path().join(".cutover/logs")).expect("logs") {
+        let p = entry.expect("entry").path();
+        seen.push(std::fs::read_to_string(p).unwrap_or_default());
+    }
+    for s in &seen {
+        assert!(!s.contains("s3cr3t-pw"), "{s}");
+    }
+}
