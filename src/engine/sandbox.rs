@@ -31,13 +31,9 @@ pub fn down(m: &Migration, format: Format, dialect: Dialect) -> Option<(Vec<Stat
     if stmts.is_empty() {
         return None;
     }
-    // The down runs under the same rules as its up: the file's opt-outs (sqlx
-    // `-- no-transaction`, dbmate `transaction:false`) hold for both directions.
-    let as_up = Migration {
-        up_sql: text.to_string(),
-        ..m.clone()
-    };
-    let wrap = run_file::wrapping(&as_up, format, &stmts, dialect);
+    // The down runs under the same rules as its up (as a rollback runs it): the file's
+    // opt-outs (sqlx `-- no-transaction`, dbmate `transaction:false`) hold both ways.
+    let wrap = run_file::wrapping(m, format, &stmts, dialect);
     Some((stmts, wrap))
 }
 
