@@ -492,3 +492,33 @@ fn the_password_never_shows() {
         assert!(!s.contains("s3cr3t-pw"), "{s}");
     }
 }
+
+/// `--batch 2` before anything is applied: batch 1's files go onto the copy first (not
+/// judged), then batch 2's are rehearsed.
+#[test]
+fn a_later_batch_is_rehearsed_on_top_of_the_earlier_ones() {
+    let Some(db) = TestDb::new(Backend::Sqlite, "rehearse_batch2") else {
+        return;
+    };
+    demo(&db);
+    let out = cutover(db.dir.path(), &["rehearse", "--batch", "service-layer"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("applying 0001_baseline.up.sql to the copy first"),
+        "{t}"
+    );
+    assert_eq!(t.matches("✔ reversible").count(), 3, "{t}");
+    for f in ["0005", "0006", "0007"] {
+        assert!(t.contains(&format!("✔ reversible: {f}_")), "{f}: {t}");
+    }
+    assert!(
+        !t.contains("reversible: 0001_"),
+        "batch 1 is not judged: {t}"
+    );
+    assert!(!t.contains("0008_"), "batch 3 is not touched: {t}");
+    assert!(
+        !db.dir.path().join("target.db").exists(),
+        "the target is not even created: {t}"
+    );
+}

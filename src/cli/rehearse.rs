@@ -15,6 +15,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 #[derive(Debug, Args, Default)]
+#[command(
+    after_help = "The target is only read: the files run on a scratch copy (SQLite: a file in a temporary folder; PostgreSQL: a database made with pg_dump/pg_restore; MariaDB/MySQL: a schema loaded from mariadb-dump), dropped at the end.\nExit codes: 0 every file reversible (or nothing pending); 1 a file is not (no down, down fails, down leaves a different schema, up fails); 2 could not run; 130 interrupted."
+)]
 pub struct RehearseArgs {
     /// Rehearse this batch only (its 1-based number or its name); pending files of the
     /// batches before it are applied to the copy first
