@@ -19,6 +19,7 @@ macro_rules! errln {
 }
 
 mod apply;
+mod checkpoints;
 mod demo;
 
 pub use demo::prepare as prepare_demo;
@@ -79,6 +80,8 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Show every file: applied or not, when, by whom, checksum ok
     Status(status::StatusArgs),
+    /// The target's checkpoints (list), or a re-check of every backup's sha256 (verify)
+    Checkpoints(checkpoints::CheckpointsArgs),
     /// Up, down, up of each pending file on a scratch copy of the target: proves each can be undone
     Rehearse(rehearse::RehearseArgs),
 }
@@ -102,6 +105,7 @@ pub fn run(cli: Cli) -> i32 {
             Command::Demo(args) => demo::run(&cli.global, args).await,
             Command::Apply(args) => apply::run(&cli.global, args).await,
             Command::Status(args) => status::run(&cli.global, args).await,
+            Command::Checkpoints(args) => checkpoints::run(&cli.global, args).await,
             Command::Rehearse(args) => rehearse::run(&cli.global, args).await,
         }
     })

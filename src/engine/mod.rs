@@ -5,6 +5,7 @@
 
 mod adopt;
 pub mod apply;
+mod checkpoint;
 mod drift;
 mod dry_run;
 mod emit;
@@ -26,6 +27,7 @@ mod step;
 mod stop;
 
 pub use apply::apply;
+pub use checkpoint::{checkpoint_ids, window_events};
 pub use drift::Drift;
 pub use dry_run::changes::Changes as DryRunChanges;
 pub use emit::{consume_paced, Emitter, BATCH_PAUSE};
@@ -83,6 +85,10 @@ pub enum EngineError {
     Selection(String),
     #[error("{0}")]
     Ledger(String),
+    /// A checkpoint (its state, its backup, the tools it needs) could not be taken:
+    /// nothing ran.
+    #[error("{0}")]
+    Checkpoint(String),
     /// A scratch copy of the target could not be made (rehearsal, SQLite dry run).
     #[error("{0}")]
     Scratch(String),
