@@ -229,10 +229,6 @@ async fn server_copy(
 
 /// Dumps the target with the checkpoints' backup and restores it onto the scratch
 /// database, through a dump file in the scratch folder (removed at once).
-///
-/// On a runtime of its own, in a blocking thread: rustc cannot prove the backup's and
-/// restore's futures `Send` for every lifetime, and the held worker that runs a
-/// rehearsal is a spawned (so `Send`) future.
 async fn load(
     target: &ConnectInfo,
     scratch: &Scratch,
@@ -240,20 +236,9 @@ async fn load(
     name: &str,
 ) -> Result<(), CheckpointError> {
     let dir = scratch_dir(name)?;
-    let (target, copy, schema) = (target.clone(), scratch.info.clone(), schema.to_string());
-    let work = dir.clone();
-    let joined = tokio::task::spawn_blocking(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                CheckpointError::Backup(format!("cannot start a runtime for the copy: {e}"))
-            })?;
-        rt.block_on(dump_and_restore(&target, &copy, &schema, &work))
-    })
-    .await;
+    let r = dump_and_restore(target, &scratch.info, schema, &dir).await;
     let _ = std::fs::remove_dir_all(&dir);
-    joined.map_err(|e| CheckpointError::Backup(format!("the copy stopped unexpectedly: {e}")))?
+    r
 }
 
 async fn dump_and_restore(
