@@ -18,6 +18,7 @@ use super::{ApplyOptions, Emitter, EngineError, Stop, Workspace};
 use crate::checkpoint::scratch::Scratch;
 use crate::db::{self, ledger, schema, ConnectInfo};
 use crate::event::{Event, Level, Outcome, RehearsalVerdict};
+use crate::source::Migration;
 use std::collections::HashMap;
 
 /// One file's verdict.
@@ -201,86 +202,79 @@ async fn on_copy(
     stop: &Stop,
     report: &mut RehearseReport,
 ) -> Result<(), EngineError> {
-    let migs = &ws.folder.migrations;
     let (mut conn, _) = db::connect(copy).await?;
     let result = async {
         if !prepared(ws, &mut conn, prepare, em, report).await {
-            report.not_reached = todo.iter().map(|&i| migs[i].version.to_string()).collect();
+            report.not_reached = versions(ws, todo);
             return Ok(());
         }
         let skip = schema::bookkeeping_tables(ws.folder.format);
-        let total = todo.len() as u64;
+        let progress = |done: usize| Event::Progress {
+            job: "rehearse".into(),
+            done: done as u64,
+            total: todo.len() as u64,
+        };
         report.outcome = Outcome::Succeeded;
+        em.emit(progress(0)).await;
         for (n, &i) in todo.iter().enumerate() {
-            let m = &migs[i];
+            let m = &ws.folder.migrations[i];
             if stop.stopping() {
                 report.outcome = Outcome::Cancelled;
-                report.not_reached = todo[n..]
-                    .iter()
-                    .map(|&i| migs[i].version.to_string())
-                    .collect();
+                report.not_reached = versions(ws, &todo[n..]);
                 em.log(Level::Warn, "stopped by the operator between files")
                     .await;
                 break;
             }
-            em.emit(Event::Progress {
-                job: "rehearse".into(),
-                done: n as u64,
-                total,
-            })
-            .await;
-            em.log(
-                Level::Info,
-                format!("rehearsing {} (up, down, up)", m.path.display()),
-            )
-            .await;
+            let what = format!("rehearsing {} (up, down, up)", m.path.display());
+            em.log(Level::Info, what).await;
             let judged = file::judge(&mut conn, m, ws.folder.format, &skip).await?;
-            if judged.verdict != RehearsalVerdict::Reversible {
-                report.outcome = Outcome::Failed;
-            }
-            em.emit(Event::Rehearsed {
-                version: m.version.to_string(),
-                verdict: judged.verdict,
-                detail: judged.detail.clone(),
-            })
-            .await;
-            report.files.push(RehearsedFile {
-                version: m.version.to_string(),
-                name: m.name.clone(),
-                file: m.path.display().to_string(),
-                verdict: judged.verdict,
-                detail: judged.detail,
-                differences: judged.differences,
-            });
-            if !judged.go_on {
-                report.not_reached = todo[n + 1..]
-                    .iter()
-                    .map(|&i| migs[i].version.to_string())
-                    .collect();
+            let go_on = judged.go_on;
+            record(m, judged, em, report).await;
+            em.emit(progress(n + 1)).await;
+            if !go_on {
+                report.not_reached = versions(ws, &todo[n + 1..]);
                 if !report.not_reached.is_empty() {
-                    em.log(
-                        Level::Warn,
-                        format!(
-                            "the copy is no longer in a known state: not rehearsed: {}",
-                            report.not_reached.join(", ")
-                        ),
-                    )
-                    .await;
+                    let not = report.not_reached.join(", ");
+                    let why =
+                        format!("the copy is no longer in a known state: not rehearsed: {not}");
+                    em.log(Level::Warn, why).await;
                 }
                 break;
             }
-            em.emit(Event::Progress {
-                job: "rehearse".into(),
-                done: n as u64 + 1,
-                total,
-            })
-            .await;
         }
         Ok::<_, EngineError>(())
     }
     .await;
     conn.close().await;
     result
+}
+
+fn versions(ws: &Workspace, files: &[usize]) -> Vec<String> {
+    files
+        .iter()
+        .map(|&i| ws.folder.migrations[i].version.to_string())
+        .collect()
+}
+
+/// Tells a file's verdict (the event the cockpit marks the file with) and keeps it.
+async fn record(m: &Migration, judged: file::Judged, em: &Emitter, report: &mut RehearseReport) {
+    if judged.verdict != RehearsalVerdict::Reversible {
+        report.outcome = Outcome::Failed;
+    }
+    em.emit(Event::Rehearsed {
+        version: m.version.to_string(),
+        verdict: judged.verdict,
+        detail: judged.detail.clone(),
+    })
+    .await;
+    report.files.push(RehearsedFile {
+        version: m.version.to_string(),
+        name: m.name.clone(),
+        file: m.path.display().to_string(),
+        verdict: judged.verdict,
+        detail: judged.detail,
+        differences: judged.differences,
+    });
 }
 
 /// Applies the earlier batches' pending files to the copy (up only); false, with the
