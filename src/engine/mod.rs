@@ -18,6 +18,7 @@ mod preflight;
 mod rehearse;
 mod report;
 mod resolve;
+pub mod rollback;
 pub mod rules;
 pub(crate) mod run_file;
 mod sandbox;

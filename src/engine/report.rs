@@ -78,6 +78,9 @@ pub struct ApplyReport {
     /// A dry run: what the selected files would change.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changes: Option<super::DryRunChanges>,
+    /// What the automatic rollback did after a failure (the batch's `on_failure`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub automatic_rollback: Option<super::rollback::RollbackReport>,
 }
 
 impl ApplyReport {
@@ -96,6 +99,7 @@ impl ApplyReport {
             pending: Vec::new(),
             dry_run,
             changes: None,
+            automatic_rollback: None,
         }
     }
 
