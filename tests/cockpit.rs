@@ -280,8 +280,8 @@ fn resize_redraws_and_small_sizes_say_so() {
     let t = s.wait_for("simple-replacements", 10);
     assert!(!t.contains("too small"), "{t}");
     assert!(
-        t.contains("CKPT"),
-        "a wide screen shows the checkpoint column: {t}"
+        t.contains("CHECKPOINT"),
+        "a wide screen shows the checkpoint column in words: {t}"
     );
     s.send("q");
     assert_eq!(s.wait_exit(20), 0);
@@ -393,12 +393,12 @@ fn a_partial_file_shows_as_partial_and_is_resolved_from_the_keyboard() {
         !t.contains("✖ failed"),
         "the ledger's status, not `failed`: {t}"
     );
-    assert!(t.contains("r resolve file"), "the key bar offers r: {t}");
+    assert!(t.contains("m resolve file"), "the key bar offers m: {t}");
     assert!(
         !t.contains("apply next file"),
         "applying would be refused: {t}"
     );
-    s.send("r");
+    s.send("m");
     s.wait_for("Check the target, then record what you found", 10);
     s.send("a");
     s.wait_for("record it as applied", 10);

@@ -1,0 +1,293 @@
+//! Rollback in the cockpit: `r`/`R`/`E` ask the engine for a preview (nothing changes
+//! yet); the preview opens a typed confirmation; the typed word sends the rollback.
+//! Progress and the outcome fold from the engine's events; an automatic rollback shows
+//! as a banner until acknowledged (Esc) or the next job; a failed rollback whose detail
+//! offers a restore opens a second typed confirmation for it.
+
+use super::dialog::rollback::RollbackDialog;
+use super::{Effect, Overlay, State};
+use crate::event::{Level, Outcome, RollbackPreview, RollbackScope};
+
+/// Rollbacks asked for, running, and shown.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rollbacks {
+    /// A preview was asked for: "preparing rollback…" shows until it comes.
+    pub preparing: Option<RollbackScope>,
+    /// The rollback running now.
+    pub running: Option<RollbackRun>,
+    /// The last automatic rollback, until acknowledged or the next job.
+    pub banner: Option<Banner>,
+    /// The preview the operator confirmed last (a restore offer lists its files).
+    pub confirmed: Option<RollbackPreview>,
+    /// The rollback confirmed last was already a restore: a failure offers nothing more.
+    pub restoring: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RollbackRun {
+    pub scope: RollbackScope,
+    pub automatic: bool,
+    pub reason: Option<String>,
+}
+
+/// An automatic rollback, with its reason and, once it ended, how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Banner {
+    pub scope: RollbackScope,
+    pub reason: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub detail: Option<String>,
+}
+
+/// Which rollback a key asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    File,
+    Batch,
+    Emergency,
+}
+
+/// Whether a failed rollback's detail offers the restore of a checkpoint's backup.
+fn offers_restore(detail: Option<&str>) -> bool {
+    detail.is_some_and(|d| d.to_lowercase().contains("restore"))
+}
+
+impl State {
+    /// A rollback scope in words: "file 0005 order statuses", "batch 2 service-layer",
+    /// "everything (emergency)".
+    pub fn scope_text(&self, scope: &RollbackScope) -> String {
+        match scope {
+            RollbackScope::File { version } => match self.index.get(version) {
+                Some(&i) => format!("file {version} {}", self.files[i].name),
+                None => format!("file {version}"),
+            },
+            RollbackScope::Batch { batch } => {
+                let by_number = batch
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=self.batches.len()).contains(n))
+                    .map(|n| n - 1);
+                let b = by_number.or_else(|| self.batches.iter().position(|x| &x.name == batch));
+                match b {
+                    Some(b) => format!("batch {} {}", b + 1, self.batches[b].name),
+                    None => format!("batch {batch}"),
+                }
+            }
+            RollbackScope::Emergency => "everything (emergency)".into(),
+        }
+    }
+
+    /// `r`, `R`, `E`: ask the engine what the rollback would undo. Withheld while a job
+    /// runs, as applying is.
+    pub(super) fn ask_rollback(&mut self, which: Which, at: i64, fx: &mut Vec<Effect>) -> bool {
+        if self.read_only || self.job.is_some() {
+            return false;
+        }
+        let scope = match which {
+            Which::File => match self.cursor_file() {
+                Some(i) => RollbackScope::File {
+                    version: self.files[i].version.clone(),
+                },
+                None => return false,
+            },
+            Which::Batch if self.batches.is_empty() => return false,
+            Which::Batch => RollbackScope::Batch {
+                batch: (self.selected_batch + 1).to_string(),
+            },
+            Which::Emergency => RollbackScope::Emergency,
+        };
+        let what = self.scope_text(&scope);
+        self.log_line(
+            at,
+            Level::Info,
+            format!("preparing rollback of {what}: asking the engine what it would undo"),
+        );
+        self.rollback.preparing = Some(scope.clone());
+        fx.push(Effect::PreviewRollback(scope));
+        true
+    }
+
+    /// The engine's preview: a typed confirmation when something would be undone and the
+    /// operator asked; otherwise it only says so.
+    pub(super) fn rollback_preview(&mut self, at: i64, p: &RollbackPreview) -> bool {
+        let asked = self.rollback.preparing.take().is_some();
+        let what = self.scope_text(&p.scope);
+        if p.files.is_empty() {
+            let mut text = format!("nothing to roll back for {what}: no applied file to undo");
+            for n in &p.notes {
+                text.push_str("; ");
+                text.push_str(n);
+            }
+            self.log_line(at, Level::Info, text);
+            return true;
+        }
+        let files: Vec<&str> = p.files.iter().map(|f| f.version.as_str()).collect();
+        self.log_line(
+            at,
+            Level::Info,
+            format!(
+                "rollback of {what} would undo {} (newest first)",
+                files.join(", ")
+            ),
+        );
+        if !asked {
+            return true;
+        }
+        match self.overlay {
+            None | Some(Overlay::Help { .. } | Overlay::Detail { .. }) => {
+                let d = RollbackDialog::rollback(p.clone(), what);
+                self.overlay = Some(Overlay::Rollback(Box::new(d)));
+            }
+            Some(_) => self.log_line(
+                at,
+                Level::Warn,
+                "another dialog is open: close it, then ask for the rollback again".into(),
+            ),
+        }
+        true
+    }
+
+    /// The typed word was right: send the rollback (or the restore).
+    pub(super) fn rollback_confirmed(
+        &mut self,
+        at: i64,
+        d: &RollbackDialog,
+        effect: Effect,
+        fx: &mut Vec<Effect>,
+    ) {
+        let verb = if d.restore {
+            "restore after the failed rollback of"
+        } else {
+            "rollback of"
+        };
+        self.log_line(
+            at,
+            Level::Warn,
+            format!(
+                "{verb} {} confirmed by {} (typed {})",
+                d.what, self.operator, d.confirm.expected
+            ),
+        );
+        self.rollback.confirmed = Some(d.preview.clone());
+        self.rollback.restoring = d.restore;
+        fx.push(effect);
+    }
+
+    /// What the dialog's keys did, for the log: a wrong word, or a cancel.
+    pub(super) fn rollback_dialog_note(&mut self, at: i64, d: &RollbackDialog, cancelled: bool) {
+        let what = if d.restore { "restore" } else { "rollback" };
+        let text = if cancelled {
+            format!("{what} of {} cancelled: nothing changed", d.what)
+        } else {
+            format!("{what} of {}: wrong word typed, nothing done", d.what)
+        };
+        self.log_line(at, Level::Info, text);
+    }
+
+    pub(super) fn rollback_started(
+        &mut self,
+        at: i64,
+        scope: &RollbackScope,
+        automatic: bool,
+        reason: &Option<String>,
+    ) -> bool {
+        let what = self.scope_text(scope);
+        let text = match (automatic, reason) {
+            (true, Some(r)) => format!("automatic rollback of {what}: {r}"),
+            (true, None) => format!("automatic rollback of {what}"),
+            (false, _) => format!("rollback of {what} started"),
+        };
+        self.log_line(at, Level::Warn, text);
+        if automatic {
+            self.rollback.banner = Some(Banner {
+                scope: scope.clone(),
+                reason: reason.clone(),
+                outcome: None,
+                detail: None,
+            });
+        }
+        self.rollback.running = Some(RollbackRun {
+            scope: scope.clone(),
+            automatic,
+            reason: reason.clone(),
+        });
+        true
+    }
+
+    pub(super) fn rollback_finished(
+        &mut self,
+        at: i64,
+        scope: &RollbackScope,
+        outcome: Outcome,
+        detail: &Option<String>,
+    ) -> bool {
+        let what = self.scope_text(scope);
+        let run = self.rollback.running.take();
+        if let Some(b) = self.rollback.banner.as_mut().filter(|b| &b.scope == scope) {
+            b.outcome = Some(outcome);
+            b.detail = detail.clone();
+        }
+        let (level, how) = match outcome {
+            Outcome::Succeeded => (Level::Info, "finished"),
+            Outcome::NothingToDo => (Level::Info, "had nothing to undo"),
+            Outcome::Failed => (Level::Error, "FAILED"),
+            Outcome::Refused => (Level::Error, "could not run"),
+            Outcome::Cancelled => (Level::Warn, "stopped"),
+        };
+        let mut text = format!("rollback of {what} {how}");
+        if let Some(d) = detail {
+            text.push_str(": ");
+            text.push_str(d);
+        }
+        self.log_line(at, level, text);
+        let restoring = std::mem::take(&mut self.rollback.restoring);
+        if outcome == Outcome::Failed && !restoring && offers_restore(detail.as_deref()) {
+            self.offer_restore(at, scope, run.is_some_and(|r| r.automatic), detail);
+        }
+        true
+    }
+
+    /// A failed rollback offers the restore: a second typed confirmation.
+    fn offer_restore(
+        &mut self,
+        at: i64,
+        scope: &RollbackScope,
+        automatic: bool,
+        why: &Option<String>,
+    ) {
+        let preview = self
+            .rollback
+            .confirmed
+            .take()
+            .filter(|p| &p.scope == scope)
+            .unwrap_or_else(|| RollbackPreview {
+                scope: scope.clone(),
+                files: Vec::new(),
+                losses: Vec::new(),
+                confirm: String::new(),
+                notes: Vec::new(),
+            });
+        if self.overlay.is_some() && !matches!(self.overlay, Some(Overlay::Help { .. })) {
+            self.log_line(
+                at,
+                Level::Warn,
+                "a restore is offered: close the open dialog and roll back again to get it".into(),
+            );
+            return;
+        }
+        let what = self.scope_text(scope);
+        let how = if automatic { " (automatic)" } else { "" };
+        self.log_line(
+            at,
+            Level::Warn,
+            format!("the rollback of {what}{how} failed: type RESTORE to restore its checkpoint's backup"),
+        );
+        let d = RollbackDialog::restore(preview, what, why.clone());
+        self.overlay = Some(Overlay::Rollback(Box::new(d)));
+    }
+
+    /// Esc on the main screen acknowledges the automatic rollback's banner first.
+    pub(super) fn dismiss_banner(&mut self) -> bool {
+        self.rollback.banner.take().is_some()
+    }
+}
