@@ -36,7 +36,7 @@ pub fn help(f: &mut Frame, area: Rect, t: &Theme, scroll: usize) {
     let first = scroll.min(all.len().saturating_sub(rows));
     let more = if rows < all.len() {
         format!(
-            "lines {}–{} of {} · ↑↓ PgUp PgDn · ",
+            "· lines {}–{} of {}, ↑↓ PgUp PgDn ",
             first + 1,
             (first + rows).min(all.len()),
             all.len()
@@ -45,7 +45,7 @@ pub fn help(f: &mut Frame, area: Rect, t: &Theme, scroll: usize) {
         String::new()
     };
     let h = (all.len() + 2).min(area.height as usize) as u16;
-    let title = format!(" Keys · {more}Esc to close ");
+    let title = format!(" Keys · Esc to close {more}");
     let inner = popup(f, centered(area, 72, h), title, t);
     let lines: Vec<Line> = all
         .iter()

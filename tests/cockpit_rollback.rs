@@ -1,0 +1,108 @@
+//! Rollback from the cockpit as a person does it: the real binary in a pseudo-terminal,
+//! the demo's batch 1 applied with `A`, its rollback asked with `R`, a wrong name typed
+//! (nothing happens), the right one typed (the batch is rolled back); the screen and
+//! the database are checked after each step.
+
+mod common;
+mod screen;
+use common::*;
+use screen::Screen;
+
+fn applied_versions(db: &TestDb) -> Vec<String> {
+    db.strings("SELECT version FROM cutover_history WHERE status = 'applied' ORDER BY version")
+}
+
+#[test]
+#[ignore = "needs the rollback engine (helper C's Command::PreviewRollback/Rollback) on main"]
+fn batch_rollback_asks_for_the_batch_name_and_a_wrong_one_does_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (mut s, dir) = Screen::demo(tmp.path(), 100, 30);
+    s.wait_for("simple-replacements", 30);
+    s.send("A");
+    s.wait_for("4/4 · ✔ done", 60);
+    s.wait_for("apply finished", 30);
+    let db = TestDb::sqlite_at(&dir.join("shop.db"));
+    assert_eq!(applied_versions(&db), ["0001", "0002", "0003", "0004"]);
+
+    // R asks the engine what the rollback of the selected batch (batch 1) would undo.
+    s.send("R");
+    let dialog = s.wait_for("Type simple-replacements and press Enter", 30);
+    assert!(
+        dialog.contains("Roll back batch 1 simple-replacements"),
+        "{dialog}"
+    );
+    assert!(dialog.contains("Undo 4 file(s), newest first:"), "{dialog}");
+    let list = &dialog[dialog.find("Undo 4 file(s)").expect("the list")..];
+    let at = |v: &str| {
+        list.find(v)
+            .unwrap_or_else(|| panic!("{v} not listed: {dialog}"))
+    };
+    assert!(
+        at("0004") < at("0003") && at("0003") < at("0002") && at("0002") < at("0001"),
+        "newest first: {dialog}"
+    );
+
+    // A wrong name: the dialog says so and stays; nothing is rolled back.
+    s.send("simple\r");
+    let wrong = s.wait_for(
+        "\"simple\" is not \"simple-replacements\": nothing done",
+        10,
+    );
+    assert!(
+        wrong.contains("Type simple-replacements"),
+        "still open: {wrong}"
+    );
+    assert_eq!(
+        applied_versions(&db),
+        ["0001", "0002", "0003", "0004"],
+        "a wrong word changes nothing"
+    );
+    assert!(db.has_table("customers"));
+
+    // The right name: the batch is rolled back, newest first, and the screen says so.
+    s.send("simple-replacements\r");
+    s.wait_gone("Type simple-replacements", 10);
+    let done = s.wait_for("rollback of batch 1 simple-replacements finished", 120);
+    s.wait_for("0/4", 10);
+    let done = s.text().to_string() + &done;
+    assert!(done.contains("↺ rolled back"), "{done}");
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+
+    // The database agrees: nothing of batch 1 is applied or left.
+    assert!(
+        applied_versions(&db).is_empty(),
+        "{:?}",
+        applied_versions(&db)
+    );
+    for table in ["customers", "orders", "products", "order_items"] {
+        assert!(!db.has_table(table), "{table} is still there");
+    }
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM _sqlx_migrations"),
+        0,
+        "the folder's own tool sees nothing applied either"
+    );
+}
+
+#[test]
+#[ignore = "needs the rollback engine (helper C's Command::PreviewRollback) on main"]
+fn esc_cancels_the_rollback_dialog_and_nothing_changes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (mut s, dir) = Screen::demo(tmp.path(), 100, 30);
+    s.wait_for("simple-replacements", 30);
+    s.send("A");
+    s.wait_for("apply finished", 60);
+    s.send("E");
+    s.wait_for("Type EMERGENCY and press Enter", 30);
+    s.send("EMERG");
+    s.wait_for("> EMERG", 10);
+    // A lone Esc (Esc followed at once by a key reads as Alt+key).
+    s.send("\x1b");
+    s.wait_gone("Type EMERGENCY", 10);
+    s.wait_for("cancelled: nothing changed", 10);
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+    let db = TestDb::sqlite_at(&dir.join("shop.db"));
+    assert_eq!(applied_versions(&db), ["0001", "0002", "0003", "0004"]);
+}
