@@ -270,7 +270,12 @@ impl State {
                     j.total = *total;
                 }
             }
-            Event::Log { level, text } => self.log_line(at, *level, text.clone()),
+            // A message of several lines (a failure, its hint) takes a log line each.
+            Event::Log { level, text } => {
+                for line in text.lines() {
+                    self.log_line(at, *level, line.to_string());
+                }
+            }
             Event::CheckpointCreated(info) => return self.checkpoint_created(at, info),
             Event::CheckpointStatus { id, status, detail } => {
                 return self.checkpoint_status(at, *id, *status, detail)

@@ -47,9 +47,10 @@ pub enum Which {
     Emergency,
 }
 
-/// Whether a failed rollback's detail offers the restore of a checkpoint's backup.
+/// Whether a failed rollback's detail offers the restore of a checkpoint's backup: the
+/// engine names the headless way to it (`--restore`) exactly when a backup exists.
 fn offers_restore(detail: Option<&str>) -> bool {
-    detail.is_some_and(|d| d.to_lowercase().contains("restore"))
+    detail.is_some_and(|d| d.contains("--restore"))
 }
 
 impl State {
@@ -223,6 +224,8 @@ impl State {
     ) -> bool {
         let what = self.scope_text(scope);
         let run = self.rollback.running.take();
+        // A preview the engine refused is answered this way too.
+        self.rollback.preparing = None;
         if let Some(b) = self.rollback.banner.as_mut().filter(|b| &b.scope == scope) {
             b.outcome = Some(outcome);
             b.detail = detail.clone();
@@ -234,12 +237,8 @@ impl State {
             Outcome::Refused => (Level::Error, "could not run"),
             Outcome::Cancelled => (Level::Warn, "stopped"),
         };
-        let mut text = format!("rollback of {what} {how}");
-        if let Some(d) = detail {
-            text.push_str(": ");
-            text.push_str(d);
-        }
-        self.log_line(at, level, text);
+        // The engine logs the detail itself (what was undone, or why not).
+        self.log_line(at, level, format!("rollback of {what} {how}"));
         let restoring = std::mem::take(&mut self.rollback.restoring);
         if outcome == Outcome::Failed && !restoring && offers_restore(detail.as_deref()) {
             self.offer_restore(at, scope, run.is_some_and(|r| r.automatic), detail);

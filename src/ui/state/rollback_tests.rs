@@ -426,7 +426,7 @@ fn a_failed_rollback_offers_the_restore_behind_its_own_word() {
                 scope: scope.clone(),
                 outcome: Outcome::Failed,
                 detail: Some(
-                    "2.down.sql:1: no such table: x; nothing changed; a restore of checkpoint #1 can undo it"
+                    "rollback failed at 2: no such table: x\n  hint: restore the backup taken 01:00 (checkpoint #1): `cutover rollback --batch 1 --restore --yes`, or confirm the restore in the cockpit"
                         .into(),
                 ),
             },
@@ -471,7 +471,7 @@ fn a_failure_that_offers_no_restore_opens_nothing() {
         Event::RollbackFinished {
             scope: RollbackScope::Emergency,
             outcome: Outcome::Failed,
-            detail: Some("the window's backup is missing".into()),
+            detail: Some("rollback failed at 1: boom\n  hint: no backup was taken at or before these files: fix the down script and run the rollback again".into()),
         },
     );
     assert!(s.overlay.is_none());
@@ -536,4 +536,40 @@ fn a_recorded_rollback_session_refolds_to_the_same_state() {
     assert!(matches!(live.overlay, Some(Overlay::Rollback(_))));
     let replayed = refold(&rec.inputs);
     assert_eq!(replayed, live);
+}
+
+#[test]
+fn an_engine_message_of_several_lines_takes_a_log_line_each() {
+    let mut s = applied();
+    let before = s.log.len();
+    ev(
+        &mut s,
+        20,
+        Event::Log {
+            level: crate::event::Level::Error,
+            text: "rollback failed at 2: boom\n  hint: `--restore`".into(),
+        },
+    );
+    assert_eq!(s.log.len(), before + 2);
+    assert_eq!(last_log(&s), "  hint: `--restore`");
+}
+
+#[test]
+fn a_refused_preview_ends_preparing_and_opens_nothing() {
+    let mut s = applied();
+    let mut fx = Vec::new();
+    key(&mut s, Action::RollbackBatch, &mut fx);
+    assert!(s.rollback.preparing.is_some());
+    ev(
+        &mut s,
+        20,
+        Event::RollbackFinished {
+            scope: RollbackScope::Batch { batch: "1".into() },
+            outcome: Outcome::Refused,
+            detail: Some("batch 2 has applied files: roll it back first".into()),
+        },
+    );
+    assert!(s.rollback.preparing.is_none());
+    assert!(s.overlay.is_none());
+    assert_eq!(last_log(&s), "rollback of batch 1 one could not run");
 }

@@ -296,7 +296,7 @@ fn restore_offer_after_a_failed_rollback() {
         Event::RollbackFinished {
             scope,
             outcome: Outcome::Failed,
-            detail: Some("0002.down.sql:1: no such column: phone; the database is as it was before the rollback; restore offered".into()),
+            detail: Some("rollback failed at 0002: no such column: phone\n  the rollback was undone as one transaction: the database is as it was before it began\n  hint: restore the backup taken 2026-11-18 07:33:20 UTC (checkpoint #1): `cutover rollback --batch 1 --restore --yes`, or confirm the restore in the cockpit".into()),
         },
     );
     let screen = render(&s, 80, 24);
@@ -305,7 +305,7 @@ fn restore_offer_after_a_failed_rollback() {
         "{screen}"
     );
     assert!(
-        screen.contains("the rollback failed: 0002.down.sql:1"),
+        screen.contains("✖ rollback failed at 0002: no such column: phone"),
         "{screen}"
     );
     insta::assert_snapshot!(screen);

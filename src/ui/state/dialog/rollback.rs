@@ -109,8 +109,15 @@ impl RollbackDialog {
             }
         };
         if self.restore {
-            if let Some(f) = &self.failure {
-                push(Tone::Error, format!("✖ the rollback failed: {f}"), "  ");
+            // The engine's failure comes in lines: what failed, what it left, the hint.
+            for (n, line) in self.failure.iter().flat_map(|f| f.lines()).enumerate() {
+                let line = line.trim();
+                let text = if n == 0 {
+                    format!("✖ {line}")
+                } else {
+                    format!("  {line}")
+                };
+                push(Tone::Error, text, "    ");
             }
             push(
                 Tone::Warn,
@@ -342,10 +349,11 @@ mod tests {
         let mut d = RollbackDialog::restore(
             preview(),
             "batch 2".into(),
-            Some("0007: down failed".into()),
+            Some("rollback failed at 0007: boom\n  hint: `--restore`".into()),
         );
         let text: Vec<String> = d.body(0).into_iter().map(|(_, l)| l).collect();
-        assert!(text[0].contains("the rollback failed: 0007: down failed"));
+        assert_eq!(text[0], "✖ rollback failed at 0007: boom");
+        assert_eq!(text[1], "  hint: `--restore`");
         for c in "service-layer".chars() {
             d.handle(Action::Type(c), 100, 30);
         }
