@@ -125,20 +125,18 @@ impl State {
             detail: detail.clone(),
         });
         let file = self.files[i].file.clone();
-        let (level, text) = match (verdict, detail) {
-            (RehearsalVerdict::Reversible, _) => {
-                (Level::Info, format!("rehearsal: {file} is reversible"))
-            }
-            (v, Some(d)) => (
-                Level::Warn,
-                format!("rehearsal: {file}: {}: {d}", verdict_text(v)),
-            ),
-            (v, None) => (
-                Level::Warn,
-                format!("rehearsal: {file}: {}", verdict_text(v)),
-            ),
-        };
-        self.log_line(at, level, text);
+        if verdict == RehearsalVerdict::Reversible {
+            self.log_line(at, Level::Info, format!("rehearsal: {file} is reversible"));
+            return true;
+        }
+        // The detail may be a difference, a line per item: a log line each.
+        let mut lines = detail.iter().flat_map(|d| d.lines());
+        let first = lines.next().map_or(String::new(), |l| format!(": {l}"));
+        let head = format!("rehearsal: {file}: {}{first}", verdict_text(verdict));
+        self.log_line(at, Level::Warn, head);
+        for l in lines {
+            self.log_line(at, Level::Warn, format!("  {l}"));
+        }
         true
     }
 }

@@ -88,7 +88,7 @@ fn rehearse_asks_for_the_selected_batch_and_marks_its_files() {
         Event::Rehearsed {
             version: "3".into(),
             verdict: RehearsalVerdict::DownDiffers,
-            detail: Some("column t.c: still there".into()),
+            detail: Some("column t.c: still there\nindex t_c: still there".into()),
         },
     );
     ev(
@@ -106,7 +106,16 @@ fn rehearse_asks_for_the_selected_batch_and_marks_its_files() {
         .is_some_and(|r| r.reversible()));
     let r = s.files[2].rehearsal.clone().expect("marked");
     assert_eq!(r.verdict, RehearsalVerdict::DownDiffers);
-    assert_eq!(r.detail.as_deref(), Some("column t.c: still there"));
+    assert_eq!(
+        r.detail.as_deref(),
+        Some("column t.c: still there\nindex t_c: still there")
+    );
+    // A difference of several lines takes a log line each.
+    let log: Vec<String> = s.log.iter().map(|l| l.text.clone()).collect();
+    assert!(log
+        .iter()
+        .any(|l| l == "rehearsal: 3.sql: down leaves a different schema: column t.c: still there"));
+    assert!(log.iter().any(|l| l == "  index t_c: still there"));
     assert!(!ev(
         &mut s,
         12,

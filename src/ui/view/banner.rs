@@ -27,7 +27,9 @@ fn second_line(b: &Banner) -> String {
     }
     if let (Some(o), Some(d)) = (b.outcome, &b.detail) {
         if o != Outcome::Succeeded {
-            parts.push(d.clone());
+            // The engine's detail comes in lines; the banner has one.
+            let lines: Vec<&str> = d.lines().map(str::trim).collect();
+            parts.push(lines.join(" · "));
         }
     }
     parts.join(" · ")

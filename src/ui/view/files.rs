@@ -214,7 +214,8 @@ fn notes(lines: &mut Vec<Line<'_>>, s: &State, t: &Theme, width: usize, height: 
     {
         if lines.len() < height {
             let verdict = crate::ui::state::verdict_text(r.verdict);
-            let text = match &r.detail {
+            // The first line of a difference; ⏎ shows the file with all of it.
+            let text = match r.detail.as_deref().and_then(|d| d.lines().next()) {
                 Some(d) => format!("✗ rehearsal: {verdict}: {d}"),
                 None => format!("✗ rehearsal: {verdict}"),
             };

@@ -239,6 +239,14 @@ pub fn shown(rows: usize, lines: usize) -> usize {
 /// Greedy word wrap to `width` columns; continuation lines start with `indent`. Width 0
 /// means no wrapping. A word longer than a line is cut.
 fn wrap(text: &str, width: usize, indent: &str) -> Vec<String> {
+    // A line break in the text (an engine's note of several lines) is kept.
+    if let Some((first, rest)) = text.split_once('\n') {
+        let mut lines = wrap(first, width, indent);
+        for l in rest.lines() {
+            lines.extend(wrap(&format!("{indent}{}", l.trim_start()), width, indent));
+        }
+        return lines;
+    }
     if width == 0 || text.chars().count() <= width {
         return vec![text.to_string()];
     }
@@ -303,6 +311,7 @@ mod tests {
         );
         assert_eq!(wrap("abcdefghij", 4, ""), ["abc…"]);
         assert_eq!(wrap("short", 0, ""), ["short"]);
+        assert_eq!(wrap("a\n  b c", 0, "  "), ["a", "  b c"]);
         for l in wrap(&"word ".repeat(40), 17, "   ") {
             assert!(l.chars().count() <= 17, "{l:?}");
         }
