@@ -106,3 +106,48 @@ fn esc_cancels_the_rollback_dialog_and_nothing_changes() {
     let db = TestDb::sqlite_at(&dir.join("shop.db"));
     assert_eq!(applied_versions(&db), ["0001", "0002", "0003", "0004"]);
 }
+
+#[test]
+#[ignore = "needs the rollback engine (helper C's automatic rollback) on main"]
+fn an_automatic_rollback_shows_a_banner_with_its_reason_until_esc() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write_files(
+        &tmp.path().join("migrations"),
+        &[
+            (
+                "0001_a.up.sql",
+                "CREATE TABLE a (id INTEGER NOT NULL PRIMARY KEY);\n",
+            ),
+            ("0001_a.down.sql", "DROP TABLE a;\n"),
+            (
+                "0002_b.up.sql",
+                "CREATE TABLE b (id INTEGER NOT NULL PRIMARY KEY);\nINSERT INTO nope VALUES (1);\n",
+            ),
+            ("0002_b.down.sql", "DROP TABLE b;\n"),
+        ],
+    );
+    std::fs::write(
+        tmp.path().join("cutover.toml"),
+        "[plan]\nname = \"auto\"\n[target]\nurl = \"sqlite://auto.db\"\n[migrations]\ndir = \"migrations\"\nformat = \"sqlx\"\n\n[[batch]]\nname = \"all\"\nfiles = [\"0001..=0002\"]\non_failure = \"rollback-batch\"\n",
+    )
+    .expect("plan");
+    let mut s = Screen::spawn(&[], tmp.path(), 100, 30);
+    s.wait_for("0002", 30);
+    s.send("A");
+    let banner = s.wait_for("AUTOMATIC ROLLBACK of batch 1 all", 60);
+    assert!(banner.contains("on_failure = rollback-batch"), "{banner}");
+    assert!(banner.contains("Esc to dismiss"), "{banner}");
+    s.wait_for("apply failed", 60);
+    let after = s.text();
+    assert!(
+        after.contains("AUTOMATIC ROLLBACK of batch 1 all: done"),
+        "the banner stays after the job, with the outcome: {after}"
+    );
+    s.send("\x1b");
+    s.wait_gone("AUTOMATIC ROLLBACK", 10);
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+    let db = TestDb::sqlite_at(&tmp.path().join("auto.db"));
+    assert!(!db.has_table("a") && !db.has_table("b"));
+    assert!(applied_versions(&db).is_empty());
+}
