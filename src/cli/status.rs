@@ -1,5 +1,6 @@
 //! `cutover status`: every file with its batch, whether and when it was applied, by
-//! whom, and whether its text still matches what was applied.
+//! whom, and whether its text still matches what was applied; and the schema's
+//! fingerprint now.
 
 use super::{workspace, Global};
 use crate::engine;
@@ -25,6 +26,7 @@ pub async fn run(global: &Global, args: StatusArgs) -> i32 {
     let engine::StatusReport {
         files: rows,
         missing,
+        fingerprint,
     } = match engine::status(&ws, &target).await {
         Ok(r) => r,
         Err(e) => {
@@ -37,7 +39,7 @@ pub async fn run(global: &Global, args: StatusArgs) -> i32 {
             "plan": ws.plan.name,
             "target": target.display,
             "format": ws.folder.format.as_str(),
-            "fingerprint": serde_json::Value::Null,
+            "fingerprint": fingerprint,
             "files": rows,
             "missing_files": missing.iter().map(|e| &e.version).collect::<Vec<_>>(),
         });
@@ -57,6 +59,10 @@ pub async fn run(global: &Global, args: StatusArgs) -> i32 {
         ws.folder.format,
         ws.folder.dir.display()
     );
+    match &fingerprint {
+        Some(f) => outln!("schema fingerprint {}", crate::db::schema::short(f)),
+        None => outln!("schema fingerprint - (the database does not exist yet)"),
+    }
     outln!(
         "{:<16} {:<36} {:<20} {:<12} {:<24} {:<12} CHECKSUM",
         "VERSION",

@@ -55,7 +55,7 @@ pub struct Guard {
     _file: Option<File>,
 }
 
-const TABLE: &str = "cutover_lock";
+pub const TABLE: &str = "cutover_lock";
 
 fn ddl(conn: &Conn) -> String {
     let t = conn.table(TABLE);

@@ -25,6 +25,7 @@ pub(crate) mod sqlite;
 
 pub use cancel::Canceller;
 pub use connect::{connect, ConnectInfo};
+pub(crate) use connect::{dialect_of, scrub};
 
 use crate::sql::Dialect;
 use sqlx::{MySqlConnection, PgConnection, SqliteConnection};

@@ -1,9 +1,9 @@
-//! What the target's ledger says of the plan's files, for `cutover status`: read without
-//! the lock and without creating anything (a database that does not exist yet has
-//! nothing applied).
+//! What the target's ledger says of the plan's files, and the current schema
+//! fingerprint, for `cutover status`: read without the lock and without creating
+//! anything (a database that does not exist yet has nothing applied and no schema).
 
 use super::{EngineError, Workspace};
-use crate::db::{self, ledger, ConnectInfo};
+use crate::db::{self, ledger, schema, ConnectInfo};
 use std::collections::HashMap;
 
 /// One file of the folder, as the ledger knows it.
@@ -33,11 +33,15 @@ pub struct StatusReport {
     /// The folder's files, in order.
     pub files: Vec<FileRow>,
     pub missing: Vec<MissingFile>,
+    /// The schema fingerprint now (sha256 hex, cutover's and the tools' tables left
+    /// out); None when the database does not exist yet.
+    pub fingerprint: Option<String>,
 }
 
 /// Reads the target's ledger and sets it beside the folder.
 pub async fn status(ws: &Workspace, target: &ConnectInfo) -> Result<StatusReport, EngineError> {
-    let entries = read_ledger(target).await?;
+    let skip = schema::bookkeeping_tables(ws.folder.format);
+    let (entries, fingerprint) = read_target(target, &skip).await?;
     let by_version: HashMap<&str, &ledger::Entry> =
         entries.iter().map(|e| (e.version.as_str(), e)).collect();
     let files = ws
@@ -77,10 +81,18 @@ pub async fn status(ws: &Workspace, target: &ConnectInfo) -> Result<StatusReport
             name: e.name.clone(),
         })
         .collect();
-    Ok(StatusReport { files, missing })
+    Ok(StatusReport {
+        files,
+        missing,
+        fingerprint,
+    })
 }
 
-async fn read_ledger(target: &ConnectInfo) -> Result<Vec<ledger::Entry>, db::DbError> {
+/// The ledger's entries and the schema's fingerprint.
+async fn read_target(
+    target: &ConnectInfo,
+    skip: &[String],
+) -> Result<(Vec<ledger::Entry>, Option<String>), db::DbError> {
     let target = ConnectInfo {
         create_missing: false,
         ..target.clone()
@@ -88,10 +100,15 @@ async fn read_ledger(target: &ConnectInfo) -> Result<Vec<ledger::Entry>, db::DbE
     let mut conn = match db::connect(&target).await {
         Ok((conn, _)) => conn,
         // A database that does not exist yet has nothing applied.
-        Err(db::DbError::Missing { .. }) => return Ok(Vec::new()),
+        Err(db::DbError::Missing { .. }) => return Ok((Vec::new(), None)),
         Err(e) => return Err(e),
     };
-    let entries = ledger::read(&mut conn).await;
+    let read = async {
+        let entries = ledger::read(&mut conn).await?;
+        let fingerprint = schema::introspect(&mut conn, skip).await?.fingerprint();
+        Ok((entries, Some(fingerprint)))
+    }
+    .await;
     conn.close().await;
-    entries
+    read
 }

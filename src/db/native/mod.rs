@@ -172,6 +172,25 @@ pub async fn open(
     }))
 }
 
+/// The history tables a tool keeps in the target's own schema (what a schema
+/// fingerprint leaves out). Sqitch keeps its registry elsewhere on every backend (schema
+/// or database `sqitch`, an attached file), and Drizzle on PostgreSQL in its schema
+/// `drizzle`: their names are not listed, as a user's own `changes` or `events` table
+/// must still count.
+pub fn history_tables(format: Format) -> &'static [&'static str] {
+    match format {
+        Format::Sqlx => &[sqlx::TABLE],
+        Format::Diesel => &[diesel::TABLE],
+        Format::GolangMigrate => &[golang_migrate::TABLE],
+        Format::Dbmate => &[dbmate::TABLE],
+        Format::Flyway => &[flyway::TABLE],
+        Format::Drizzle => &["__drizzle_migrations"],
+        Format::Prisma => &[prisma::TABLE],
+        Format::Goose => &[goose::TABLE],
+        Format::Sqitch | Format::Custom => &[],
+    }
+}
+
 /// Maps the versions a tool recorded (one row per applied version, as diesel and dbmate
 /// keep them) onto the folder: applied indices in recorded order, unknown versions kept.
 fn map_versions(
