@@ -121,13 +121,13 @@ impl RollbackDialog {
             }
             push(
                 Tone::Warn,
-                "Restoring the checkpoint's backup returns the database to that checkpoint; every write made since it was taken is lost.".into(),
+                "Restoring returns the database to the backup named above: every file applied after it is undone, and every write made since it was taken is lost.".into(),
                 "",
             );
         }
         let n = self.preview.files.len();
         let heading = if self.restore {
-            format!("{n} file(s) to undo, newest first:")
+            format!("The rollback was to undo {n} file(s), newest first:")
         } else {
             format!("Undo {n} file(s), newest first:")
         };
