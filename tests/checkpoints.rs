@@ -258,3 +258,299 @@ on_all_backends!(backup_then_restore_brings_back_data_and_schema, |b| {
     assert!(matches!(e, CheckpointError::Corrupt(_)), "{e}");
     assert_eq!(db.scalar("SELECT COUNT(*) FROM a"), 3);
 });
+
+/// Three files in two batches; `policy` under [checkpoints].
+fn folder(db: &TestDb, policy: &str) {
+    write_files(
+        &db.migrations_dir(),
+        &[
+            ("0001_a.sql", "CREATE TABLE a (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(20));\nINSERT INTO a (id, name) VALUES (1, 'x');\n"),
+            ("0002_b.sql", "CREATE TABLE b (id INTEGER NOT NULL PRIMARY KEY);\n"),
+            ("0003_c.sql", "ALTER TABLE a ADD COLUMN c INTEGER;\n"),
+        ],
+    );
+    db.write_plan(&format!(
+        "format = \"sqlx\"\n\n[checkpoints]\nbackup = \"{policy}\"\n\n[[batch]]\nname = \"one\"\nfiles = [\"0001..=0002\"]\n\n[[batch]]\nname = \"two\"\nfiles = [\"0003\"]\n"
+    ));
+}
+
+fn store_list(db: &TestDb) -> Vec<checkpoint::Checkpoint> {
+    block_on(async {
+        let store = Store::open(db.dir.path()).await.expect("store");
+        store
+            .list(&cutover::plan::redacted_url(&db.url))
+            .await
+            .expect("list")
+    })
+}
+
+/// Which checkpoints (by version, "start" for the window start) carry a backup.
+fn with_backup(cps: &[checkpoint::Checkpoint]) -> Vec<String> {
+    cps.iter()
+        .filter(|c| c.backup.is_some())
+        .map(|c| c.version.clone().unwrap_or_else(|| "start".into()))
+        .collect()
+}
+
+fn apply_ok(db: &TestDb) -> String {
+    let out = cutover(db.dir.path(), &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    text(&out)
+}
+
+on_all_backends!(apply_takes_a_checkpoint_before_each_file, |b| {
+    let Some(db) = TestDb::new(b, "cp_per_file") else {
+        return;
+    };
+    folder(&db, "session");
+    apply_ok(&db);
+    let cps = store_list(&db);
+    let versions: Vec<Option<&str>> = cps.iter().map(|c| c.version.as_deref()).collect();
+    assert_eq!(versions, [None, Some("0001"), Some("0002"), Some("0003")]);
+    // session: one backup, when the window opened.
+    assert_eq!(with_backup(&cps), ["start"]);
+    let start = &cps[0];
+    let backup = start.backup.as_ref().expect("window start backup");
+    assert!(backup
+        .path
+        .starts_with(db.dir.path().join(".cutover/backups")));
+    assert_eq!(
+        backup.sha256,
+        checkpoint::sha256_file(&backup.path).expect("hash")
+    );
+    assert_eq!(
+        backup.size,
+        std::fs::metadata(&backup.path).expect("meta").len()
+    );
+    for c in &cps {
+        assert_eq!(c.status, CheckpointState::Active, "{c:?}");
+        assert_eq!(c.fingerprint.len(), 64);
+    }
+    // Each checkpoint is the schema before its file: 0003's sees a and b, 0001's nothing.
+    assert!(cps[1].stats.is_empty(), "{:?}", cps[1].stats);
+    let tables: Vec<&str> = cps[3].stats.iter().map(|s| s.table.as_str()).collect();
+    assert_eq!(tables, ["a", "b"]);
+    assert_eq!(cps[3].stats[0].rows, 1);
+    assert_ne!(cps[2].fingerprint, cps[3].fingerprint);
+
+    // status --json names each file's checkpoint.
+    let out = cutover(db.dir.path(), &["status", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let ids: Vec<i64> = v["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["checkpoint"].as_i64().expect("checkpoint id"))
+        .collect();
+    assert_eq!(ids, [cps[1].id, cps[2].id, cps[3].id]);
+
+    // Nothing pending: no new checkpoint, the window stays the same.
+    apply_ok(&db);
+    assert_eq!(store_list(&db).len(), 4);
+
+    // The backup restores the target to the window start: no table of the files.
+    block_on(checkpoint::restore(&db.url, backup, &mut |_| {})).expect("restore");
+    assert!(!db.has_table("a") && !db.has_table("b"));
+
+    let list = cutover(db.dir.path(), &["checkpoints", "list"]);
+    assert_eq!(list.status.code(), Some(0), "{}", text(&list));
+    assert!(text(&list).contains("window start"), "{}", text(&list));
+});
+
+#[test]
+fn per_file_per_batch_and_none_policies() {
+    for (policy, expect) in [
+        ("per-file", vec!["start", "0001", "0002", "0003"]),
+        ("per-batch", vec!["start", "0001", "0003"]),
+        ("none", vec![]),
+    ] {
+        let db = TestDb::new(Backend::Sqlite, "cp_policies").expect("sqlite");
+        folder(&db, policy);
+        apply_ok(&db);
+        let cps = store_list(&db);
+        assert_eq!(cps.len(), 4, "{policy}");
+        assert_eq!(with_backup(&cps), expect, "{policy}");
+        // A file right after a backup shares it; every other one is a file of its own.
+        let files: std::collections::BTreeSet<_> = cps
+            .iter()
+            .filter_map(|c| c.backup.as_ref().map(|b| b.path.clone()))
+            .collect();
+        assert_eq!(files.len(), expect.len().saturating_sub(1), "{policy}");
+        for f in &files {
+            let c = cps
+                .iter()
+                .find(|c| c.backup.as_ref().is_some_and(|b| &b.path == f))
+                .expect("c");
+            checkpoint::verify_backup(c.backup.as_ref().expect("b")).expect("verifies");
+        }
+    }
+}
+
+#[test]
+fn verify_reports_corrupt_and_missing_backups_with_exit_2() {
+    let db = TestDb::new(Backend::Sqlite, "cp_verify").expect("sqlite");
+    folder(&db, "per-file");
+    apply_ok(&db);
+    let ok = cutover(db.dir.path(), &["checkpoints", "verify"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    let cps = store_list(&db);
+    let paths: Vec<_> = cps
+        .iter()
+        .filter_map(|c| c.backup.as_ref().map(|b| b.path.clone()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert!(paths.len() >= 2);
+    let mut bytes = std::fs::read(&paths[0]).expect("read");
+    bytes[100] ^= 1;
+    std::fs::write(&paths[0], bytes).expect("corrupt");
+    std::fs::remove_file(&paths[1]).expect("remove");
+    let out = cutover(db.dir.path(), &["checkpoints", "verify"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("corrupt") && t.contains("missing"), "{t}");
+    assert!(t.contains("2 backup(s) missing or corrupt"), "{t}");
+}
+
+/// A PATH with only an empty folder: no pg_dump, no mariadb-dump.
+fn cutover_without_tools(cwd: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let empty = tempfile::tempdir().expect("tempdir");
+    std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("CUTOVER_PLAN")
+        .env_remove("DATABASE_URL")
+        .env("NO_COLOR", "1")
+        .env("PATH", empty.path())
+        .output()
+        .expect("run cutover")
+}
+
+#[test]
+fn a_missing_backup_tool_is_refused_before_the_window() {
+    for (b, tool, package) in [
+        (Backend::Postgres, "pg_dump", "postgresql-client"),
+        (Backend::Mysql, "mariadb-dump", "mariadb-client"),
+    ] {
+        let Some(db) = TestDb::new(b, "cp_missing_tool") else {
+            continue;
+        };
+        folder(&db, "session");
+        let out = cutover_without_tools(db.dir.path(), &["apply"]);
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{t}");
+        assert!(
+            t.contains(tool) && t.contains(package) && t.contains("backup = \"none\""),
+            "{t}"
+        );
+        assert!(!db.has_table("a"), "nothing ran");
+        assert!(
+            !db.dir.path().join(".cutover/state.db").exists(),
+            "no window opened"
+        );
+        // `none` needs no tool.
+        folder(&db, "none");
+        let out = cutover_without_tools(db.dir.path(), &["apply"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(db.has_table("a"));
+    }
+    // SQLite needs no tool whatever the policy.
+    let db = TestDb::new(Backend::Sqlite, "cp_missing_tool").expect("sqlite");
+    folder(&db, "per-file");
+    let out = cutover_without_tools(db.dir.path(), &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn a_password_reaches_neither_output_logs_nor_state() {
+    let Some(db) = TestDb::new(Backend::Postgres, "cp_password") else {
+        return;
+    };
+    // Trust authentication accepts any password: the run succeeds and pg_dump runs.
+    let mut u = url::Url::parse(&db.url).expect("url");
+    u.set_password(Some("Zq7pw0rdQX")).expect("password");
+    let secret_url = u.to_string();
+    folder(&db, "per-file");
+    let plan = std::fs::read_to_string(db.dir.path().join("cutover.toml")).expect("plan");
+    std::fs::write(
+        db.dir.path().join("cutover.toml"),
+        plan.replace(&db.url, &secret_url),
+    )
+    .expect("plan");
+    let out = cutover(db.dir.path(), &["apply"]);
+    let mut all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    all.push_str(&text(&cutover(db.dir.path(), &["checkpoints", "list"])));
+    for entry in walk(&db.dir.path().join(".cutover")) {
+        all.push_str(&String::from_utf8_lossy(
+            &std::fs::read(&entry).unwrap_or_default(),
+        ));
+    }
+    assert!(
+        all.contains("pg_dump") || all.contains("backup"),
+        "backups ran"
+    );
+    assert!(!all.contains("Zq7pw0rdQX"), "the password leaked");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_failing_backup_stops_the_file_and_leaves_no_partial_backup() {
+    let Some(db) = TestDb::new(Backend::Postgres, "cp_failing_tool") else {
+        return;
+    };
+    folder(&db, "session");
+    // A pg_dump that writes half a file and dies, and the other tools the policy needs.
+    let bin = tempfile::tempdir().expect("tempdir");
+    for (name, body) in [
+        ("pg_dump", "#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in --file=*) echo half > \"${a#--file=}\";; esac; done\necho 'pg_dump: error: connection lost' >&2\nexit 1\n"),
+        ("pg_restore", "#!/bin/sh\nexit 1\n"),
+        ("psql", "#!/bin/sh\nexit 1\n"),
+    ] {
+        let p = bin.path().join(name);
+        std::fs::write(&p, body).expect("write");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .arg("apply")
+        .current_dir(db.dir.path())
+        .env_remove("CUTOVER_PLAN")
+        .env("NO_COLOR", "1")
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.path().display()))
+        .output()
+        .expect("run");
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(
+        t.contains("connection lost") && t.contains("nothing was applied"),
+        "{t}"
+    );
+    assert!(t.contains("backup = \"none\""), "{t}");
+    assert!(!db.has_table("a"), "the file did not run");
+    let cps = store_list(&db);
+    assert_eq!(cps.len(), 1, "{cps:?}");
+    assert_eq!(cps[0].status, CheckpointState::Failed);
+    assert!(cps[0].backup.is_none());
+    let left: Vec<_> = walk(&db.dir.path().join(".cutover/backups"));
+    assert!(left.is_empty(), "no half file: {left:?}");
+
+    // With the real tools, the next apply takes the window start again and runs.
+    apply_ok(&db);
+    let cps = store_list(&db);
+    assert_eq!(cps.len(), 5);
+    assert!(cps[1].version.is_none() && cps[1].backup.is_some());
+    assert!(db.has_table("a"));
+}

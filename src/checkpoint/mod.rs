@@ -162,3 +162,26 @@ pub fn verify_backup(b: &Backup) -> Result<(), CheckpointError> {
 pub fn short(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
 }
+
+/// The engine runs these on spawned tasks: their futures must be Send (a `raw_sql`
+/// future is not, and the error then shows far away, where the task is spawned).
+#[cfg(test)]
+#[allow(dead_code)]
+fn _send_probe(s: &'static Store, c: &'static mut crate::db::Conn, b: &'static Backup) {
+    fn is_send<T: Send>(_: T) {}
+    is_send(Store::open(std::path::Path::new("x")));
+    is_send(s.begin_window("t", "o"));
+    is_send(s.list("t"));
+    is_send(s.in_open_window("t"));
+    is_send(s.close_window("t", "o"));
+    is_send(s.set_status(1, CheckpointState::Active));
+    is_send(s.attach_backup(1, b));
+    is_send(restore("u", b, Box::leak(Box::new(|_s: String| {}))));
+    is_send(take_backup(
+        c,
+        "u",
+        std::path::Path::new("x"),
+        0,
+        Box::leak(Box::new(|_e: ToolEvent| {})),
+    ));
+}

@@ -402,6 +402,9 @@ impl Store {
             .filter(|c| c.backup.is_some())
             .filter(|c| kept.as_ref().is_none_or(|(id, _)| *id != c.id))
             .collect();
+        // Checkpoints taken of the same state share one file: it goes only if the kept
+        // one is not among them.
+        let keep_path = kept.as_ref().map(|(_, p)| p.clone());
         let superseded: Vec<i64> = cps
             .iter()
             .filter(|c| {
@@ -444,7 +447,7 @@ impl Store {
         let mut pruned = Vec::new();
         for p in prune {
             if let Some(b) = p.backup {
-                if std::fs::remove_file(&b.path).is_ok() {
+                if Some(&b.path) != keep_path.as_ref() && std::fs::remove_file(&b.path).is_ok() {
                     pruned.push(b.path);
                 }
             }
@@ -553,14 +556,15 @@ async fn migrate(conn: &mut SqliteConnection, path: &Path) -> Result<(), Checkpo
         .begin()
         .await
         .map_err(|e| err("creating its tables", e))?;
-    sqlx::raw_sql(SCHEMA_V1)
-        .execute(&mut *tx)
+    sqlx::Executor::execute(&mut *tx, SCHEMA_V1)
         .await
         .map_err(|e| err("creating its tables", e))?;
-    sqlx::raw_sql(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| err("creating its tables", e))?;
+    sqlx::Executor::execute(
+        &mut *tx,
+        &*format!("PRAGMA user_version = {SCHEMA_VERSION}"),
+    )
+    .await
+    .map_err(|e| err("creating its tables", e))?;
     tx.commit()
         .await
         .map_err(|e| err("creating its tables", e))?;

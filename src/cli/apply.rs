@@ -40,6 +40,12 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
             return exit::CANNOT_RUN;
         }
     };
+    if !args.dry_run {
+        if let Err(e) = workspace::require_backup_tools(&ws, &target) {
+            super::print_error(&e);
+            return exit::CANNOT_RUN;
+        }
+    }
     // Said once, before anything else: otherwise nobody learns there is no log.
     let _log = crate::logging::init(&ws.plan.base_dir)
         .map_err(|e| errln!("warning: {e}"))

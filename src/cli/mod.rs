@@ -19,6 +19,7 @@ macro_rules! errln {
 }
 
 mod apply;
+mod checkpoints;
 mod demo;
 
 pub use demo::prepare as prepare_demo;
@@ -78,6 +79,8 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Show every file: applied or not, when, by whom, checksum ok
     Status(status::StatusArgs),
+    /// The target's checkpoints (list), or a re-check of every backup's sha256 (verify)
+    Checkpoints(checkpoints::CheckpointsArgs),
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -99,6 +102,7 @@ pub fn run(cli: Cli) -> i32 {
             Command::Demo(args) => demo::run(&cli.global, args).await,
             Command::Apply(args) => apply::run(&cli.global, args).await,
             Command::Status(args) => status::run(&cli.global, args).await,
+            Command::Checkpoints(args) => checkpoints::run(&cli.global, args).await,
         }
     })
 }

@@ -95,7 +95,8 @@ impl Printer {
                 message,
                 ..
             } => self.line(format!("  ✖ failed {file}:{line}: {message}")),
-            Event::Progress { done, total, .. } => {
+            // The files' bar only: a backup's progress is told by its log lines.
+            Event::Progress { job, done, total } if job == "apply" => {
                 if let Some(bar) = &self.bar {
                     bar.set_length(*total);
                     bar.set_position(*done);

@@ -15,6 +15,10 @@ pub async fn run(global: &Global) -> i32 {
             return exit::CANNOT_RUN;
         }
     };
+    if let Err(e) = workspace::require_backup_tools(&ws, &target) {
+        super::print_error(&e);
+        return exit::CANNOT_RUN;
+    }
     let choice = global.theme.clone().or_else(|| ws.plan.theme.clone());
     let theme = match Theme::load(choice.as_deref(), &ws.plan.base_dir, Depth::detect()) {
         Ok(t) => t,

@@ -37,3 +37,13 @@ pub fn load(global: &Global) -> Result<(Workspace, ConnectInfo), String> {
         target,
     ))
 }
+
+/// Refuses, before anything connects, a backup policy that needs a tool this machine
+/// lacks (`pg_dump`, `mariadb-dump`, ...): the message names it and how to install it.
+pub fn require_backup_tools(ws: &Workspace, target: &ConnectInfo) -> Result<(), String> {
+    match crate::db::dialect_of(&target.url) {
+        Some(d) => crate::checkpoint::tools::require(ws.plan.checkpoints.backup, d)
+            .map_err(|e| e.to_string()),
+        None => Ok(()),
+    }
+}

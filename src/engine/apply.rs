@@ -2,6 +2,7 @@
 //! batch by batch, stopping at the first failure.
 
 use super::adopt::adopt;
+use super::checkpoint::Checkpointer;
 use super::drift::accept_drift;
 use super::dry_run::dry_run;
 use super::preflight::{check_drift, check_unresolved, plan_run};
@@ -73,13 +74,22 @@ impl Session {
             stop,
             canceller: self.canceller.as_ref(),
         };
-        apply_with(&mut self.conn, ws, opts, em, interrupt, native.as_ref()).await
+        let target = self.target.clone();
+        apply_with(
+            &mut self.conn,
+            (ws, &target),
+            opts,
+            em,
+            interrupt,
+            native.as_ref(),
+        )
+        .await
     }
 }
 
 async fn apply_with(
     conn: &mut db::Conn,
-    ws: &Workspace,
+    (ws, target): (&Workspace, &ConnectInfo),
     opts: &ApplyOptions,
     em: &Emitter,
     interrupt: Interrupt<'_>,
@@ -113,6 +123,8 @@ async fn apply_with(
         .await;
         return Ok(report);
     }
+    // The window opens (and its start is checkpointed) only when a file is about to run.
+    let mut checkpoints = Checkpointer::begin(conn, ws, target, &opts.operator, em).await?;
     let run = Run {
         ws,
         opts,
@@ -120,7 +132,7 @@ async fn apply_with(
         interrupt,
         native,
     };
-    run_files(conn, &run, &todo, &mut report).await;
+    run_files(conn, &run, &mut checkpoints, &todo, &mut report).await;
     record_durations(conn, &report, em).await;
     Ok(report)
 }
@@ -136,7 +148,13 @@ struct Run<'a> {
 
 /// Runs the selected files (indices) in order, batch by batch, each through its step,
 /// until one stops the run or the operator does.
-async fn run_files(conn: &mut db::Conn, run: &Run<'_>, todo: &[usize], report: &mut ApplyReport) {
+async fn run_files(
+    conn: &mut db::Conn,
+    run: &Run<'_>,
+    checkpoints: &mut Checkpointer,
+    todo: &[usize],
+    report: &mut ApplyReport,
+) {
     let (ws, em) = (run.ws, run.em);
     let total = todo.len() as u64;
     em.emit(Event::Progress {
@@ -170,7 +188,7 @@ async fn run_files(conn: &mut db::Conn, run: &Run<'_>, todo: &[usize], report: &
             native: run.native,
             interrupt: Some(run.interrupt),
         };
-        let after = step(conn, &job, &mut fr, em).await;
+        let after = step(conn, &job, &mut fr, em, checkpoints).await;
         report.files.push(fr);
         match after {
             After::Next => {

@@ -155,6 +155,7 @@ async fn held(
         Ok(ev) => em.emit(ev).await,
         Err(e) => em.log(Level::Error, e.to_string()).await,
     }
+    super::checkpoint::window_events(ws, &setup.target.display, &em).await;
     let mut last = None;
     while let Some(cmd) = cmds.recv().await {
         // A stop asked while no job ran (the screen went away) ends the session.

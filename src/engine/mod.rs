@@ -5,6 +5,7 @@
 
 mod adopt;
 pub mod apply;
+mod checkpoint;
 mod drift;
 mod dry_run;
 mod emit;
@@ -24,6 +25,7 @@ mod step;
 mod stop;
 
 pub use apply::apply;
+pub use checkpoint::{checkpoint_ids, window_events};
 pub use drift::Drift;
 pub use emit::{consume_paced, Emitter, BATCH_PAUSE};
 pub use handle::{start, Commands, Handle, JobResult, Sessions, Setup, Worker};
@@ -80,6 +82,10 @@ pub enum EngineError {
     Selection(String),
     #[error("{0}")]
     Ledger(String),
+    /// A checkpoint (its state, its backup, the tools it needs) could not be taken:
+    /// nothing ran.
+    #[error("{0}")]
+    Checkpoint(String),
 }
 
 impl From<LockError> for EngineError {

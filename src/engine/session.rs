@@ -16,6 +16,9 @@ pub struct Session {
     pub(crate) canceller: Option<db::Canceller>,
     /// True when the SQLite database file did not exist and was created.
     pub created_database: bool,
+    /// How the session reached the target (its URL holds the password: backup tools get
+    /// it by environment, nothing prints it).
+    pub(crate) target: ConnectInfo,
 }
 
 /// The first event of every session; the engine builds it here and nowhere else.
@@ -111,6 +114,7 @@ impl Session {
             native: None,
             canceller: None,
             created_database: created,
+            target: target.clone(),
         };
         match session.conn.canceller(target).await {
             Ok(c) => session.canceller = Some(c),

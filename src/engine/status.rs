@@ -18,7 +18,8 @@ pub struct FileRow {
     pub applied_at: Option<String>,
     pub applied_by: Option<String>,
     pub checksum_ok: bool,
-    pub checkpoint: Option<String>,
+    /// The checkpoint taken before it in the open window (its rollback point).
+    pub checkpoint: Option<i64>,
 }
 
 /// A version the ledger holds whose file is gone from the folder.
@@ -44,6 +45,7 @@ pub async fn status(ws: &Workspace, target: &ConnectInfo) -> Result<StatusReport
     let (entries, fingerprint) = read_target(target, &skip).await?;
     let by_version: HashMap<&str, &ledger::Entry> =
         entries.iter().map(|e| (e.version.as_str(), e)).collect();
+    let checkpoints = super::checkpoint_ids(ws, &target.display).await;
     let files = ws
         .folder
         .migrations
@@ -64,7 +66,7 @@ pub async fn status(ws: &Workspace, target: &ConnectInfo) -> Result<StatusReport
                 applied_at: e.and_then(|e| e.applied_at.clone()),
                 applied_by: e.and_then(|e| e.applied_by.clone()),
                 checksum_ok: e.is_none_or(|e| e.checksum == m.checksum),
-                checkpoint: None,
+                checkpoint: checkpoints.get(m.version.as_str()).copied(),
             }
         })
         .collect();

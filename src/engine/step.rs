@@ -1,8 +1,9 @@
-//! One file of an apply run: checkpoint, run, checks. The checkpoint (a backup or a
-//! snapshot to roll back to) and the checks (the batch's validations) do nothing yet;
-//! they are the places the next jobs plug in. The run's result is told to the operator
+//! One file of an apply run: checkpoint, run, checks. The checkpoint is the file's
+//! rollback point (`engine::checkpoint`); the checks (the batch's validations) do
+//! nothing yet. The run's result is told to the operator
 //! (events, log) and folded into the file's report.
 
+use super::checkpoint::Checkpointer;
 use super::run_file::{self, FileFailure, FileJob, RunError};
 use super::{Emitter, FileReport};
 use crate::db::Conn;
@@ -26,18 +27,51 @@ pub(super) async fn step(
     job: &FileJob<'_>,
     fr: &mut FileReport,
     em: &Emitter,
+    checkpoints: &mut Checkpointer,
 ) -> After {
-    checkpoint(conn, job).await;
+    let id = match checkpoint(conn, job, fr, em, checkpoints).await {
+        Ok(id) => id,
+        Err(stop) => return stop,
+    };
     let result = run_file::run(conn, job, em).await;
     let after = report(result, fr, em).await;
+    checkpoints
+        .after_file(id, fr.status == FileStatus::Applied, em)
+        .await;
     if after == After::Next {
         checks(conn, job).await;
     }
     after
 }
 
-/// Before a file runs: nothing yet (backups and snapshots come with rollback).
-async fn checkpoint(_conn: &mut Conn, _job: &FileJob<'_>) {}
+/// Before a file runs: its checkpoint. One that cannot be taken stops the run with the
+/// file still pending (it never runs without its rollback point).
+async fn checkpoint(
+    conn: &mut Conn,
+    job: &FileJob<'_>,
+    fr: &mut FileReport,
+    em: &Emitter,
+    checkpoints: &mut Checkpointer,
+) -> Result<i64, After> {
+    match checkpoints.before_file(conn, job, em).await {
+        Ok(id) => Ok(id),
+        Err(msg) => {
+            em.emit(Event::FileStatus {
+                version: fr.version.clone(),
+                status: FileStatus::Pending,
+                detail: Some("no checkpoint: not run".into()),
+            })
+            .await;
+            em.log(Level::Error, msg.clone()).await;
+            fr.status = FileStatus::Pending;
+            fr.error = Some(msg.clone());
+            Err(After::Stop {
+                outcome: Outcome::Refused,
+                error: Some(msg),
+            })
+        }
+    }
+}
 
 /// After a file is applied: nothing yet (the batch's checks come with validation).
 async fn checks(_conn: &mut Conn, _job: &FileJob<'_>) {}

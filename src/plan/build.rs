@@ -106,12 +106,12 @@ pub fn build(
         Some(c) => CheckpointSpec {
             backup: match &c.backup {
                 Some(b) => cx.choice(b, "backup", "[checkpoints]", BACKUPS)?,
-                None => BackupPolicy::PerBatch,
+                None => BackupPolicy::Session,
             },
             checksum_row_limit: c.checksum_row_limit.unwrap_or(DEFAULT_CHECKSUM_ROW_LIMIT),
         },
         None => CheckpointSpec {
-            backup: BackupPolicy::PerBatch,
+            backup: BackupPolicy::Session,
             checksum_row_limit: DEFAULT_CHECKSUM_ROW_LIMIT,
         },
     };
@@ -163,7 +163,7 @@ pub fn defaults(cwd: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Plan
             pattern: None,
         },
         checkpoints: CheckpointSpec {
-            backup: BackupPolicy::PerBatch,
+            backup: BackupPolicy::Session,
             checksum_row_limit: DEFAULT_CHECKSUM_ROW_LIMIT,
         },
         batches: Vec::new(),

@@ -223,7 +223,7 @@ fn defaults_for_a_minimal_plan() {
     assert_eq!(p.base_dir, Path::new("/plans/shop"));
     assert_eq!(p.migrations.dir, Path::new("/plans/shop/migrations"));
     assert_eq!(p.migrations.format, None);
-    assert_eq!(p.checkpoints.backup, BackupPolicy::PerBatch);
+    assert_eq!(p.checkpoints.backup, BackupPolicy::Session);
     assert_eq!(p.checkpoints.checksum_row_limit, 1_000_000);
     assert!(p.batches.is_empty());
     assert!(p.source.is_none());

@@ -94,9 +94,15 @@ fn copy_locked(src: &Path, dest: &Path) -> Result<(Partial, Option<String>), Che
             .map_err(|e| bad("copying the WAL", e))?;
         return Ok((partial, None));
     }
+    // The copy is marked and synced while the hash may still run: the disk's write-back
+    // and the hashing overlap.
     let (copied, hashed) = std::thread::scope(|s| {
         let h = s.spawn(|| hash_as_rollback_journal(src));
-        let copied = std::fs::copy(src, &partial.tmp);
+        let copied = std::fs::copy(src, &partial.tmp).and_then(|n| {
+            mark_rollback_journal(&partial.tmp)?;
+            std::fs::File::open(&partial.tmp)?.sync_all()?;
+            Ok(n)
+        });
         (copied, h.join())
     });
     let copied = copied.map_err(|e| bad("copying", e))?;
@@ -111,7 +117,6 @@ fn copy_locked(src: &Path, dest: &Path) -> Result<(Partial, Option<String>), Che
             ),
         ));
     }
-    mark_rollback_journal(&partial.tmp).map_err(|e| bad("marking the copy", e))?;
     Ok((partial, Some(sha)))
 }
 
@@ -166,8 +171,7 @@ async fn fold_wal(tmp: &Path) -> Result<(), CheckpointError> {
         "PRAGMA wal_checkpoint(TRUNCATE)",
         "PRAGMA journal_mode = DELETE",
     ] {
-        sqlx::raw_sql(sql)
-            .execute(&mut c)
+        sqlx::Executor::execute(&mut c, sql)
             .await
             .map_err(|e| bad("folding the WAL into the copy", e))?;
     }
@@ -218,25 +222,22 @@ async fn restore_on(c: &mut SqliteConnection, backup: &Path) -> Result<(), Check
         "ATTACH DATABASE {} AS {ALIAS}",
         sq(&backup.to_string_lossy())
     );
-    sqlx::raw_sql(&attach)
-        .execute(&mut *c)
+    sqlx::Executor::execute(&mut *c, attach.as_str())
         .await
         .map_err(failed)?;
     let result = async {
-        sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *c).await?;
+        sqlx::Executor::execute(&mut *c, "BEGIN IMMEDIATE").await?;
         let r = replace_all(c).await;
         match r {
-            Ok(()) => sqlx::raw_sql("COMMIT").execute(&mut *c).await.map(|_| ()),
+            Ok(()) => sqlx::Executor::execute(&mut *c, "COMMIT").await.map(|_| ()),
             Err(e) => {
-                let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *c).await;
+                let _ = sqlx::Executor::execute(&mut *c, "ROLLBACK").await;
                 Err(e)
             }
         }
     }
     .await;
-    let _ = sqlx::raw_sql(&format!("DETACH DATABASE {ALIAS}"))
-        .execute(&mut *c)
-        .await;
+    let _ = sqlx::Executor::execute(&mut *c, &*format!("DETACH DATABASE {ALIAS}")).await;
     result.map_err(failed)
 }
 
@@ -251,9 +252,11 @@ async fn replace_all(c: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     for r in current {
         let (kind, name): (String, String) = (r.try_get(0)?, r.try_get(1)?);
         let what = if kind == "view" { "VIEW" } else { "TABLE" };
-        sqlx::raw_sql(&format!("DROP {what} IF EXISTS main.{}", dq(&name)))
-            .execute(&mut *c)
-            .await?;
+        sqlx::Executor::execute(
+            &mut *c,
+            &*format!("DROP {what} IF EXISTS main.{}", dq(&name)),
+        )
+        .await?;
     }
     let objects = sqlx::query(&format!(
         "SELECT type, name, sql FROM {ALIAS}.sqlite_master WHERE sql IS NOT NULL \
@@ -265,7 +268,7 @@ async fn replace_all(c: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     for r in objects {
         let (kind, name, sql): (String, String, String) =
             (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
-        sqlx::raw_sql(&sql).execute(&mut *c).await?;
+        sqlx::Executor::execute(&mut *c, sql.as_str()).await?;
         if kind == "table" {
             copy_rows(c, &name).await?;
         }
@@ -276,20 +279,17 @@ async fn replace_all(c: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     .fetch_one(&mut *c)
     .await?;
     if has_seq > 0 {
-        sqlx::raw_sql(&format!(
+        sqlx::Executor::execute(&mut *c, &*format!(
             "DELETE FROM main.sqlite_sequence; \
              INSERT INTO main.sqlite_sequence (name, seq) SELECT name, seq FROM {ALIAS}.sqlite_sequence"
         ))
-        .execute(&mut *c)
         .await?;
     }
     // Some tools keep their version here (and `user_version` is part of the state).
     let uv: i64 = sqlx::query_scalar(&format!("PRAGMA {ALIAS}.user_version"))
         .fetch_one(&mut *c)
         .await?;
-    sqlx::raw_sql(&format!("PRAGMA main.user_version = {uv}"))
-        .execute(&mut *c)
-        .await?;
+    sqlx::Executor::execute(&mut *c, &*format!("PRAGMA main.user_version = {uv}")).await?;
     Ok(())
 }
 
@@ -310,11 +310,13 @@ async fn copy_rows(c: &mut SqliteConnection, table: &str) -> Result<(), sqlx::Er
         return Ok(());
     }
     let list = names.join(", ");
-    sqlx::raw_sql(&format!(
-        "INSERT INTO main.{t} ({list}) SELECT {list} FROM {ALIAS}.{t}",
-        t = dq(table)
-    ))
-    .execute(&mut *c)
+    sqlx::Executor::execute(
+        &mut *c,
+        &*format!(
+            "INSERT INTO main.{t} ({list}) SELECT {list} FROM {ALIAS}.{t}",
+            t = dq(table)
+        ),
+    )
     .await?;
     Ok(())
 }
