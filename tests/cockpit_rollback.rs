@@ -12,6 +12,67 @@ fn applied_versions(db: &TestDb) -> Vec<String> {
     db.strings("SELECT version FROM cutover_history WHERE status = 'applied' ORDER BY version")
 }
 
+/// Each applied file's checkpoint as the state database holds it: `#id` and the state's
+/// glyph, as a narrow files table shows it.
+fn checkpoint_marks(dir: &std::path::Path, versions: &[&str]) -> Vec<String> {
+    let state = TestDb::sqlite_at(&dir.join(".cutover/state.db"));
+    versions
+        .iter()
+        .map(|v| {
+            let rows = state.strings(&format!(
+                "SELECT id || ' ' || status FROM checkpoints WHERE version = '{v}' ORDER BY id DESC LIMIT 1"
+            ));
+            let row = rows.first().unwrap_or_else(|| panic!("no checkpoint for {v}"));
+            let (id, status) = row.split_once(' ').expect("id status");
+            let glyph = match status {
+                "created" => "○",
+                "validated" => "◎",
+                "active" => "●",
+                "superseded" => "◌",
+                _ => "✖",
+            };
+            format!("#{id}{glyph}")
+        })
+        .collect()
+}
+
+#[test]
+fn applied_files_show_their_checkpoints_then_and_after_reopening() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (mut s, dir) = Screen::demo(tmp.path(), 100, 30);
+    s.wait_for("simple-replacements", 30);
+    s.send("A");
+    s.wait_for("apply finished", 60);
+    let batch = ["0001", "0002", "0003", "0004"];
+    let marks = checkpoint_marks(&dir, &batch);
+    assert!(
+        marks.iter().all(|m| m.ends_with('●')),
+        "applied: active {marks:?}"
+    );
+    let screen = s.text();
+    for m in &marks {
+        assert!(screen.contains(m.as_str()), "{m} not shown:\n{screen}");
+    }
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+
+    // A cockpit opened later on the same window shows the same checkpoints.
+    let plan = dir.join("cutover.toml");
+    let mut s = Screen::spawn(&["-p", plan.to_str().expect("utf8")], tmp.path(), 100, 30);
+    s.wait_for("simple-replacements", 30);
+    // It opens on the first batch with work left (2): back to batch 1.
+    s.send("k");
+    let screen = s.wait_for(marks[0].as_str(), 10);
+    for m in &marks {
+        assert!(
+            screen.contains(m.as_str()),
+            "{m} not shown after reopening:\n{screen}"
+        );
+    }
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+}
+
 #[test]
 #[ignore = "needs the rollback engine (helper C's Command::PreviewRollback/Rollback) on main"]
 fn batch_rollback_asks_for_the_batch_name_and_a_wrong_one_does_nothing() {
