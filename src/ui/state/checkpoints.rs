@@ -60,7 +60,7 @@ impl State {
                 self.log_line(
                     at,
                     Level::Info,
-                    format!("migration window opened: checkpoint #{}{backup}", info.id),
+                    format!("migration window start: checkpoint #{}{backup}", info.id),
                 );
             }
             // A version the plan does not know: nothing on screen to mark.
