@@ -23,9 +23,13 @@ pub enum Command {
     /// Say what a rollback would undo (answered with `Event::RollbackPreview`); nothing
     /// changes.
     PreviewRollback(RollbackScope),
-    /// Roll back, after the operator confirmed the preview. `restore`: when a down
-    /// script fails, restore the checkpoint's backup instead of stopping.
+    /// Roll back, after the operator confirmed the preview. `restore`: undo by
+    /// restoring the nearest backup at or before the oldest file instead of running
+    /// down scripts (what a failed rollback offers; `cutover rollback --restore`).
     Rollback { scope: RollbackScope, restore: bool },
+    /// Say what a rollback by restore (`Rollback{restore: true}`) would undo, answered
+    /// with `Event::RollbackPreview`; nothing changes.
+    PreviewRestore(RollbackScope),
     /// Up, down, up of each pending file (of one batch) on a scratch copy of the target.
     Rehearse {
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -23,6 +23,7 @@ fn new_cp<'a>(
         fingerprint: "ab".repeat(32).leak(),
         schema,
         stats,
+        awaits_backup: true,
     }
 }
 
@@ -61,14 +62,16 @@ fn store_lifecycle_window_and_lookups() {
         let start = store
             .record(&new_cp(w.id, None, &schema, &stats))
             .await
-            .expect("record start");
+            .expect("record start")
+            .0;
         assert_eq!(start.status, CheckpointState::Created);
         let b = fake_backup(dir.path(), "start.db", b"backup bytes");
         store.attach_backup(start.id, &b).await.expect("attach");
         let c1 = store
             .record(&new_cp(w.id, Some("0001"), &schema, &stats))
             .await
-            .expect("record 1");
+            .expect("record 1")
+            .0;
         store
             .set_status(c1.id, CheckpointState::Active)
             .await
@@ -76,7 +79,8 @@ fn store_lifecycle_window_and_lookups() {
         let c2 = store
             .record(&new_cp(w.id, Some("0002"), &schema, &stats))
             .await
-            .expect("record 2");
+            .expect("record 2")
+            .0;
 
         let ws = store.window_start(t).await.expect("ws").expect("some");
         assert_eq!(ws.id, start.id);
@@ -100,10 +104,11 @@ fn store_lifecycle_window_and_lookups() {
         assert!(store.before(t, "0003").await.expect("before").is_none());
 
         // 0001 rolled back and applied again: its new checkpoint supersedes the old.
-        let c1b = store
+        let (c1b, superseded) = store
             .record(&new_cp(w.id, Some("0001"), &schema, &stats))
             .await
             .expect("record 1 again");
+        assert_eq!(superseded, [c1.id]);
         let old = store.get(c1.id).await.expect("get").expect("some");
         assert_eq!(old.status, CheckpointState::Superseded);
         assert_eq!(
@@ -141,7 +146,8 @@ fn store_lifecycle_window_and_lookups() {
         let s2 = store
             .record(&new_cp(w2.id, None, &schema, &stats))
             .await
-            .expect("record");
+            .expect("record")
+            .0;
         let b2 = fake_backup(dir.path(), "start2.db", b"second");
         store.attach_backup(s2.id, &b2).await.expect("attach");
         let closed = store
@@ -553,4 +559,181 @@ fn a_failing_backup_stops_the_file_and_leaves_no_partial_backup() {
     assert_eq!(cps.len(), 5);
     assert!(cps[1].version.is_none() && cps[1].backup.is_some());
     assert!(db.has_table("a"));
+}
+
+#[test]
+fn concurrent_stores_open_one_window() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ids: Vec<(i64, bool)> = block_on(async {
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let base = dir.path().to_path_buf();
+            tasks.push(tokio::spawn(async move {
+                let store = Store::open(&base).await.expect("open");
+                store
+                    .begin_window("postgres://db/shop", &format!("op{i}"))
+                    .await
+                    .map(|(w, opened)| (w.id, opened))
+                    .expect("begin")
+            }));
+        }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.expect("task"));
+        }
+        out
+    });
+    assert_eq!(
+        ids.iter().filter(|(_, opened)| *opened).count(),
+        1,
+        "{ids:?}"
+    );
+    assert!(ids.iter().all(|(id, _)| *id == ids[0].0), "{ids:?}");
+}
+
+#[test]
+fn sqlite_backup_takes_frames_left_in_the_wal() {
+    use sqlx::{ConnectOptions, Connection, Executor};
+    let db = TestDb::new(Backend::Sqlite, "cp_wal").expect("sqlite");
+    let file = db.dir.path().join("target.db");
+    let dest = db.dir.path().join("backups/wal-copy");
+    let b = block_on(async {
+        let opts = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&file)
+            .create_if_missing(true)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+        let mut writer = opts.clone().connect().await.expect("writer");
+        writer
+            .execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (v) VALUES ('a'), ('b')")
+            .await
+            .expect("create");
+        // A reader on an old snapshot keeps the checkpoint from emptying the WAL.
+        let mut reader = opts.clone().connect().await.expect("reader");
+        reader
+            .execute("BEGIN; SELECT COUNT(*) FROM t")
+            .await
+            .expect("read");
+        writer
+            .execute("INSERT INTO t (v) VALUES ('c'), ('d')")
+            .await
+            .expect("insert");
+        let wal = db.dir.path().join("target.db-wal");
+        assert!(
+            std::fs::metadata(&wal).expect("wal").len() > 0,
+            "frames in the WAL"
+        );
+        let (mut conn, _) = cutover::db::connect(&db.info()).await.expect("connect");
+        let b = checkpoint::take_backup(&mut conn, &db.url, &dest, 1, &mut |_| {})
+            .await
+            .expect("backup");
+        conn.close().await;
+        reader.execute("COMMIT").await.expect("end read");
+        let _ = reader.close().await;
+        let _ = writer.close().await;
+        b
+    });
+    {
+        assert_eq!(b.sha256, checkpoint::sha256_file(&b.path).expect("hash"));
+        let beside: Vec<_> = std::fs::read_dir(b.path.parent().expect("dir"))
+            .expect("ls")
+            .map(|e| e.expect("e").file_name())
+            .collect();
+        assert_eq!(beside.len(), 1, "one file, no -wal or -shm: {beside:?}");
+        let copy = TestDb::sqlite_at(&b.path);
+        assert_eq!(
+            copy.scalar("SELECT COUNT(*) FROM t"),
+            4,
+            "the WAL's rows are in the copy"
+        );
+        assert_eq!(copy.strings("PRAGMA integrity_check"), ["ok"]);
+    }
+}
+
+#[test]
+fn postgres_restore_keeps_extensions_and_drops_every_later_object() {
+    let Some(db) = TestDb::new(Backend::Postgres, "cp_pg_objects") else {
+        return;
+    };
+    db.exec("CREATE EXTENSION IF NOT EXISTS pgcrypto");
+    db.exec("CREATE TYPE mood AS ENUM ('ok', 'sad')");
+    db.exec("CREATE TABLE a (id serial PRIMARY KEY, m mood NOT NULL DEFAULT 'ok', h text DEFAULT encode(digest('x', 'sha1'), 'hex'))");
+    db.exec("INSERT INTO a DEFAULT VALUES");
+    let dest = db.dir.path().join("backups/pg");
+    let backup = block_on(async {
+        let (mut c, _) = cutover::db::connect(&db.info()).await.expect("connect");
+        let b = checkpoint::take_backup(&mut c, &db.url, &dest, 1, &mut |_| {}).await;
+        c.close().await;
+        b.expect("backup")
+    });
+    db.exec("ALTER TYPE mood ADD VALUE 'glad'");
+    db.exec("CREATE TYPE later_enum AS ENUM ('x')");
+    db.exec("CREATE SEQUENCE later_seq");
+    db.exec("CREATE FUNCTION later_fn() RETURNS int LANGUAGE sql AS 'SELECT 1'");
+    db.exec("CREATE TABLE later (id int REFERENCES a (id))");
+    db.exec("CREATE VIEW later_v AS SELECT * FROM later");
+    db.exec("INSERT INTO a DEFAULT VALUES");
+    block_on(checkpoint::restore(&db.url, &backup, &mut |_| {})).expect("restore");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM a"), 1);
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relname LIKE 'later%'"),
+        0
+    );
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM pg_type WHERE typname = 'later_enum'"),
+        0
+    );
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM pg_proc WHERE proname = 'later_fn'"),
+        0
+    );
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typname = 'mood'"),
+        2,
+        "the enum as it was"
+    );
+    // pgcrypto lives in public and survives: its function still answers.
+    assert_eq!(
+        db.scalar("SELECT length(encode(digest('y', 'sha1'), 'hex'))::bigint"),
+        40
+    );
+    // The sequence goes on from where the backup left it.
+    db.exec("INSERT INTO a DEFAULT VALUES");
+    assert_eq!(db.scalar("SELECT MAX(id)::bigint FROM a"), 2);
+}
+
+#[test]
+fn mysql_restore_drops_later_routines_and_brings_back_triggers() {
+    let Some(db) = TestDb::new(Backend::Mysql, "cp_my_objects") else {
+        return;
+    };
+    db.exec("CREATE TABLE a (id INT AUTO_INCREMENT PRIMARY KEY, n INT NOT NULL DEFAULT 0)");
+    db.exec("CREATE TABLE log (id INT)");
+    db.exec("CREATE TRIGGER a_ins AFTER INSERT ON a FOR EACH ROW INSERT INTO log VALUES (NEW.id)");
+    db.exec("INSERT INTO a (n) VALUES (1)");
+    let dest = db.dir.path().join("backups/my");
+    let backup = block_on(async {
+        let (mut c, _) = cutover::db::connect(&db.info()).await.expect("connect");
+        let b = checkpoint::take_backup(&mut c, &db.url, &dest, 2, &mut |_| {}).await;
+        c.close().await;
+        b.expect("backup")
+    });
+    assert!(backup.tool == "mariadb-dump" || backup.tool == "mysqldump");
+    db.exec("DROP TRIGGER a_ins");
+    db.exec("CREATE PROCEDURE later_p() SELECT 1");
+    db.exec("CREATE TABLE later (id INT, FOREIGN KEY (id) REFERENCES a (id))");
+    db.exec("CREATE VIEW later_v AS SELECT * FROM later");
+    block_on(checkpoint::restore(&db.url, &backup, &mut |_| {})).expect("restore");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE 'later%'"), 0);
+    assert_eq!(
+        db.scalar(
+            "SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = DATABASE()"
+        ),
+        0
+    );
+    db.exec("INSERT INTO a (n) VALUES (2)");
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM log"),
+        2,
+        "the trigger is back"
+    );
 }

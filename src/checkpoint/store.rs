@@ -73,7 +73,8 @@ pub struct Window {
     pub closed_at: Option<String>,
 }
 
-/// What a checkpoint is recorded with (status `created`, no backup yet).
+/// What a checkpoint is recorded with: status `created` while it awaits its backup,
+/// else `validated` at once (one write less per file).
 #[derive(Debug, Clone)]
 pub struct NewCheckpoint<'a> {
     pub window: i64,
@@ -83,6 +84,7 @@ pub struct NewCheckpoint<'a> {
     pub fingerprint: &'a str,
     pub schema: &'a Schema,
     pub stats: &'a [TableStat],
+    pub awaits_backup: bool,
 }
 
 /// What closing a window did.
@@ -209,27 +211,32 @@ impl Store {
     }
 
     /// Records a checkpoint (status `created`). A newer checkpoint before the same file
-    /// in the same window supersedes the older ones (the file is being applied again).
-    pub async fn record(&self, new: &NewCheckpoint<'_>) -> Result<Checkpoint, CheckpointError> {
+    /// in the same window supersedes the older ones (the file is being applied again):
+    /// their ids come back with it.
+    pub async fn record(
+        &self,
+        new: &NewCheckpoint<'_>,
+    ) -> Result<(Checkpoint, Vec<i64>), CheckpointError> {
         let schema = serde_json::to_string(new.schema).map_err(|e| err("schema", e))?;
         let stats = serde_json::to_string(new.stats).map_err(|e| err("stats", e))?;
-        let id = {
+        let (id, superseded) = {
             let mut c = self.conn.lock().await;
             let mut tx = c.begin().await.map_err(|e| err("recording", e))?;
+            let mut superseded = Vec::new();
             if let Some(v) = new.version {
-                sqlx::query(
+                superseded = sqlx::query_scalar(
                     "UPDATE checkpoints SET status = 'superseded' WHERE window = ? AND version = ? \
-                     AND status IN ('created', 'validated', 'active')",
+                     AND status IN ('created', 'validated', 'active') RETURNING id",
                 )
                 .bind(new.window)
                 .bind(v)
-                .execute(&mut *tx)
+                .fetch_all(&mut *tx)
                 .await
                 .map_err(|e| err("recording", e))?;
             }
             let id = sqlx::query(
                 "INSERT INTO checkpoints (window, target, version, batch, created_at, fingerprint, \
-                 schema_json, stats_json, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'created')",
+                 schema_json, stats_json, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(new.window)
             .bind(new.target)
@@ -239,16 +246,23 @@ impl Store {
             .bind(new.fingerprint)
             .bind(schema)
             .bind(stats)
+            .bind(if new.awaits_backup {
+                "created"
+            } else {
+                "validated"
+            })
             .execute(&mut *tx)
             .await
             .map_err(|e| err("recording", e))?
             .last_insert_rowid();
             tx.commit().await.map_err(|e| err("recording", e))?;
-            id
+            (id, superseded)
         };
-        self.get(id)
+        let c = self
+            .get(id)
             .await?
-            .ok_or_else(|| err("recording", "the row vanished"))
+            .ok_or_else(|| err("recording", "the row vanished"))?;
+        Ok((c, superseded))
     }
 
     /// Points a checkpoint at its backup (written, synced, hashed): it is `validated`.

@@ -20,10 +20,12 @@ macro_rules! errln {
 
 mod apply;
 mod checkpoints;
+mod close;
 mod demo;
 
 pub use demo::prepare as prepare_demo;
 mod progress;
+mod rollback;
 mod status;
 mod tui;
 mod workspace;
@@ -36,7 +38,7 @@ use std::path::PathBuf;
     name = "cutover",
     version,
     about = "A cockpit for database migration windows",
-    after_help = "Exit codes: 0 all asked for succeeded (or nothing to do); 1 a migration file failed;\n2 could not run (invalid plan, unreachable database, drift, lock held, ...); 130 interrupted."
+    after_help = "Exit codes: 0 all asked for succeeded (or nothing to do); 1 a migration file (or a rollback) failed;\n2 could not run (invalid plan, unreachable database, drift, lock held, ...); 130 interrupted."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -79,6 +81,11 @@ pub enum Command {
     Apply(apply::ApplyArgs),
     /// Show every file: applied or not, when, by whom, checksum ok
     Status(status::StatusArgs),
+    /// Roll back a file (and every later one), a batch, or everything (--emergency);
+    /// without --yes only says what it would undo
+    Rollback(rollback::RollbackArgs),
+    /// Close the migration window: supersede its checkpoints, prune old backups
+    Close,
     /// The target's checkpoints (list), or a re-check of every backup's sha256 (verify)
     Checkpoints(checkpoints::CheckpointsArgs),
 }
@@ -102,6 +109,8 @@ pub fn run(cli: Cli) -> i32 {
             Command::Demo(args) => demo::run(&cli.global, args).await,
             Command::Apply(args) => apply::run(&cli.global, args).await,
             Command::Status(args) => status::run(&cli.global, args).await,
+            Command::Rollback(args) => rollback::run(&cli.global, args).await,
+            Command::Close => close::run(&cli.global).await,
             Command::Checkpoints(args) => checkpoints::run(&cli.global, args).await,
         }
     })

@@ -95,6 +95,12 @@ impl Printer {
                 message,
                 ..
             } => self.line(format!("  ✖ failed {file}:{line}: {message}")),
+            // An automatic rollback (the batch's `on_failure`) as it goes.
+            Event::FileStatus {
+                version,
+                status: FileStatus::RolledBack,
+                ..
+            } => self.line(format!("  ↶ rolled back {}", self.file(version))),
             // The files' bar only: a backup's progress is told by its log lines.
             Event::Progress { job, done, total } if job == "apply" => {
                 if let Some(bar) = &self.bar {
@@ -183,6 +189,23 @@ pub fn summary(r: &ApplyReport, wall: std::time::Duration) {
                 errln!("error: {e}\n  applied {applied} file(s) before this in this run ({wall})");
             }
         }
+    }
+    if let Some(rb) = &r.automatic_rollback {
+        automatic_rollback(rb);
+    }
+}
+
+/// What the automatic rollback (the batch's `on_failure`) did after the failure.
+fn automatic_rollback(rb: &crate::engine::rollback::RollbackReport) {
+    let detail = rb.detail.as_deref().unwrap_or("");
+    match rb.outcome {
+        Outcome::Succeeded => outln!(
+            "automatic rollback: undid {} file(s): {}",
+            rb.undone.len(),
+            rb.undone.join(", ")
+        ),
+        Outcome::NothingToDo => outln!("automatic rollback: nothing else to undo ({detail})"),
+        _ => errln!("automatic rollback FAILED: {detail}"),
     }
 }
 

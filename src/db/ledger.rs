@@ -24,6 +24,9 @@ pub enum Status {
     Running,
     /// Failed after some of its statements took effect (no transaction could undo them).
     Partial,
+    /// Its down SQL was started outside one transaction and not yet recorded as done (a
+    /// crash, or a down that failed midway): the next rollback finishes it.
+    RollingBack,
 }
 
 impl Status {
@@ -34,6 +37,7 @@ impl Status {
             Status::Failed => "failed",
             Status::Running => "running",
             Status::Partial => "partial",
+            Status::RollingBack => "rolling_back",
         }
     }
 
@@ -49,6 +53,7 @@ impl Status {
             "rolled_back" => Status::RolledBack,
             "running" => Status::Running,
             "partial" => Status::Partial,
+            "rolling_back" => Status::RollingBack,
             _ => Status::Failed,
         }
     }
@@ -229,6 +234,31 @@ pub async fn delete(conn: &mut Conn, version: &str) -> Result<(), DbError> {
     )
     .await
     .map(|_| ())
+}
+
+/// Marks a version's row: `rolling_back` before its down SQL runs outside one
+/// transaction, `rolled_back` (with the time) once it is undone, `applied` again when a
+/// failed down left nothing changed. `error` says what went wrong, if anything.
+pub async fn set_status(
+    conn: &mut Conn,
+    version: &str,
+    status: Status,
+    rolled_back_at: Option<&str>,
+    error: Option<&str>,
+) -> Result<(), DbError> {
+    let upd = format!(
+        "UPDATE {} SET status = ?, rolled_back_at = ?, error = ? WHERE version = ?",
+        conn.table(HISTORY_TABLE)
+    );
+    let vals = [
+        Val::Str(status.as_str()),
+        Val::OptStr(rolled_back_at),
+        Val::OptStr(error),
+        Val::Str(version),
+    ];
+    run(conn, "recording a rollback in cutover_history", &upd, &vals)
+        .await
+        .map(|_| ())
 }
 
 /// Records an operator's decision (`accept_drift`, `resolve`) with its detail.

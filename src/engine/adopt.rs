@@ -49,11 +49,11 @@ pub(super) async fn adopt(
     let mut adopted = 0;
     for &i in &rec.applied {
         let m = &migs[i];
-        // Applied already, or waiting for an operator's decision: never adopt over that.
-        if entries
-            .get(m.version.as_str())
-            .is_some_and(|e| e.status == Status::Applied || e.status.unresolved())
-        {
+        // Applied already, waiting for an operator's decision, or mid-rollback (the
+        // tool's row goes when the rollback finishes): never adopt over that.
+        if entries.get(m.version.as_str()).is_some_and(|e| {
+            e.status == Status::Applied || e.status.unresolved() || e.status == Status::RollingBack
+        }) {
             continue;
         }
         let batch = ws

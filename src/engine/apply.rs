@@ -75,7 +75,7 @@ impl Session {
             canceller: self.canceller.as_ref(),
         };
         let target = self.target.clone();
-        apply_with(
+        let mut report = apply_with(
             &mut self.conn,
             (ws, &target),
             opts,
@@ -83,7 +83,21 @@ impl Session {
             interrupt,
             native.as_ref(),
         )
-        .await
+        .await?;
+        // The hook for `on_failure = rollback-file | rollback-batch` (issue 9's critical
+        // checks call the same `after_failure`).
+        if report.outcome == Outcome::Failed {
+            let failed = report
+                .files
+                .iter()
+                .rfind(|f| f.status == FileStatus::Failed)
+                .cloned();
+            if let Some(f) = failed {
+                report.automatic_rollback =
+                    super::rollback::auto::after_failure(self, ws, &f, &opts.operator, em).await;
+            }
+        }
+        Ok(report)
     }
 }
 

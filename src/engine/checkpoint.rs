@@ -92,6 +92,7 @@ impl Checkpointer {
                 .map(|c| c.id),
             fresh: None,
         };
+        cp.remove_stale_partials();
         if start.is_none() {
             let backup = cp.policy != BackupPolicy::None;
             let c = cp
@@ -101,6 +102,19 @@ impl Checkpointer {
             cp.start = Some(c.id);
         }
         Ok(cp)
+    }
+
+    /// Removes what a killed backup left (`*.partial`, restore work files) in this
+    /// window's folder: no backup is being written there, since the run holds the
+    /// target's lock and the folder is the target's window's.
+    fn remove_stale_partials(&self) {
+        let dir = self.store.backup_dir(self.window);
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".partial") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
     }
 
     /// Before a file: the checkpoint it is undone to. Err: it could not be taken, and
@@ -186,12 +200,13 @@ impl Checkpointer {
         em: &Emitter,
     ) -> Result<Checkpoint, checkpoint::CheckpointError> {
         let db = |e: crate::db::DbError| checkpoint::CheckpointError::Store(e.to_string());
+        let started = std::time::Instant::now();
         let schema = schema::introspect(conn, &self.skip).await.map_err(db)?;
         let stats = schema::table_stats(conn, &schema, self.row_limit)
             .await
             .map_err(db)?;
         let fingerprint = schema.fingerprint();
-        let c = self
+        let (c, superseded) = self
             .store
             .record(&NewCheckpoint {
                 window: self.window,
@@ -201,10 +216,33 @@ impl Checkpointer {
                 fingerprint: &fingerprint,
                 schema: &schema,
                 stats: &stats,
+                awaits_backup: backup && self.fresh.is_none(),
             })
             .await?;
+        for id in superseded {
+            em.emit(Event::CheckpointStatus {
+                id,
+                status: CheckpointState::Superseded,
+                detail: Some(format!(
+                    "a new checkpoint, #{}, was taken before the same file",
+                    c.id
+                )),
+            })
+            .await;
+        }
         em.emit(Event::CheckpointCreated(c.info(self.store.base_dir())))
             .await;
+        em.log(
+            Level::Debug,
+            format!(
+                "checkpoint {}: fingerprint {}, {} table(s), recorded in {:.1} ms",
+                c.label(),
+                checkpoint::short(&c.fingerprint),
+                stats.len(),
+                started.elapsed().as_secs_f64() * 1e3
+            ),
+        )
+        .await;
         let result = if !backup {
             Ok(None)
         } else if let Some(b) = self.fresh.clone() {
@@ -216,13 +254,8 @@ impl Checkpointer {
         };
         match result {
             Ok(b) => {
-                match &b {
-                    Some(b) => self.store.attach_backup(c.id, b).await?,
-                    None => {
-                        self.store
-                            .set_status(c.id, CheckpointState::Validated)
-                            .await?
-                    }
+                if let Some(b) = &b {
+                    self.store.attach_backup(c.id, b).await?;
                 }
                 self.fresh = b.or(self.fresh.take());
                 em.emit(Event::CheckpointStatus {

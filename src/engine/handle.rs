@@ -3,7 +3,7 @@
 //! that touches the target (the session, its lock, the operator's stop request); nothing
 //! outside the engine does.
 
-use super::{apply, job, session, ApplyOptions, ApplyReport, Emitter, EngineError};
+use super::{apply, job, rollback, session, ApplyOptions, ApplyReport, Emitter, EngineError};
 use super::{Session, Stop, Workspace};
 use crate::command::{ApplyRequest, Command};
 use crate::db::ConnectInfo;
@@ -74,6 +74,7 @@ impl Commands {
             Command::Quit => self.tx.send(cmd).is_ok(),
             // Queued like a job; a rollback is never paused by a stop asked before it.
             Command::PreviewRollback(_)
+            | Command::PreviewRestore(_)
             | Command::Rollback { .. }
             | Command::Rehearse { .. }
             | Command::CloseWindow => {
@@ -175,11 +176,16 @@ async fn held(
             Command::Quit => break,
             // Taken at once by `Commands::send`, never queued.
             Command::Pause | Command::CancelStatement => {}
-            // CONTRACT: wired by the rollback and rehearsal work.
             Command::PreviewRollback(_)
+            | Command::PreviewRestore(_)
             | Command::Rollback { .. }
-            | Command::Rehearse { .. }
             | Command::CloseWindow => {
+                if let Some(j) = rollback_job(cmd, &setup.operator) {
+                    rollback::job::run_in(&mut session, ws, &j, &em).await;
+                }
+            }
+            // CONTRACT: wired by the rehearsal work.
+            Command::Rehearse { .. } => {
                 em.log(Level::Warn, "not available yet").await;
             }
         }
@@ -208,14 +214,45 @@ async fn per_job(
             },
             Command::Quit => break,
             Command::Pause | Command::CancelStatement => continue,
-            // CONTRACT: wired by the rollback and rehearsal work.
             Command::PreviewRollback(_)
+            | Command::PreviewRestore(_)
             | Command::Rollback { .. }
-            | Command::Rehearse { .. }
-            | Command::CloseWindow => continue,
+            | Command::CloseWindow => {
+                if let Some(j) = rollback_job(cmd, &setup.operator) {
+                    rollback::job::run(&setup.ws, &setup.target, &setup.operator, &j, &em).await;
+                }
+                continue;
+            }
+            // CONTRACT: wired by the rehearsal work.
+            Command::Rehearse { .. } => continue,
         };
         let opts = options(req, &setup.operator);
         last = Some(apply::apply(&setup.ws, &setup.target, &opts, &em, &stop).await);
     }
     last
+}
+
+/// The rollback commands as the rollback module's jobs.
+fn rollback_job(cmd: Command, operator: &str) -> Option<rollback::job::Job> {
+    use rollback::job::Job;
+    match cmd {
+        Command::PreviewRollback(scope) => Some(Job::Preview {
+            scope,
+            restore: false,
+        }),
+        Command::PreviewRestore(scope) => Some(Job::Preview {
+            scope,
+            restore: true,
+        }),
+        Command::Rollback { scope, restore } => Some(Job::Rollback(rollback::Request {
+            scope,
+            restore,
+            operator: operator.to_string(),
+            automatic: None,
+        })),
+        Command::CloseWindow => Some(Job::Close {
+            operator: operator.to_string(),
+        }),
+        _ => None,
+    }
 }

@@ -17,6 +17,7 @@ mod options;
 mod preflight;
 mod report;
 mod resolve;
+pub mod rollback;
 pub mod rules;
 pub(crate) mod run_file;
 mod session;

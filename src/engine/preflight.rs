@@ -11,6 +11,19 @@ use std::collections::HashMap;
 pub(super) fn check_unresolved(
     entries: &HashMap<String, ledger::Entry>,
 ) -> Result<(), EngineError> {
+    // A rollback that was interrupted is finished by a rollback, never by applying on top.
+    let mut rolling: Vec<&str> = entries
+        .values()
+        .filter(|e| e.status == Status::RollingBack)
+        .map(|e| e.version.as_str())
+        .collect();
+    if let Some(oldest) = rolling.iter().min().copied() {
+        rolling.sort();
+        return Err(EngineError::Ledger(format!(
+            "a rollback of {} was interrupted; nothing was run\n  hint: finish it with `cutover rollback --file {oldest} --yes` (it resumes where it stopped), then apply again",
+            rolling.join(", ")
+        )));
+    }
     let mut unresolved: Vec<&ledger::Entry> =
         entries.values().filter(|e| e.status.unresolved()).collect();
     if !unresolved.is_empty() {

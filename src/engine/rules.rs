@@ -127,6 +127,7 @@ pub fn file_status(s: Status) -> FileStatus {
         Status::Failed => FileStatus::Failed,
         Status::Running => FileStatus::Running,
         Status::Partial => FileStatus::Partial,
+        Status::RollingBack => FileStatus::RollingBack,
     }
 }
 
