@@ -74,7 +74,7 @@ fn applied_files_show_their_checkpoints_then_and_after_reopening() {
 }
 
 #[test]
-#[ignore = "needs the rollback engine (helper C's Command::PreviewRollback/Rollback) on main"]
+
 fn batch_rollback_asks_for_the_batch_name_and_a_wrong_one_does_nothing() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (mut s, dir) = Screen::demo(tmp.path(), 100, 30);
@@ -147,7 +147,7 @@ fn batch_rollback_asks_for_the_batch_name_and_a_wrong_one_does_nothing() {
 }
 
 #[test]
-#[ignore = "needs the rollback engine (helper C's Command::PreviewRollback) on main"]
+
 fn esc_cancels_the_rollback_dialog_and_nothing_changes() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (mut s, dir) = Screen::demo(tmp.path(), 100, 30);
@@ -169,7 +169,7 @@ fn esc_cancels_the_rollback_dialog_and_nothing_changes() {
 }
 
 #[test]
-#[ignore = "needs the rollback engine (helper C's automatic rollback) on main"]
+
 fn an_automatic_rollback_shows_a_banner_with_its_reason_until_esc() {
     let tmp = tempfile::tempdir().expect("tempdir");
     write_files(
