@@ -212,3 +212,56 @@ fn an_automatic_rollback_shows_a_banner_with_its_reason_until_esc() {
     assert!(!db.has_table("a") && !db.has_table("b"));
     assert!(applied_versions(&db).is_empty());
 }
+
+#[test]
+fn a_failed_rollback_offers_the_restore_behind_its_own_word() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write_files(
+        &tmp.path().join("migrations"),
+        &[
+            (
+                "0001_a.up.sql",
+                "CREATE TABLE a (id INTEGER NOT NULL PRIMARY KEY);\n",
+            ),
+            ("0001_a.down.sql", "DROP TABLE a;\n"),
+            (
+                "0002_b.up.sql",
+                "CREATE TABLE b (id INTEGER NOT NULL PRIMARY KEY);\nINSERT INTO b (id) VALUES (1);\n",
+            ),
+            // A down script that cannot run: the rollback fails and changes nothing.
+            ("0002_b.down.sql", "DROP TABLE b_that_never_was;\n"),
+        ],
+    );
+    std::fs::write(
+        tmp.path().join("cutover.toml"),
+        "[plan]\nname = \"restore\"\n[target]\nurl = \"sqlite://r.db\"\n[migrations]\ndir = \"migrations\"\nformat = \"sqlx\"\n\n[[batch]]\nname = \"tables\"\nfiles = [\"0001..=0002\"]\n",
+    )
+    .expect("plan");
+    let mut s = Screen::spawn(&[], tmp.path(), 100, 30);
+    s.wait_for("0002", 30);
+    s.send("A");
+    s.wait_for("apply finished", 60);
+    s.send("R");
+    s.wait_for("Type tables and press Enter", 30);
+    s.send("tables\r");
+    let offer = s.wait_for("Type RESTORE and press Enter to restore", 60);
+    assert!(offer.contains("rollback failed at 0002"), "{offer}");
+    let db = TestDb::sqlite_at(&tmp.path().join("r.db"));
+    assert_eq!(applied_versions(&db), ["0001", "0002"], "nothing changed");
+    assert!(db.has_table("b"));
+    // The rollback's word does not restore; RESTORE does.
+    s.send("tables\r");
+    s.wait_for("\"tables\" is not \"RESTORE\": nothing done", 10);
+    assert!(db.has_table("b"));
+    s.send("RESTORE\r");
+    s.wait_gone("Type RESTORE", 10);
+    s.wait_for("rollback of batch 1 tables finished", 60);
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+    assert!(
+        applied_versions(&db).is_empty(),
+        "{:?}",
+        applied_versions(&db)
+    );
+    assert!(!db.has_table("a") && !db.has_table("b"));
+}

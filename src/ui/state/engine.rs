@@ -1,6 +1,6 @@
 //! Folding engine events into the state.
 
-use super::{BatchView, FileView, JobView, LogLine, State};
+use super::{BatchView, Effect, FileView, JobView, LogLine, State};
 use crate::event::{Event, FileStatus, LedgerFile, Level, Outcome, PlanBatch, Stamped};
 
 impl State {
@@ -172,7 +172,9 @@ impl State {
         }
     }
 
-    pub(super) fn apply_engine(&mut self, s: &Stamped) -> bool {
+    /// Folds an engine event. Effects: a failed rollback that offers a restore asks the
+    /// engine what the restore would undo.
+    pub(super) fn apply_engine(&mut self, s: &Stamped, fx: &mut Vec<Effect>) -> bool {
         let at = s.at_ms;
         self.now_ms = self.now_ms.max(at);
         match &s.event {
@@ -291,7 +293,7 @@ impl State {
                 scope,
                 outcome,
                 detail,
-            } => return self.rollback_finished(at, scope, *outcome, detail),
+            } => return self.rollback_finished(at, scope, *outcome, detail, fx),
             Event::Rehearsed {
                 version,
                 verdict,

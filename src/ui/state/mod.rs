@@ -13,7 +13,7 @@ mod rollback;
 
 pub use checkpoints::{verdict_text, CheckpointMark, Rehearsal};
 pub use ring::Ring;
-pub use rollback::{Banner, RollbackRun, Rollbacks};
+pub use rollback::{Banner, RestoreOffer, RollbackRun, Rollbacks};
 
 use crate::engine::rules::{can_run, done, Ask, Refusal, Runnable, Standing};
 use crate::event::{FileStatus, Level, Stamped};
@@ -132,6 +132,8 @@ pub enum Effect {
     },
     /// Ask the engine what a rollback would undo (nothing changes yet).
     PreviewRollback(crate::event::RollbackScope),
+    /// Ask the engine what a restore (after a failed rollback) would undo.
+    PreviewRestore(crate::event::RollbackScope),
     /// Roll back, after the operator typed the word; `restore`: restore the checkpoint's
     /// backup where a down script fails.
     Rollback {
@@ -298,7 +300,7 @@ impl State {
     /// event loop are pushed onto `effects`.
     pub fn apply(&mut self, input: &Input, effects: &mut Vec<Effect>) -> bool {
         match input {
-            Input::Engine(s) => self.apply_engine(s),
+            Input::Engine(s) => self.apply_engine(s, effects),
             Input::Action { action, at_ms, .. } => {
                 self.now_ms = self.now_ms.max(*at_ms);
                 self.apply_action(*action, *at_ms, effects)

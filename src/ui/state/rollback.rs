@@ -17,10 +17,19 @@ pub struct Rollbacks {
     pub running: Option<RollbackRun>,
     /// The last automatic rollback, until acknowledged or the next job.
     pub banner: Option<Banner>,
-    /// The preview the operator confirmed last (a restore offer lists its files).
-    pub confirmed: Option<RollbackPreview>,
+    /// A rollback failed and offered a restore: the engine was asked what the restore
+    /// would undo; its preview opens the restore's confirmation.
+    pub restore_offered: Option<RestoreOffer>,
     /// The rollback confirmed last was already a restore: a failure offers nothing more.
     pub restoring: bool,
+}
+
+/// A restore offered after a failed rollback, waiting for the engine's preview of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestoreOffer {
+    pub scope: RollbackScope,
+    /// The failed rollback's detail: what failed, what it left, the hint.
+    pub failure: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -109,12 +118,28 @@ impl State {
     }
 
     /// The engine's preview: a typed confirmation when something would be undone and the
-    /// operator asked; otherwise it only says so.
+    /// operator asked (or a failed rollback offered the restore); otherwise it only
+    /// says so.
     pub(super) fn rollback_preview(&mut self, at: i64, p: &RollbackPreview) -> bool {
         let asked = self.rollback.preparing.take().is_some();
+        let offer = self
+            .rollback
+            .restore_offered
+            .take()
+            .filter(|o| o.scope == p.scope);
         let what = self.scope_text(&p.scope);
+        let verb = if offer.is_some() {
+            "restore"
+        } else {
+            "rollback"
+        };
         if p.files.is_empty() {
-            let mut text = format!("nothing to roll back for {what}: no applied file to undo");
+            let act = if offer.is_some() {
+                "restore"
+            } else {
+                "roll back"
+            };
+            let mut text = format!("nothing to {act} for {what}: no applied file to undo");
             for n in &p.notes {
                 text.push_str("; ");
                 text.push_str(n);
@@ -127,22 +152,23 @@ impl State {
             at,
             Level::Info,
             format!(
-                "rollback of {what} would undo {} (newest first)",
+                "{verb} of {what} would undo {} (newest first)",
                 files.join(", ")
             ),
         );
-        if !asked {
-            return true;
-        }
+        let d = match offer {
+            Some(o) => RollbackDialog::restore(p.clone(), what, o.failure),
+            None if asked => RollbackDialog::rollback(p.clone(), what),
+            None => return true,
+        };
         match self.overlay {
             None | Some(Overlay::Help { .. } | Overlay::Detail { .. }) => {
-                let d = RollbackDialog::rollback(p.clone(), what);
                 self.overlay = Some(Overlay::Rollback(Box::new(d)));
             }
             Some(_) => self.log_line(
                 at,
                 Level::Warn,
-                "another dialog is open: close it, then ask for the rollback again".into(),
+                format!("another dialog is open: close it, then ask for the {verb} again"),
             ),
         }
         true
@@ -169,7 +195,6 @@ impl State {
                 d.what, self.operator, d.confirm.expected
             ),
         );
-        self.rollback.confirmed = Some(d.preview.clone());
         self.rollback.restoring = d.restore;
         fx.push(effect);
     }
@@ -221,11 +246,13 @@ impl State {
         scope: &RollbackScope,
         outcome: Outcome,
         detail: &Option<String>,
+        fx: &mut Vec<Effect>,
     ) -> bool {
         let what = self.scope_text(scope);
         let run = self.rollback.running.take();
         // A preview the engine refused is answered this way too.
         self.rollback.preparing = None;
+        self.rollback.restore_offered = None;
         if let Some(b) = self.rollback.banner.as_mut().filter(|b| &b.scope == scope) {
             b.outcome = Some(outcome);
             b.detail = detail.clone();
@@ -241,48 +268,35 @@ impl State {
         self.log_line(at, level, format!("rollback of {what} {how}"));
         let restoring = std::mem::take(&mut self.rollback.restoring);
         if outcome == Outcome::Failed && !restoring && offers_restore(detail.as_deref()) {
-            self.offer_restore(at, scope, run.is_some_and(|r| r.automatic), detail);
+            self.offer_restore(at, scope, run.is_some_and(|r| r.automatic), detail, fx);
         }
         true
     }
 
-    /// A failed rollback offers the restore: a second typed confirmation.
+    /// A failed rollback offers the restore: the engine is asked what it would undo
+    /// (nothing changes), and its answer opens a second typed confirmation.
     fn offer_restore(
         &mut self,
         at: i64,
         scope: &RollbackScope,
         automatic: bool,
         why: &Option<String>,
+        fx: &mut Vec<Effect>,
     ) {
-        let preview = self
-            .rollback
-            .confirmed
-            .take()
-            .filter(|p| &p.scope == scope)
-            .unwrap_or_else(|| RollbackPreview {
-                scope: scope.clone(),
-                files: Vec::new(),
-                losses: Vec::new(),
-                confirm: String::new(),
-                notes: Vec::new(),
-            });
-        if self.overlay.is_some() && !matches!(self.overlay, Some(Overlay::Help { .. })) {
-            self.log_line(
-                at,
-                Level::Warn,
-                "a restore is offered: close the open dialog and roll back again to get it".into(),
-            );
-            return;
-        }
         let what = self.scope_text(scope);
         let how = if automatic { " (automatic)" } else { "" };
         self.log_line(
             at,
             Level::Warn,
-            format!("the rollback of {what}{how} failed: type RESTORE to restore its checkpoint's backup"),
+            format!(
+                "the rollback of {what}{how} failed: asking the engine what a restore would undo"
+            ),
         );
-        let d = RollbackDialog::restore(preview, what, why.clone());
-        self.overlay = Some(Overlay::Rollback(Box::new(d)));
+        self.rollback.restore_offered = Some(RestoreOffer {
+            scope: scope.clone(),
+            failure: why.clone(),
+        });
+        fx.push(Effect::PreviewRestore(scope.clone()));
     }
 
     /// Esc on the main screen acknowledges the automatic rollback's banner first.

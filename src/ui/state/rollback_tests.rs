@@ -418,30 +418,41 @@ fn a_failed_rollback_offers_the_restore_behind_its_own_word() {
             reason: None,
         },
     );
-    let failed = |s: &mut State, at| {
-        ev(
-            s,
-            at,
-            Event::RollbackFinished {
-                scope: scope.clone(),
-                outcome: Outcome::Failed,
-                detail: Some(
-                    "rollback failed at 2: no such table: x\n  hint: restore the backup taken 01:00 (checkpoint #1): `cutover rollback --batch 1 --restore --yes`, or confirm the restore in the cockpit"
-                        .into(),
-                ),
-            },
-        )
+    let failed = |s: &mut State, at, fx: &mut Vec<Effect>| {
+        let event = Event::RollbackFinished {
+            scope: scope.clone(),
+            outcome: Outcome::Failed,
+            detail: Some(
+                "rollback failed at 2: no such table: x\n  hint: restore the backup taken 01:00 (checkpoint #1): `cutover rollback --batch 1 --restore --yes`, or confirm the restore in the cockpit"
+                    .into(),
+            ),
+        };
+        s.apply(&Input::Engine(Stamped { at_ms: at, event }), fx)
     };
-    failed(&mut s, 21);
+    failed(&mut s, 21, &mut fx);
+    // The engine is asked what the restore would undo; nothing opens before it answers.
+    assert_eq!(fx, [Effect::PreviewRestore(scope.clone())]);
+    assert!(s.overlay.is_none());
+    fx.clear();
+    let mut restore = batch_one_preview();
+    for f in &mut restore.files {
+        f.undo = Undo::Restore {
+            checkpoint: 1,
+            taken_at: "2026-12-02T01:00:00Z".into(),
+        };
+    }
+    ev(&mut s, 22, Event::RollbackPreview(restore));
     let Some(Overlay::Rollback(d)) = &s.overlay else {
         panic!("a restore is offered: {:?}", s.overlay);
     };
     assert!(d.restore);
     assert_eq!(d.confirm.expected, RESTORE_WORD);
-    assert_eq!(
-        d.preview.files.len(),
-        2,
-        "it lists what the rollback was to undo"
+    assert_eq!(d.failure.as_deref().map(|f| f.lines().count()), Some(2));
+    let body: Vec<String> = d.body(0).into_iter().map(|(_, l)| l).collect();
+    assert!(
+        body.iter()
+            .any(|l| l.contains("restore checkpoint #1 taken")),
+        "the restore's own preview: {body:?}"
     );
     // The rollback's own word does not restore.
     typed(&mut s, "one", &mut fx);
@@ -458,8 +469,9 @@ fn a_failed_rollback_offers_the_restore_behind_its_own_word() {
     );
     assert!(last_log(&s).contains("restore after the failed rollback of batch 1 one confirmed"));
     // A restore that fails in turn offers nothing more.
-    failed(&mut s, 30);
-    assert!(s.overlay.is_none());
+    fx.clear();
+    failed(&mut s, 30, &mut fx);
+    assert!(s.overlay.is_none() && fx.is_empty());
 }
 
 #[test]

@@ -299,6 +299,16 @@ fn restore_offer_after_a_failed_rollback() {
             detail: Some("rollback failed at 0002: no such column: phone\n  the rollback was undone as one transaction: the database is as it was before it began\n  hint: restore the backup taken 2026-11-18 07:33:20 UTC (checkpoint #1): `cutover rollback --batch 1 --restore --yes`, or confirm the restore in the cockpit".into()),
         },
     );
+    // The cockpit asked the engine what the restore undoes; its answer opens the dialog.
+    let mut restore = batch_preview();
+    for f in &mut restore.files {
+        f.undo = Undo::Restore {
+            checkpoint: 1,
+            taken_at: "2026-11-18 07:33:20 UTC".into(),
+        };
+    }
+    restore.notes.clear();
+    feed(&mut s, 7_100, Event::RollbackPreview(restore));
     let screen = render(&s, 80, 24);
     assert!(
         screen.contains("Type RESTORE and press Enter to restore"),

@@ -119,15 +119,10 @@ impl RollbackDialog {
                 };
                 push(Tone::Error, text, "    ");
             }
-            push(
-                Tone::Warn,
-                "Restoring returns the database to the backup named above: every file applied after it is undone, and every write made since it was taken is lost.".into(),
-                "",
-            );
         }
         let n = self.preview.files.len();
         let heading = if self.restore {
-            format!("The rollback was to undo {n} file(s), newest first:")
+            format!("The restore undoes {n} file(s), newest first:")
         } else {
             format!("Undo {n} file(s), newest first:")
         };
@@ -141,8 +136,17 @@ impl RollbackDialog {
             .unwrap_or(0);
         for f in &self.preview.files {
             let (tone, how) = match (&f.undo, self.restore) {
-                (_, true) => (Tone::Text, String::new()),
-                (Undo::DownSql, false) => (Tone::Text, " · down SQL".into()),
+                (Undo::DownSql, _) => (Tone::Text, " · down SQL".into()),
+                (
+                    Undo::Restore {
+                        checkpoint,
+                        taken_at,
+                    },
+                    true,
+                ) => (
+                    Tone::Warn,
+                    format!(" · restore checkpoint #{checkpoint} taken {taken_at}"),
+                ),
                 (
                     Undo::Restore {
                         checkpoint,
@@ -169,7 +173,7 @@ impl RollbackDialog {
                 Undo::DownSql => None,
             })
             .collect();
-        if let (Some(oldest), false) = (restores.iter().min(), self.restore) {
+        if let Some(oldest) = restores.iter().min() {
             push(
                 Tone::Warn,
                 format!("⚠ a restore loses every write made since its checkpoint ({oldest})"),
