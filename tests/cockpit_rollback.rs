@@ -265,3 +265,28 @@ fn a_failed_rollback_offers_the_restore_behind_its_own_word() {
     );
     assert!(!db.has_table("a") && !db.has_table("b"));
 }
+
+#[test]
+fn r_rolls_back_the_selected_file_with_every_later_one() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (mut s, dir) = Screen::demo(tmp.path(), 100, 30);
+    s.wait_for("simple-replacements", 30);
+    s.send("A");
+    s.wait_for("apply finished", 60);
+    // Into the files of batch 1, down to 0003.
+    s.send("\t");
+    s.send("gjj");
+    s.send("r");
+    let dialog = s.wait_for("Type 0003 and press Enter", 30);
+    assert!(dialog.contains("Undo 2 file(s), newest first:"), "{dialog}");
+    s.send("0003\r");
+    s.wait_for("rollback of file 0003", 10);
+    // The job's own end (its log line), then the batch's progress.
+    s.wait_for("rollback finished", 60);
+    s.wait_for("2/4", 10);
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+    let db = TestDb::sqlite_at(&dir.join("shop.db"));
+    assert_eq!(applied_versions(&db), ["0001", "0002"]);
+    assert!(db.has_table("customers"), "earlier files stay applied");
+}
