@@ -290,3 +290,28 @@ fn r_rolls_back_the_selected_file_with_every_later_one() {
     assert_eq!(applied_versions(&db), ["0001", "0002"]);
     assert!(db.has_table("customers"), "earlier files stay applied");
 }
+
+#[test]
+#[ignore = "needs the rehearsal engine (helper D's Command::Rehearse) on main"]
+fn t_rehearses_the_selected_batch_and_marks_each_file_reversible() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (mut s, dir) = Screen::demo(tmp.path(), 100, 30);
+    s.wait_for("simple-replacements", 30);
+    s.send("t");
+    s.wait_for("rehearse finished", 120);
+    let screen = s.text();
+    let marked: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("pending") && l.trim_end().ends_with("✓│"))
+        .collect();
+    assert_eq!(
+        marked.len(),
+        4,
+        "every file of batch 1 reversible:\n{screen}"
+    );
+    assert!(screen.contains("is reversible"), "{screen}");
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+    let db = TestDb::sqlite_at(&dir.join("shop.db"));
+    assert!(!db.has_table("customers"), "the target is never written");
+}
