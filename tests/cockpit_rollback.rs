@@ -292,7 +292,7 @@ fn r_rolls_back_the_selected_file_with_every_later_one() {
 }
 
 #[test]
-#[ignore = "needs the rehearsal engine (helper D's Command::Rehearse) on main"]
+
 fn t_rehearses_the_selected_batch_and_marks_each_file_reversible() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (mut s, dir) = Screen::demo(tmp.path(), 100, 30);
