@@ -37,7 +37,7 @@ pub use options::{ApplyOptions, Resolution};
 pub use report::{ApplyReport, FileReport};
 pub use rules::{can_run, Ask, Refusal, Runnable, Standing};
 pub use session::{host, Session};
-pub use status::{status, FileRow, MissingFile, StatusReport};
+pub use status::{status, CheckpointMatch, FileRow, MissingFile, StatusReport};
 pub use stop::{Stop, StopLevel};
 
 use crate::db::lock::LockError;
