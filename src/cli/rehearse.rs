@@ -141,10 +141,11 @@ fn show(s: &Stamped, names: &HashMap<String, String>, seen: &mut Seen) {
             let (mark, words) = verdict_words(*verdict);
             let file = names.get(version).map_or(version.as_str(), String::as_str);
             match detail {
-                Some(d) if *verdict != RehearsalVerdict::Reversible => {
-                    outln!("  {mark} {words}: {file}\n      {d}")
+                Some(d) if *verdict == RehearsalVerdict::Reversible => {
+                    outln!("  {mark} {words}: {file}\n      note: {d}")
                 }
-                _ => outln!("  {mark} {words}: {file}"),
+                Some(d) => outln!("  {mark} {words}: {file}\n      {d}"),
+                None => outln!("  {mark} {words}: {file}"),
             }
             seen.files.push((version.clone(), *verdict, detail.clone()));
         }

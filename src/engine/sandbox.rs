@@ -23,17 +23,29 @@ pub fn up(m: &Migration, format: Format, dialect: Dialect) -> (Vec<Statement>, W
     (stmts, wrap)
 }
 
-/// The down file's statements and their wrapping; None when the file has no down SQL or
-/// only comments and whitespace (only a backup restore undoes it).
-pub fn down(m: &Migration, format: Format, dialect: Dialect) -> Option<(Vec<Statement>, Wrapping)> {
-    let text = m.down_sql.as_deref()?;
-    let stmts = sql::split(text, dialect);
-    if stmts.is_empty() {
+/// Whether the file has no down SQL, or only comments and whitespace: only a backup
+/// restore undoes it.
+pub fn no_down(m: &Migration, dialect: Dialect) -> bool {
+    m.down_sql
+        .as_deref()
+        .is_none_or(|text| sql::split(text, dialect).is_empty())
+}
+
+/// The down file's statements as a rollback sends them on this connection (on MySQL a
+/// bare `DROP INDEX name` becomes MySQL's form), and their wrapping; None when the file
+/// has no down (`no_down`).
+pub async fn down(
+    conn: &mut Conn,
+    m: &Migration,
+    format: Format,
+) -> Option<(Vec<Statement>, Wrapping)> {
+    if no_down(m, conn.dialect) {
         return None;
     }
+    let stmts = crate::engine::rollback::down_statements(conn, m).await;
     // The down runs under the same rules as its up (as a rollback runs it): the file's
     // opt-outs (sqlx `-- no-transaction`, dbmate `transaction:false`) hold both ways.
-    let wrap = run_file::wrapping(m, format, &stmts, dialect);
+    let wrap = run_file::wrapping(m, format, &stmts, conn.dialect);
     Some((stmts, wrap))
 }
 
@@ -99,13 +111,8 @@ mod tests {
     #[test]
     fn a_down_of_only_comments_is_no_down() {
         let d = Dialect::Postgres;
-        assert!(down(&mig(None), Format::Sqlx, d).is_none());
-        assert!(down(&mig(Some("-- nothing to undo\n\n")), Format::Sqlx, d).is_none());
-        let (stmts, wrap) = down(&mig(Some("DROP TABLE a;")), Format::Sqlx, d).expect("a down");
-        assert_eq!(stmts.len(), 1);
-        assert_eq!(wrap, Wrapping::Transaction);
-        let (_, wrap) =
-            down(&mig(Some("DROP INDEX CONCURRENTLY i;")), Format::Sqlx, d).expect("a down");
-        assert!(matches!(wrap, Wrapping::None(_)));
+        assert!(no_down(&mig(None), d));
+        assert!(no_down(&mig(Some("-- nothing to undo\n\n")), d));
+        assert!(!no_down(&mig(Some("DROP TABLE a;")), d));
     }
 }
