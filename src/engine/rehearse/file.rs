@@ -69,6 +69,8 @@ pub async fn judge(
         let why = "no down SQL: only a backup restore undoes it".to_string();
         return Ok(Judged::new(RehearsalVerdict::NoDown, why, true));
     };
+    // As a rollback sends them (MySQL's form of a bare DROP INDEX).
+    let down = crate::engine::rollback::mysql_form(conn, down).await;
     let applied = schema::introspect(conn, skip).await?;
     let down_path = m.down_path.as_deref().unwrap_or(&m.path);
     if let Err(f) = sandbox::run(conn, &down, &down_wrap).await {

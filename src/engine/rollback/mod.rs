@@ -18,6 +18,19 @@ mod window;
 
 pub use undo::down_statements;
 
+/// Down statements as the rollback sends them on this connection: on MySQL/MariaDB a
+/// bare `DROP INDEX name` takes MySQL's form (see `mysql.rs`); elsewhere unchanged. The
+/// rehearsal sends the same, so it judges what a rollback would run.
+pub async fn mysql_form(
+    conn: &mut crate::db::Conn,
+    stmts: Vec<crate::sql::Statement>,
+) -> Vec<crate::sql::Statement> {
+    if conn.dialect == crate::sql::Dialect::Mysql {
+        return mysql::adapt(conn, stmts).await;
+    }
+    stmts
+}
+
 use super::{Emitter, EngineError, Session, Workspace};
 use crate::checkpoint::Store;
 use crate::db::ledger::{self, Entry};
