@@ -737,3 +737,27 @@ fn mysql_restore_drops_later_routines_and_brings_back_triggers() {
         "the trigger is back"
     );
 }
+
+on_all_backends!(a_backup_restores_into_another_empty_database, |b| {
+    let Some(db) = TestDb::new(b, "cp_other_db") else {
+        return;
+    };
+    let Some(other) = TestDb::new(b, "cp_other_db_target") else {
+        return;
+    };
+    db.exec("CREATE TABLE a (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(20) NOT NULL)");
+    db.exec("INSERT INTO a (id, name) VALUES (1, 'one'), (2, 'two')");
+    let dest = db.dir.path().join("backups/other");
+    let backup = block_on(async {
+        let (mut c, _) = cutover::db::connect(&db.info()).await.expect("connect");
+        let r = checkpoint::take_backup(&mut c, &db.url, &dest, 1, &mut |_| {}).await;
+        c.close().await;
+        r.expect("backup")
+    });
+    other.exec("CREATE TABLE stray (id INTEGER)");
+    block_on(checkpoint::restore(&other.url, &backup, &mut |_| {})).expect("restore");
+    assert_eq!(other.strings(concat_sql(b)), ["1:one", "2:two"]);
+    assert!(!other.has_table("stray"));
+    // The source is untouched.
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM a"), 2);
+});

@@ -14,6 +14,11 @@ use crate::sql::Dialect;
 use std::path::{Path, PathBuf};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+/// How long a backup or a restore waits for a lock another session holds before it
+/// gives up (a PostgreSQL restore then changes nothing): an answer within a minute
+/// beats a window that hangs.
+pub(super) const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// What a backup tells as it goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ToolEvent {

@@ -80,7 +80,10 @@ async fn drop_all(url: &str) -> Result<String, CheckpointError> {
     let r = list_objects(&mut conn).await;
     conn.close().await;
     let objects = r.map_err(|m| CheckpointError::Backup(format!("cannot restore: {m}")))?;
-    let mut sql = String::from("SET FOREIGN_KEY_CHECKS = 0;\n");
+    let mut sql = format!(
+        "SET FOREIGN_KEY_CHECKS = 0;\nSET SESSION lock_wait_timeout = {};\n",
+        super::LOCK_WAIT.as_secs()
+    );
     for (kind, name) in objects {
         sql.push_str(&format!("DROP {kind} IF EXISTS {};\n", bq(&name)));
     }

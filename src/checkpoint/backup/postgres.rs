@@ -11,7 +11,7 @@
 
 use super::super::tools;
 use super::super::{Backup, CheckpointError};
-use super::{run_tool, Partial, ToolEvent};
+use super::{run_tool, Partial, ToolEvent, LOCK_WAIT};
 use std::path::Path;
 
 fn literal(s: &str) -> String {
@@ -30,6 +30,9 @@ pub(super) async fn backup(
     cmd.args.extend([
         "--format=custom".to_string(),
         "--verbose".to_string(),
+        // A table held by another session fails the backup after a minute rather than
+        // hanging the window.
+        format!("--lock-wait-timeout={}", LOCK_WAIT.as_millis()),
         format!("--schema=\"{}\"", schema.replace('"', "\"\"")),
         format!("--file={}", partial.tmp.display()),
     ]);
@@ -75,8 +78,10 @@ pub(super) async fn finish(
 
 /// Drops what the schema holds that no extension owns; tables before the sequences
 /// they own, `IF EXISTS` throughout since a CASCADE may have taken an object already.
+/// The schema is created if missing (a restore into another, empty database).
 fn drop_all(schema: &str) -> String {
     let s = literal(schema);
+    let ident = crate::db::names::quote_ident(crate::sql::Dialect::Postgres, schema);
     let not_ext = |cat: &str, col: &str| {
         format!(
             "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '{cat}'::regclass AND d.objid = {col} AND d.deptype = 'e')"
@@ -84,6 +89,8 @@ fn drop_all(schema: &str) -> String {
     };
     format!(
         "SET client_min_messages = warning;
+SET lock_timeout = '{lock_ms}ms';
+CREATE SCHEMA IF NOT EXISTS {ident};
 DO $cutover$
 DECLARE r record;
 BEGIN
@@ -116,6 +123,8 @@ $cutover$;",
         rel = not_ext("pg_class", "c.oid"),
         proc = not_ext("pg_proc", "p.oid"),
         typ = not_ext("pg_type", "t.oid"),
+        lock_ms = LOCK_WAIT.as_millis(),
+        ident = ident,
     )
 }
 
