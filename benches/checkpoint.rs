@@ -306,6 +306,7 @@ fn child_stats(url: &str) {
         st
     });
     let took = start.elapsed();
+    let cpu = cpu_seconds();
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let hwm = status
         .lines()
@@ -317,7 +318,7 @@ fn child_stats(url: &str) {
         .map(|kb| format!("{:.1} MiB", kb / 1024.0))
         .unwrap_or_else(|| "?".into());
     println!(
-        "VmHWM {hwm} ({} rows in {:.2} s)",
+        "VmHWM {hwm} ({} rows in {:.2} s, process CPU {cpu:.2} s)",
         st.rows,
         took.as_secs_f64()
     );

@@ -32,7 +32,7 @@ mod postgres;
 mod sqlite;
 mod stats;
 
-pub use diff::{diff, Change, SchemaDiff};
+pub use diff::{diff, Change, Op, SchemaDiff};
 pub use normalize::normalize_sql;
 pub use stats::{table_stat, table_stats};
 
