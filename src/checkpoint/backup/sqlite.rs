@@ -1,10 +1,9 @@
 //! SQLite: a consistent online copy at file speed, and a restore in one transaction.
 //!
-//! Backup: empty the WAL into the main file (`wal_checkpoint(TRUNCATE)`, which waits up
-//! to the busy timeout for readers), then hold the write lock (`BEGIN IMMEDIATE`) so no
-//! writer changes the file while it is copied in one pass that hashes it and, from a
-//! second thread, flushes it to disk as it goes (a plain copy then `sync` writes the
-//! disk only after the copy). Readers go on meanwhile. Should a writer have slipped into the WAL
+//! Backup: empty the WAL into the main file (`wal_checkpoint(TRUNCATE)`), then hold the
+//! write lock (`BEGIN IMMEDIATE`) so no writer changes the file while the kernel copies
+//! it (`std::fs::copy`: `copy_file_range`, no user-space copy), and hash it in parallel
+//! on the other core. Readers go on meanwhile. Should a writer have slipped into the WAL
 //! between the checkpoint and the lock, its frames are copied too and folded into the
 //! copy. The copy is marked as a rollback-journal database (header bytes 18-19, as
 //! `PRAGMA journal_mode = DELETE` would after a checkpoint), so opening it never creates
@@ -95,66 +94,68 @@ fn copy_locked(src: &Path, dest: &Path) -> Result<(Partial, Option<String>), Che
             .map_err(|e| bad("copying the WAL", e))?;
         return Ok((partial, None));
     }
-    let (sha, _) = copy_hash_flush(src, &partial.tmp).map_err(|e| bad("copying", e))?;
+    // The copy is marked and synced while the hash may still run: the disk's write-back
+    // and the hashing overlap.
+    let (copied, hashed) = std::thread::scope(|s| {
+        let h = s.spawn(|| hash_as_rollback_journal(src));
+        let copied = std::fs::copy(src, &partial.tmp).and_then(|n| {
+            mark_rollback_journal(&partial.tmp)?;
+            std::fs::File::open(&partial.tmp)?.sync_all()?;
+            Ok(n)
+        });
+        (copied, h.join())
+    });
+    let copied = copied.map_err(|e| bad("copying", e))?;
+    let (sha, hashed_len) = hashed
+        .map_err(|_| bad("hashing", "the hashing thread panicked"))?
+        .map_err(|e| bad("hashing", e))?;
+    if copied != hashed_len {
+        return Err(bad(
+            "copying",
+            format!(
+                "{copied} bytes copied but {hashed_len} hashed: the file changed under the lock"
+            ),
+        ));
+    }
     Ok((partial, Some(sha)))
 }
 
-/// How much is written between two nudges to the flushing thread.
-const FLUSH_EVERY: u64 = 64 << 20;
-
-/// Copies a database file, marking the copy rollback-journal, hashing it in the same
-/// pass, and flushing it to disk while the copy goes on: a thread syncs what is written
-/// every `FLUSH_EVERY` bytes, so the disk writes from the start instead of after the
-/// copy (as `cp` then `sync` does). Returns the copy's sha256 and length, synced.
-fn copy_hash_flush(src: &Path, dst: &Path) -> std::io::Result<(String, u64)> {
-    use std::io::Write;
-    let mut input = std::fs::File::open(src)?;
-    let out = std::fs::File::create(dst)?;
-    let flushing = out.try_clone()?;
-    let (nudge, nudged) = std::sync::mpsc::channel::<()>();
-    std::thread::scope(|s| {
-        let flusher = s.spawn(move || -> std::io::Result<()> {
-            while nudged.recv().is_ok() {
-                while nudged.try_recv().is_ok() {}
-                flushing.sync_data()?;
-            }
-            Ok(())
-        });
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 4 * super::super::hash::CHUNK];
-        let (mut total, mut unflushed, mut first) = (0u64, 0u64, true);
-        let mut writer = &out;
-        let copied = loop {
-            let n = match input.read(&mut buf) {
-                Ok(0) => break Ok(()),
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => break Err(e),
-            };
-            if first && n >= VERSION_BYTES.end && buf[VERSION_BYTES] == [2, 2] {
-                buf[VERSION_BYTES].copy_from_slice(&[1, 1]);
-            }
-            first = false;
-            hasher.update(&buf[..n]);
-            if let Err(e) = writer.write_all(&buf[..n]) {
-                break Err(e);
-            }
-            total += n as u64;
-            unflushed += n as u64;
-            if unflushed >= FLUSH_EVERY {
-                let _ = nudge.send(());
-                unflushed = 0;
-            }
+/// sha256 and length of a database file as it reads once its version bytes say
+/// rollback journal.
+fn hash_as_rollback_journal(src: &Path) -> std::io::Result<(String, u64)> {
+    let mut f = std::fs::File::open(src)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; super::super::hash::CHUNK];
+    let mut total = 0u64;
+    let mut first = true;
+    loop {
+        let n = match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
         };
-        drop(nudge);
-        let flushed = flusher
-            .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("the flushing thread panicked")));
-        copied?;
-        flushed?;
-        out.sync_all()?;
-        Ok((hex::encode(hasher.finalize()), total))
-    })
+        if first && n >= VERSION_BYTES.end && buf[VERSION_BYTES] == [2, 2] {
+            buf[VERSION_BYTES].copy_from_slice(&[1, 1]);
+        }
+        first = false;
+        hasher.update(&buf[..n]);
+        total += n as u64;
+    }
+    Ok((hex::encode(hasher.finalize()), total))
+}
+
+/// Marks a WAL-mode copy (its WAL empty) as a rollback-journal database.
+fn mark_rollback_journal(p: &Path) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut f = std::fs::OpenOptions::new().read(true).write(true).open(p)?;
+    let mut b = [0u8; 2];
+    f.seek(SeekFrom::Start(VERSION_BYTES.start as u64))?;
+    if f.read_exact(&mut b).is_ok() && b == [2, 2] {
+        f.seek(SeekFrom::Start(VERSION_BYTES.start as u64))?;
+        f.write_all(&[1, 1])?;
+    }
+    Ok(())
 }
 
 /// Folds a copied WAL into the copied file and turns it into a rollback-journal
