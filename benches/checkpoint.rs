@@ -14,7 +14,10 @@
 //!
 //! `cargo bench --bench checkpoint` runs SQLite; CUTOVER_BENCH_PG_URL and
 //! CUTOVER_BENCH_MYSQL_URL (server URLs whose database part is replaced) add the
-//! servers. CUTOVER_BENCH_RUNS sets the run count (5). Figures are medians.
+//! servers. CUTOVER_BENCH_RUNS sets the run count (5); CUTOVER_BENCH_ONLY one part
+//! (fingerprint, checksum, memory, demo); CUTOVER_BENCH_PROBE=1 adds where SQLite's
+//! checksum time goes. Figures are medians; SQLite's checksum also in CPU time, which a
+//! busy machine disturbs less than the wall clock.
 
 use cutover::db::{self, schema, Conn, ConnectInfo};
 use cutover::sql::Dialect;
@@ -224,7 +227,7 @@ fn bench_checksum(kind: Kind, root: &Path, server: Option<&str>) {
         let mut c = connect(&t.url).await;
         fill_big(&mut c, kind, rows).await;
         let cols = ["a", "b", "c", "d", "e", "id"];
-        let (mut sums, mut counts) = (Vec::new(), Vec::new());
+        let (mut sums, mut counts, mut cpu) = (Vec::new(), Vec::new(), Vec::new());
         let mut checksum = None;
         for _ in 0..runs() {
             let start = Instant::now();
@@ -234,18 +237,30 @@ fn bench_checksum(kind: Kind, root: &Path, server: Option<&str>) {
                 .expect("count");
             counts.push(start.elapsed().as_secs_f64());
             assert_eq!(n as u64, rows);
-            let start = Instant::now();
+            let (start, c0) = (Instant::now(), cpu_seconds());
             let st = schema::table_stat(&mut c, "big", &cols, u64::MAX)
                 .await
                 .expect("stat");
             sums.push(start.elapsed().as_secs_f64());
+            cpu.push(cpu_seconds() - c0);
             assert_eq!(st.rows, rows);
             checksum = st.checksum;
         }
         c.close().await;
-        let (s, n) = (median(&mut sums), median(&mut counts));
+        let (s, n, cs) = (median(&mut sums), median(&mut counts), median(&mut cpu));
+        // SQLite hashes in this process: its CPU time is the work; the servers work in
+        // their own processes.
+        let cpu_note = if kind == Kind::Sqlite {
+            format!(
+                ", CPU {:.0} ms = {:.2} M rows/s",
+                cs * 1000.0,
+                rows as f64 / cs / 1e6
+            )
+        } else {
+            String::new()
+        };
         println!(
-            "{:<9} checksum of 1M rows x 6 columns: {:>7.0} ms = {:>5.2} M rows/s  (count(*) {:.0} ms = {:.1} M rows/s; {})",
+            "{:<9} checksum of 1M rows x 6 columns: {:>7.0} ms = {:>5.2} M rows/s{cpu_note}  (count(*) {:.0} ms = {:.1} M rows/s; {})",
             format!("{kind:?}"),
             s * 1000.0,
             rows as f64 / s / 1e6,
@@ -347,6 +362,81 @@ fn bench_demo(kind: Kind, root: &Path, server: Option<&str>) {
     );
 }
 
+/// This process's CPU time (user + system) from /proc, in seconds: on a loaded machine
+/// the wall clock says more about the neighbours than about the code.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which sits in parentheses): utime is the 12th,
+    // stime the 13th, in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<f64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
+}
+
+/// SQLite only, for the record: where the time of a checksum goes. The floor of sqlx
+/// streaming the 6 columns without looking at them (every row crosses its channel), and
+/// SQLite building each row's text without hashing it (BINARY collation).
+fn probe_sqlite(root: &Path) {
+    use futures_util::TryStreamExt;
+    use sqlx::{ConnectOptions, Row};
+    let t = fresh(Kind::Sqlite, root, "probe", None);
+    let rows = 1_000_000u64;
+    block_on(async {
+        let mut c = connect(&t.url).await;
+        fill_big(&mut c, Kind::Sqlite, rows).await;
+        c.close().await;
+        let opts = t
+            .url
+            .parse::<sqlx::sqlite::SqliteConnectOptions>()
+            .expect("opts");
+        let mut conn = opts.connect().await.expect("connect");
+        let (mut v, mut cpu) = (Vec::new(), Vec::new());
+        for _ in 0..runs() {
+            let (start, c0) = (Instant::now(), cpu_seconds());
+            let mut n = 0u64;
+            let mut s = sqlx::query("SELECT a, b, c, d, e, id FROM big").fetch(&mut conn);
+            while let Some(r) = s.try_next().await.expect("row") {
+                n += r.len() as u64 / 6;
+            }
+            drop(s);
+            assert_eq!(n, rows);
+            v.push(start.elapsed().as_secs_f64());
+            cpu.push(cpu_seconds() - c0);
+        }
+        let (m, mc) = (median(&mut v), median(&mut cpu));
+        println!(
+            "Sqlite    probe: sqlx streaming 6 columns, no hashing {:>7.0} ms = {:>5.2} M rows/s (CPU {:.0} ms)",
+            m * 1000.0,
+            rows as f64 / m / 1e6,
+            mc * 1000.0
+        );
+        let row =
+            "quote(a)||','||quote(b)||','||quote(c)||','||quote(d)||','||quote(e)||','||quote(id)";
+        let sql = format!("SELECT COUNT(*) FROM big WHERE ({row}) <> ''");
+        let (mut v, mut cpu) = (Vec::new(), Vec::new());
+        for _ in 0..runs() {
+            let (start, c0) = (Instant::now(), cpu_seconds());
+            let n: i64 = sqlx::query_scalar(&sql)
+                .fetch_one(&mut conn)
+                .await
+                .expect("count");
+            assert_eq!(n as u64, rows);
+            v.push(start.elapsed().as_secs_f64());
+            cpu.push(cpu_seconds() - c0);
+        }
+        let (m, mc) = (median(&mut v), median(&mut cpu));
+        println!(
+            "Sqlite    probe: row text built, not hashed       {:>7.0} ms = {:>5.2} M rows/s (CPU {:.0} ms)",
+            m * 1000.0,
+            rows as f64 / m / 1e6,
+            mc * 1000.0
+        );
+    });
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("child-stats") {
@@ -365,19 +455,33 @@ fn main() {
     }
     let ten = std::env::var("CUTOVER_BENCH_10M").is_ok_and(|v| v == "1");
     println!("checkpoint costs without backup, {} runs, medians", runs());
+    // CUTOVER_BENCH_ONLY=fingerprint|checksum|memory|demo runs one part.
+    let only = std::env::var("CUTOVER_BENCH_ONLY").unwrap_or_default();
+    let part = |name: &str| only.is_empty() || only == name;
     for &(kind, server) in &kinds {
-        bench_fingerprint(kind, root.path(), server);
-    }
-    for &(kind, server) in &kinds {
-        bench_checksum(kind, root.path(), server);
-    }
-    for &(kind, server) in &kinds {
-        bench_memory(kind, root.path(), server, 1_000_000);
-        if ten {
-            bench_memory(kind, root.path(), server, 10_000_000);
+        if part("fingerprint") {
+            bench_fingerprint(kind, root.path(), server);
         }
     }
     for &(kind, server) in &kinds {
-        bench_demo(kind, root.path(), server);
+        if part("checksum") {
+            bench_checksum(kind, root.path(), server);
+        }
+    }
+    if std::env::var("CUTOVER_BENCH_PROBE").is_ok_and(|v| v == "1") {
+        probe_sqlite(root.path());
+    }
+    for &(kind, server) in &kinds {
+        if part("memory") {
+            bench_memory(kind, root.path(), server, 1_000_000);
+            if ten {
+                bench_memory(kind, root.path(), server, 10_000_000);
+            }
+        }
+    }
+    for &(kind, server) in &kinds {
+        if part("demo") {
+            bench_demo(kind, root.path(), server);
+        }
     }
 }

@@ -2,140 +2,10 @@
 //! the screen read back through a terminal emulator, and the database checked after.
 
 mod common;
+mod screen;
 use common::*;
-use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
+use screen::Screen;
 use std::time::{Duration, Instant};
-
-struct Screen {
-    parser: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn Child + Send + Sync>,
-    master: Box<dyn MasterPty + Send>,
-}
-
-impl Screen {
-    fn spawn(args: &[&str], cwd: &std::path::Path, cols: u16, rows: u16) -> Screen {
-        let pty = native_pty_system()
-            .openpty(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("pty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_cutover"));
-        cmd.args(args);
-        cmd.cwd(cwd);
-        cmd.env("NO_COLOR", "1");
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("CUTOVER_PLAN");
-        let child = pty.slave.spawn_command(cmd).expect("spawn in pty");
-        drop(pty.slave);
-        let mut reader = pty.master.try_clone_reader().expect("reader");
-        let writer = pty.master.take_writer().expect("writer");
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
-        let p = parser.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                p.lock().expect("parser").process(&buf[..n]);
-            }
-        });
-        Screen {
-            parser,
-            writer,
-            child,
-            master: pty.master,
-        }
-    }
-
-    fn text(&self) -> String {
-        self.parser.lock().expect("parser").screen().contents()
-    }
-
-    /// `cutover demo` in `<tmp>/demo`; returns the screen and the demo folder.
-    fn demo(tmp: &std::path::Path, cols: u16, rows: u16) -> (Screen, std::path::PathBuf) {
-        let dir = tmp.join("demo");
-        let s = Screen::spawn(
-            &["demo", "--dir", dir.to_str().expect("utf8")],
-            tmp,
-            cols,
-            rows,
-        );
-        (s, dir)
-    }
-
-    /// Waits until the screen shows `needle`, or fails with what it shows.
-    fn wait_for(&self, needle: &str, secs: u64) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let t = self.text();
-            if t.contains(needle) {
-                return t;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "screen never showed {needle:?}; it shows:\n{t}"
-            );
-            std::thread::sleep(Duration::from_millis(25));
-        }
-    }
-
-    /// Waits until the screen no longer shows `needle`.
-    fn wait_gone(&self, needle: &str, secs: u64) {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        while self.text().contains(needle) {
-            assert!(
-                Instant::now() < deadline,
-                "screen still shows {needle:?}:\n{}",
-                self.text()
-            );
-            std::thread::sleep(Duration::from_millis(25));
-        }
-    }
-
-    fn send(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).expect("send keys");
-        self.writer.flush().expect("flush");
-    }
-
-    /// Resizes the terminal as a window manager would (the program gets SIGWINCH).
-    fn resize(&mut self, cols: u16, rows: u16) {
-        self.parser
-            .lock()
-            .expect("parser")
-            .screen_mut()
-            .set_size(rows, cols);
-        self.master
-            .resize(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("resize");
-    }
-
-    fn wait_exit(&mut self, secs: u64) -> u32 {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return status.exit_code();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "cutover did not exit; screen:\n{}",
-                self.text()
-            );
-            std::thread::sleep(Duration::from_millis(25));
-        }
-    }
-}
 
 fn demo_db(dir: &std::path::Path) -> TestDb {
     TestDb::sqlite_at(&dir.join("shop.db"))
@@ -280,8 +150,8 @@ fn resize_redraws_and_small_sizes_say_so() {
     let t = s.wait_for("simple-replacements", 10);
     assert!(!t.contains("too small"), "{t}");
     assert!(
-        t.contains("CKPT"),
-        "a wide screen shows the checkpoint column: {t}"
+        t.contains("CHECKPOINT"),
+        "a wide screen shows the checkpoint column in words: {t}"
     );
     s.send("q");
     assert_eq!(s.wait_exit(20), 0);
@@ -393,12 +263,12 @@ fn a_partial_file_shows_as_partial_and_is_resolved_from_the_keyboard() {
         !t.contains("✖ failed"),
         "the ledger's status, not `failed`: {t}"
     );
-    assert!(t.contains("r resolve file"), "the key bar offers r: {t}");
+    assert!(t.contains("m resolve file"), "the key bar offers m: {t}");
     assert!(
         !t.contains("apply next file"),
         "applying would be refused: {t}"
     );
-    s.send("r");
+    s.send("m");
     s.wait_for("Check the target, then record what you found", 10);
     s.send("a");
     s.wait_for("record it as applied", 10);

@@ -375,35 +375,70 @@ on_all_backends!(bookkeeping_tables_do_not_count, |b| {
 
 // `status` shows the fingerprint of what the files made, without cutover's and the
 // tool's tables: the same as a database made by the same SQL with no cutover at all.
-on_all_backends!(status_shows_the_fingerprint, |b| {
-    let test = "status_shows_the_fingerprint";
-    let Some(db) = TestDb::new(b, test) else {
-        return;
-    };
-    let plain = TestDb::new(b, test).expect("second database");
-    let files = [
-        ("0001_customers.sql", "CREATE TABLE customers (id INTEGER NOT NULL PRIMARY KEY, email VARCHAR(100) NOT NULL);\n"),
-        ("0002_orders.sql", "CREATE TABLE orders (id INTEGER NOT NULL PRIMARY KEY, customer_id INTEGER NOT NULL);\nCREATE INDEX idx_orders_customer ON orders (customer_id);\n"),
-    ];
-    write_files(&db.migrations_dir(), &files);
-    db.write_plan("");
-    let out = cutover(db.dir.path(), &["apply"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    for (_, sql) in files {
-        run(&plain, sql);
+// Rolled back to before a file, the schema matches the checkpoint taken before it.
+on_all_backends!(
+    status_shows_the_fingerprint_and_the_checkpoint_it_matches,
+    |b| {
+        let test = "status_shows_the_fingerprint";
+        let Some(db) = TestDb::new(b, test) else {
+            return;
+        };
+        let plain = TestDb::new(b, test).expect("second database");
+        let first = "CREATE TABLE customers (id INTEGER NOT NULL PRIMARY KEY, email VARCHAR(100) NOT NULL);\n";
+        let second = "CREATE TABLE orders (id INTEGER NOT NULL PRIMARY KEY, customer_id INTEGER NOT NULL);\nCREATE INDEX idx_orders_customer ON orders (customer_id);\n";
+        write_files(
+            &db.migrations_dir(),
+            &[
+                ("0001_customers.up.sql", first),
+                ("0001_customers.down.sql", "DROP TABLE customers;\n"),
+                ("0002_orders.up.sql", second),
+                ("0002_orders.down.sql", "DROP TABLE orders;\n"),
+            ],
+        );
+        db.write_plan("\n[checkpoints]\nbackup = \"none\"\n");
+        let out = cutover(db.dir.path(), &["apply"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        run(&plain, first);
+        let before_second = introspect(&plain, &[]).fingerprint();
+        run(&plain, second);
+        let expected = introspect(&plain, &[]).fingerprint();
+
+        let status = |args: &[&str]| {
+            let out = cutover(db.dir.path(), args);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+            out
+        };
+        let v: serde_json::Value =
+            serde_json::from_slice(&status(&["status", "--json"]).stdout).expect("json");
+        assert_eq!(v["fingerprint"], expected.as_str());
+        // Checkpoints are taken before files: nothing was recorded of the state after the last.
+        assert_eq!(v["checkpoint_match"], serde_json::Value::Null, "{v}");
+        let out = text(&status(&["status"]));
+        assert!(
+            out.contains(&format!(
+                "schema fingerprint {} (matches no checkpoint)",
+                &expected[..12]
+            )),
+            "{out}"
+        );
+
+        let out = cutover(db.dir.path(), &["rollback", "--file", "0002", "--yes"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        let v: serde_json::Value =
+            serde_json::from_slice(&status(&["status", "--json"]).stdout).expect("json");
+        assert_eq!(v["fingerprint"], before_second.as_str(), "{v}");
+        assert_eq!(v["checkpoint_match"]["version"], "0002", "{v}");
+        let id = v["checkpoint_match"]["id"].as_i64().expect("id");
+        let out = text(&status(&["status"]));
+        assert!(
+            out.contains(&format!(
+                "schema fingerprint {}, matches checkpoint #{id} (before 0002)",
+                &before_second[..12]
+            )),
+            "{out}"
+        );
     }
-    let expected = introspect(&plain, &[]).fingerprint();
-    let out = cutover(db.dir.path(), &["status", "--json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(v["fingerprint"], expected.as_str());
-    let out = cutover(db.dir.path(), &["status"]);
-    assert!(
-        text(&out).contains(&format!("schema fingerprint {}", &expected[..12])),
-        "{}",
-        text(&out)
-    );
-});
+);
 
 fn stats_of(db: &TestDb, limit: u64) -> std::collections::BTreeMap<String, schema::TableStat> {
     stats(db, limit)
@@ -474,6 +509,12 @@ on_all_backends!(checksums_ignore_row_order_and_see_one_value, |b| {
     let capped = stats_of(&db, 49);
     assert_eq!(capped["a"].rows, 50);
     assert_eq!(capped["a"].checksum, None);
+    let counts = stats_of(&db, 0);
+    assert_eq!(
+        (counts["a"].rows, &counts["a"].checksum),
+        (50, &None),
+        "limit 0: counts only"
+    );
     let at = stats_of(&db, 50);
     assert_eq!(
         at["a"].checksum, st["a"].checksum,

@@ -199,7 +199,7 @@ fn gophish(db: &TestDb, dir: &str) {
     db.write_plan("format = \"goose\"\n\n[checkpoints]\nbackup = \"per-file\"\n");
 }
 
-fn failing_real_down(b: Backend, dir: &str) {
+fn failing_real_down(b: Backend, dir: &str, line: usize) {
     let Some(db) = TestDb::new(b, "rollback_real_down") else {
         return;
     };
@@ -211,8 +211,10 @@ fn failing_real_down(b: Backend, dir: &str) {
 
     let (code, out) = run(&db, &["rollback", "--file", "20190105192341", "--yes"]);
     assert_eq!(code, 1, "{out}");
+    assert!(out.contains("rolling back 20190105192341"), "{out}");
+    // The file's own line, though the down is a section of it.
     assert!(
-        out.contains("(down SQL)") || out.contains("rolling back 20190105192341"),
+        out.contains(&format!("20190105192341_0.8.0_rbac.sql:{line}:")),
         "{out}"
     );
     assert!(out.contains("20190105192341"), "{out}");
@@ -261,12 +263,12 @@ fn failing_real_down(b: Backend, dir: &str) {
 
 #[test]
 fn real_failing_down_changes_nothing_then_restore_sqlite() {
-    failing_real_down(Backend::Sqlite, "goose-gophish-sqlite");
+    failing_real_down(Backend::Sqlite, "goose-gophish-sqlite", 75);
 }
 
 #[test]
 fn real_failing_down_changes_nothing_then_restore_mysql() {
-    failing_real_down(Backend::Mysql, "goose-gophish-mysql");
+    failing_real_down(Backend::Mysql, "goose-gophish-mysql", 83);
 }
 
 /// PostgreSQL: a real golang-migrate folder whose oldest down fails midway (one
@@ -498,4 +500,117 @@ fn a_batch_under_an_applied_later_batch_is_refused() {
     let (code, out) = run(&db, &["rollback", "--file", "0010", "--yes"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("cannot be verified"), "{out}");
+}
+
+/// The cockpit's path: one held session; a preview answers with the plan of the
+/// rollback and changes nothing; the confirmed rollback streams each file's status and
+/// ends with RollbackFinished; a preview of what is already rolled back is empty.
+#[test]
+fn held_session_previews_then_rolls_back() {
+    use cutover::command::{ApplyRequest, Command, RollbackScope};
+    use cutover::engine::{self, Sessions, Setup};
+    use cutover::event::{Event, FileStatus, Outcome, Undo};
+    let db = TestDb::new(Backend::Sqlite, "rollback_held").expect("sqlite");
+    write_files(
+        &db.migrations_dir(),
+        &[
+            ("0001_a.up.sql", "CREATE TABLE a (id INTEGER NOT NULL PRIMARY KEY);\nINSERT INTO a VALUES (1), (2);\n"),
+            ("0001_a.down.sql", "DROP TABLE a;\n"),
+            ("0002_b.up.sql", "CREATE TABLE b (id INTEGER NOT NULL PRIMARY KEY);\n"),
+            ("0002_b.down.sql", "-- nothing to undo by SQL\n"),
+        ],
+    );
+    let plan = cutover::plan::load(
+        &db.write_plan("format = \"sqlx\"\n\n[checkpoints]\nbackup = \"per-file\"\n"),
+    )
+    .expect("plan");
+    let folder =
+        cutover::source::read_folder(&plan.migrations.dir, &Default::default()).expect("folder");
+    let batches = cutover::plan::resolve_batches(&plan, &folder.migrations).expect("batches");
+    let setup = Setup {
+        ws: std::sync::Arc::new(engine::Workspace {
+            plan,
+            folder,
+            batches,
+        }),
+        target: info(&db.url),
+        operator: "tester".into(),
+        warnings: Vec::new(),
+    };
+    let scope = RollbackScope::File {
+        version: "0001".into(),
+    };
+    let events = block_on(async {
+        let h = engine::start(setup, Sessions::Held).await.expect("start");
+        let cmds = [
+            Command::Apply(ApplyRequest::default()),
+            Command::PreviewRollback(scope.clone()),
+            Command::Rollback {
+                scope: scope.clone(),
+                restore: false,
+            },
+            Command::PreviewRollback(scope.clone()),
+            Command::Quit,
+        ];
+        for c in cmds {
+            h.commands.send(c);
+        }
+        let mut events = h.events;
+        let mut seen = Vec::new();
+        while let Some(e) = events.recv().await {
+            seen.push(e.event);
+        }
+        let _ = h.worker.wait().await;
+        seen
+    });
+    let previews: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::RollbackPreview(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(previews.len(), 2, "{events:?}");
+    let p = &previews[0];
+    assert_eq!(p.confirm, "0001");
+    let order: Vec<&str> = p.files.iter().map(|f| f.version.as_str()).collect();
+    assert_eq!(order, ["0002", "0001"]);
+    // 0002's down is only a comment: its backup is restored; that restore undoes only it.
+    assert!(matches!(p.files[0].undo, Undo::Restore { .. }), "{p:?}");
+    assert_eq!(p.files[1].undo, Undo::DownSql);
+    assert_eq!(p.losses.len(), 1, "{p:?}");
+    assert_eq!((p.losses[0].table.as_str(), p.losses[0].rows), ("a", 2));
+    assert!(
+        p.notes.iter().any(|n| n.contains("writes made since")),
+        "{p:?}"
+    );
+    assert!(previews[1].files.is_empty(), "{:?}", previews[1]);
+    assert!(
+        previews[1]
+            .notes
+            .iter()
+            .any(|n| n.contains("already rolled back")),
+        "{:?}",
+        previews[1]
+    );
+    let rolled: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::FileStatus {
+                version,
+                status: FileStatus::RolledBack,
+                ..
+            } => Some(version.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rolled, ["0002", "0001"]);
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::RollbackFinished {
+            outcome: Outcome::Succeeded,
+            ..
+        }
+    )));
+    assert!(!db.has_table("a") && !db.has_table("b"));
 }

@@ -38,6 +38,8 @@ pub use backup::{restore, take_backup, ToolEvent};
 pub use hash::sha256_file;
 pub use store::{Closed, NewCheckpoint, Store, Window};
 
+pub mod scratch;
+
 use crate::db::schema::{Schema, TableStat};
 use crate::event::CheckpointState;
 use std::path::PathBuf;

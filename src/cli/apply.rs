@@ -17,7 +17,9 @@ pub struct ApplyArgs {
     /// Apply up to and including this version
     #[arg(long)]
     pub to: Option<String>,
-    /// Say what would be applied, and apply nothing
+    /// Say what would be applied and what it would change, and change nothing (SQLite: on a
+    /// temporary copy; PostgreSQL: in one transaction that is rolled back, taking the same
+    /// locks, waiting at most 5 s for one; MariaDB/MySQL: the statements are listed)
     #[arg(long)]
     pub dry_run: bool,
     /// Accept the file on disk as the applied text of VERSION (a recorded decision)

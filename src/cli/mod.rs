@@ -25,6 +25,7 @@ mod demo;
 
 pub use demo::prepare as prepare_demo;
 mod progress;
+mod rehearse;
 mod rollback;
 mod status;
 mod tui;
@@ -88,6 +89,8 @@ pub enum Command {
     Close,
     /// The target's checkpoints (list), or a re-check of every backup's sha256 (verify)
     Checkpoints(checkpoints::CheckpointsArgs),
+    /// Up, down, up of each pending file on a scratch copy of the target: proves each can be undone
+    Rehearse(rehearse::RehearseArgs),
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -112,6 +115,7 @@ pub fn run(cli: Cli) -> i32 {
             Command::Rollback(args) => rollback::run(&cli.global, args).await,
             Command::Close => close::run(&cli.global).await,
             Command::Checkpoints(args) => checkpoints::run(&cli.global, args).await,
+            Command::Rehearse(args) => rehearse::run(&cli.global, args).await,
         }
     })
 }

@@ -150,11 +150,11 @@ pub fn summary(r: &ApplyReport, wall: std::time::Duration) {
         );
         return;
     }
+    if r.dry_run {
+        return dry_summary(r);
+    }
     match r.outcome {
         Outcome::NothingToDo => outln!("nothing to apply: the target is up to date"),
-        Outcome::Succeeded if r.files.iter().all(|f| f.status == FileStatus::Pending) => {
-            outln!("dry run: {} file(s) would be applied", r.files.len())
-        }
         Outcome::Succeeded => outln!("applied {applied} file(s) in {wall}"),
         Outcome::Failed => {
             if let Some(f) = r.files.iter().find(|f| f.status == FileStatus::Failed) {
@@ -206,6 +206,59 @@ fn automatic_rollback(rb: &crate::engine::rollback::RollbackReport) {
         ),
         Outcome::NothingToDo => outln!("automatic rollback: nothing else to undo ({detail})"),
         _ => errln!("automatic rollback FAILED: {detail}"),
+    }
+}
+
+/// The closing lines of `apply --dry-run`: what the files would change, then the verdict.
+fn dry_summary(r: &ApplyReport) {
+    if let Some(c) = &r.changes {
+        show_changes(c);
+    }
+    let failure = r.changes.as_ref().and_then(|c| c.failure.as_ref());
+    match (r.outcome, failure) {
+        (Outcome::NothingToDo, _) => outln!("nothing to apply: the target is up to date"),
+        (_, Some(f)) => errln!(
+            "error: dry run: {}:{}: {}\n  the target is untouched: nothing was applied\n  hint: fix the file, then run `cutover apply --dry-run` again",
+            f.file,
+            f.line,
+            f.message
+        ),
+        _ => outln!(
+            "dry run: {} file(s) would be applied; the target was not changed",
+            r.files.len()
+        ),
+    }
+}
+
+fn show_changes(c: &crate::engine::DryRunChanges) {
+    if c.method == "listed" {
+        outln!("statements the files hold (not run):");
+        for s in &c.statements {
+            let why = s
+                .why
+                .as_deref()
+                .map(|w| format!("  [{w}]"))
+                .unwrap_or_default();
+            outln!("  {}:{}: {}{why}", s.file, s.line, s.sql);
+        }
+    } else if c.failure.is_none() {
+        outln!("changes (found on a {}):", c.method);
+        if c.changes.is_empty() {
+            outln!("  no schema change");
+        }
+        for line in &c.changes {
+            outln!("  {line}");
+        }
+    }
+    if !c.not_run.is_empty() {
+        outln!("listed, not run:");
+        for s in &c.not_run {
+            let why = s.why.as_deref().unwrap_or("");
+            outln!("  {}:{}: {}  [{why}]", s.file, s.line, s.sql);
+        }
+    }
+    for n in &c.notes {
+        outln!("  note: {n}");
     }
 }
 

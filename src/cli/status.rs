@@ -27,6 +27,8 @@ pub async fn run(global: &Global, args: StatusArgs) -> i32 {
         files: rows,
         missing,
         fingerprint,
+        checkpoint_match,
+        checkpoints_unreadable,
     } = match engine::status(&ws, &target).await {
         Ok(r) => r,
         Err(e) => {
@@ -40,6 +42,7 @@ pub async fn run(global: &Global, args: StatusArgs) -> i32 {
             "target": target.display,
             "format": ws.folder.format.as_str(),
             "fingerprint": fingerprint,
+            "checkpoint_match": checkpoint_match,
             "files": rows,
             "missing_files": missing.iter().map(|e| &e.version).collect::<Vec<_>>(),
         });
@@ -59,9 +62,25 @@ pub async fn run(global: &Global, args: StatusArgs) -> i32 {
         ws.folder.format,
         ws.folder.dir.display()
     );
-    match &fingerprint {
-        Some(f) => outln!("schema fingerprint {}", crate::db::schema::short(f)),
-        None => outln!("schema fingerprint - (the database does not exist yet)"),
+    match (&fingerprint, &checkpoint_match) {
+        (Some(f), Some(m)) => outln!(
+            "schema fingerprint {}, matches checkpoint {}{}",
+            crate::db::schema::short(f),
+            m.label,
+            if m.open_window {
+                ""
+            } else {
+                " of a closed window"
+            }
+        ),
+        (Some(f), None) => outln!(
+            "schema fingerprint {} (matches no checkpoint)",
+            crate::db::schema::short(f)
+        ),
+        (None, _) => outln!("schema fingerprint - (the database does not exist yet)"),
+    }
+    if let Some(e) = &checkpoints_unreadable {
+        outln!("checkpoints could not be read: {e}");
     }
     outln!(
         "{:<16} {:<36} {:<20} {:<12} {:<24} {:<12} CHECKSUM",

@@ -1,11 +1,14 @@
-//! `apply --dry-run`: the same checks and selection as a run, reading only.
+//! `apply --dry-run`: the same checks and selection as a run, then what the selected
+//! files would change, found without changing the target (`changes`).
+
+pub mod changes;
 
 use super::entry::entry;
 use super::preflight::{check_drift, check_unresolved, plan_run};
 use super::{ApplyOptions, ApplyReport, Emitter, EngineError, FileReport, Resolution, Workspace};
 use crate::db::ledger::{self, Status};
 use crate::db::{self, native, ConnectInfo};
-use crate::event::Level;
+use crate::event::{Event, FileStatus, Level, Outcome};
 use std::collections::HashMap;
 
 /// `--dry-run`: what `apply` would do, read without writing anything to the target: no
@@ -76,7 +79,7 @@ pub(super) async fn dry_run(
     check_drift(ws, &entries)?;
     let todo = plan_run(ws, &entries, opts)?;
     let mut report = ApplyReport::starting(todo.len(), true);
-    for i in todo {
+    for &i in &todo {
         let m = &migs[i];
         let batch = ws
             .batch_of(i)
@@ -93,12 +96,37 @@ pub(super) async fn dry_run(
         .await;
         report.files.push(FileReport::pending(m, &batch));
     }
+    if !todo.is_empty() {
+        let found = changes::find(ws, target, &todo, em).await?;
+        if let Some(f) = &found.failure {
+            failed(&mut report, f, em).await;
+        }
+        report.changes = Some(found);
+    }
     Ok(report)
+}
+
+/// A statement failed on the copy (or in the rolled-back transaction): the file is
+/// reported where it failed and the dry run fails (exit 1); the target is untouched.
+async fn failed(report: &mut ApplyReport, f: &changes::DryFailure, em: &Emitter) {
+    em.emit(Event::FileFailed {
+        version: f.version.clone(),
+        file: f.file.clone(),
+        line: f.line,
+        message: f.message.clone(),
+    })
+    .await;
+    if let Some(fr) = report.files.iter_mut().find(|r| r.version == f.version) {
+        fr.status = FileStatus::Failed;
+        fr.line = Some(f.line);
+        fr.error = Some(f.message.clone());
+    }
+    report.outcome = Outcome::Failed;
 }
 
 /// What the target's ledger and the folder's tool say is applied, read without creating
 /// anything; nothing when the SQLite database does not exist yet.
-async fn read_target(
+pub(super) async fn read_target(
     ws: &Workspace,
     target: &ConnectInfo,
     em: &Emitter,

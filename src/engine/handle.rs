@@ -3,7 +3,9 @@
 //! that touches the target (the session, its lock, the operator's stop request); nothing
 //! outside the engine does.
 
-use super::{apply, job, rollback, session, ApplyOptions, ApplyReport, Emitter, EngineError};
+use super::{
+    apply, job, rehearse, rollback, session, ApplyOptions, ApplyReport, Emitter, EngineError,
+};
 use super::{Session, Stop, Workspace};
 use crate::command::{ApplyRequest, Command};
 use crate::db::ConnectInfo;
@@ -184,9 +186,9 @@ async fn held(
                     rollback::job::run_in(&mut session, ws, &j, &em).await;
                 }
             }
-            // CONTRACT: wired by the rehearsal work.
-            Command::Rehearse { .. } => {
-                em.log(Level::Warn, "not available yet").await;
+            // On a scratch copy: the session's connection and lock stay as they are.
+            Command::Rehearse { batch } => {
+                rehearse::job(ws, &setup.target, batch.as_deref(), &em, &stop).await;
             }
         }
     }
@@ -223,8 +225,12 @@ async fn per_job(
                 }
                 continue;
             }
-            // CONTRACT: wired by the rehearsal work.
-            Command::Rehearse { .. } => continue,
+            // Its verdicts are its events (Rehearsed, JobFinished): no report to keep.
+            Command::Rehearse { batch } => {
+                let (ws, target, op) = (&setup.ws, &setup.target, &setup.operator);
+                rehearse::headless(ws, target, batch.as_deref(), op, &em, &stop).await;
+                continue;
+            }
         };
         let opts = options(req, &setup.operator);
         last = Some(apply::apply(&setup.ws, &setup.target, &opts, &em, &stop).await);

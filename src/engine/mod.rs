@@ -15,11 +15,13 @@ mod handle;
 pub mod job;
 mod options;
 mod preflight;
+mod rehearse;
 mod report;
 mod resolve;
 pub mod rollback;
 pub mod rules;
 pub(crate) mod run_file;
+mod sandbox;
 mod session;
 mod status;
 mod step;
@@ -28,13 +30,14 @@ mod stop;
 pub use apply::apply;
 pub use checkpoint::{checkpoint_ids, window_events};
 pub use drift::Drift;
+pub use dry_run::changes::Changes as DryRunChanges;
 pub use emit::{consume_paced, Emitter, BATCH_PAUSE};
 pub use handle::{start, Commands, Handle, JobResult, Sessions, Setup, Worker};
 pub use options::{ApplyOptions, Resolution};
 pub use report::{ApplyReport, FileReport};
 pub use rules::{can_run, Ask, Refusal, Runnable, Standing};
 pub use session::{host, Session};
-pub use status::{status, FileRow, MissingFile, StatusReport};
+pub use status::{status, CheckpointMatch, FileRow, MissingFile, StatusReport};
 pub use stop::{Stop, StopLevel};
 
 use crate::db::lock::LockError;
@@ -87,6 +90,9 @@ pub enum EngineError {
     /// nothing ran.
     #[error("{0}")]
     Checkpoint(String),
+    /// A scratch copy of the target could not be made (rehearsal, SQLite dry run).
+    #[error("{0}")]
+    Scratch(String),
 }
 
 impl From<LockError> for EngineError {

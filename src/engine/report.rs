@@ -75,6 +75,9 @@ pub struct ApplyReport {
     /// A dry run: `decisions` are what a real run would record.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub dry_run: bool,
+    /// A dry run: what the selected files would change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<super::DryRunChanges>,
     /// What the automatic rollback did after a failure (the batch's `on_failure`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub automatic_rollback: Option<super::rollback::RollbackReport>,
@@ -95,6 +98,7 @@ impl ApplyReport {
             decisions: Vec::new(),
             pending: Vec::new(),
             dry_run,
+            changes: None,
             automatic_rollback: None,
         }
     }

@@ -70,7 +70,7 @@ pub fn note(wrap: &Wrapping, stmts: &[Statement], dialect: Dialect) -> Option<St
 
 /// The line of the failing statement, moved down to where the database points when it
 /// reports a position inside the statement.
-fn failing_line(stmt: &Statement, position: Option<usize>) -> usize {
+pub(super) fn failing_line(stmt: &Statement, position: Option<usize>) -> usize {
     match position {
         Some(p) => stmt.line + stmt.sql.chars().take(p).filter(|&c| c == '\n').count(),
         None => stmt.line,

@@ -3,6 +3,7 @@
 //! anything (a database that does not exist yet has nothing applied and no schema).
 
 use super::{EngineError, Workspace};
+use crate::checkpoint;
 use crate::db::{self, ledger, schema, ConnectInfo};
 use std::collections::HashMap;
 
@@ -37,6 +38,24 @@ pub struct StatusReport {
     /// The schema fingerprint now (sha256 hex, cutover's and the tools' tables left
     /// out); None when the database does not exist yet.
     pub fingerprint: Option<String>,
+    /// The latest checkpoint taken with that fingerprint (preferring the open window's).
+    pub checkpoint_match: Option<CheckpointMatch>,
+    /// Why the checkpoints could not be read (status goes on without them).
+    pub checkpoints_unreadable: Option<String>,
+}
+
+/// A checkpoint whose fingerprint the schema has now.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckpointMatch {
+    pub id: i64,
+    pub window: i64,
+    /// The file it was taken before; None: taken when the window opened.
+    pub version: Option<String>,
+    pub created_at: String,
+    /// Whether its window is still open.
+    pub open_window: bool,
+    /// `#12 (before 0003)`, `#1 (window start)`.
+    pub label: String,
 }
 
 /// Reads the target's ledger and sets it beside the folder.
@@ -83,11 +102,54 @@ pub async fn status(ws: &Workspace, target: &ConnectInfo) -> Result<StatusReport
             name: e.name.clone(),
         })
         .collect();
+    let (checkpoint_match, checkpoints_unreadable) = match &fingerprint {
+        Some(f) => match matching_checkpoint(ws, &target.display, f).await {
+            Ok(m) => (m, None),
+            Err(e) => (None, Some(e.to_string())),
+        },
+        None => (None, None),
+    };
     Ok(StatusReport {
         files,
         missing,
         fingerprint,
+        checkpoint_match,
+        checkpoints_unreadable,
     })
+}
+
+/// The latest checkpoint of the target with this fingerprint: in the open window if one
+/// there matches, else in any. The state database is only read when it exists (status
+/// creates nothing).
+async fn matching_checkpoint(
+    ws: &Workspace,
+    target: &str,
+    fingerprint: &str,
+) -> Result<Option<CheckpointMatch>, checkpoint::CheckpointError> {
+    let base = &ws.plan.base_dir;
+    if !base.join(".cutover").join("state.db").exists() {
+        return Ok(None);
+    }
+    let store = checkpoint::Store::open(base).await?;
+    let open = store.open_window(target).await?.map(|w| w.id);
+    let all = store.list(target).await?;
+    let usable = |c: &&checkpoint::Checkpoint| {
+        c.fingerprint == fingerprint && c.status != crate::event::CheckpointState::Failed
+    };
+    let found = all
+        .iter()
+        .rev()
+        .filter(usable)
+        .find(|c| Some(c.window) == open)
+        .or_else(|| all.iter().rev().find(usable));
+    Ok(found.map(|c| CheckpointMatch {
+        id: c.id,
+        window: c.window,
+        version: c.version.clone(),
+        created_at: c.created_at.clone(),
+        open_window: Some(c.window) == open,
+        label: c.label(),
+    }))
 }
 
 /// The ledger's entries and the schema's fingerprint.

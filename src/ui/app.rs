@@ -335,6 +335,12 @@ fn command_for(effect: Effect) -> Option<Command> {
         Effect::Pause => Some(Command::Pause),
         Effect::CancelStatement => Some(Command::CancelStatement),
         Effect::Resolve { version, how } => Some(Command::Resolve { version, how }),
+        Effect::PreviewRollback(scope) => Some(Command::PreviewRollback(scope)),
+        Effect::PreviewRestore(scope) => Some(Command::PreviewRestore(scope)),
+        Effect::Rollback { scope, restore } => Some(Command::Rollback { scope, restore }),
+        Effect::Rehearse(batch) => Some(Command::Rehearse {
+            batch: Some(batch.to_string()),
+        }),
         Effect::Quit => None,
     }
 }

@@ -2,6 +2,8 @@
 //! help screen all come from it, so they cannot drift apart.
 
 use super::state::{Action, Overlay, State};
+use crate::engine::rules::{done, to_run};
+use crate::event::FileStatus;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// When a binding means something.
@@ -82,7 +84,11 @@ pub const BINDINGS: &[Binding] = &[
     b("A", &[k(Char('A'))], Action::ApplyBatch, "apply batch", Main, true),
     b("p", &[k(Char('p'))], Action::Pause, "pause after file", Main, true),
     b("x", &[k(Char('x'))], Action::CancelStatement, "cancel query", Main, true),
-    b("r", &[k(Char('r'))], Action::Resolve, "resolve file", Main, true),
+    b("m", &[k(Char('m'))], Action::Resolve, "resolve file", Main, true),
+    b("r", &[k(Char('r'))], Action::RollbackFile, "roll back file", Main, true),
+    b("R", &[k(Char('R'))], Action::RollbackBatch, "roll back batch", Main, true),
+    b("E", &[k(Char('E'))], Action::RollbackEmergency, "emergency rollback", Main, true),
+    b("t", &[k(Char('t'))], Action::Rehearse, "rehearse batch", Main, true),
     b("↑/k", &[k(Up), k(Char('k'))], Action::Up, "move up", Main, false),
     b("↓/j", &[k(Down), k(Char('j'))], Action::Down, "move down", Main, false),
     b("g/Home", &[k(Char('g')), k(Home)], Action::Top, "first", Main, false),
@@ -118,6 +124,10 @@ pub const BINDINGS: &[Binding] = &[
     b("←", &[k(Left)], Action::CursorLeft, "cursor left", Typed, false),
     b("→", &[k(Right)], Action::CursorRight, "cursor right", Typed, false),
     b("Esc", &[k(Esc), c('c')], Action::No, "cancel (default)", Typed, true),
+    b("↑", &[k(Up)], Action::Up, "scroll the list up", Typed, false),
+    b("↓", &[k(Down)], Action::Down, "scroll the list down", Typed, false),
+    b("PgUp", &[k(PageUp)], Action::PageUp, "page up the list", Typed, false),
+    b("PgDn", &[k(PageDown)], Action::PageDown, "page down the list", Typed, false),
 ];
 
 pub fn context(state: &State) -> Context {
@@ -125,7 +135,7 @@ pub fn context(state: &State) -> Context {
         Some(Overlay::ConfirmQuit) => Context::Confirm,
         Some(Overlay::ConfirmCancel) => Context::ConfirmCancel,
         Some(Overlay::Resolve(_)) => Context::Resolve,
-        Some(Overlay::Typed(_)) => Context::Typed,
+        Some(Overlay::Typed(_) | Overlay::Rollback(_)) => Context::Typed,
         Some(_) => Context::Overlay,
         None => Context::Main,
     }
@@ -199,9 +209,32 @@ pub fn available(action: Action, state: &State) -> bool {
         Action::Pause => !state.read_only && busy && !state.pause_requested,
         Action::CancelStatement => !state.read_only && busy,
         Action::Resolve => !state.read_only && !busy && unresolved,
+        Action::RollbackFile => {
+            let file = state.cursor_file().map(|i| state.files[i].status);
+            !state.read_only && !busy && file.is_some_and(undoable)
+        }
+        Action::RollbackBatch => {
+            let files = state.batch_files();
+            !state.read_only && !busy && files.iter().any(|&i| undoable(state.files[i].status))
+        }
+        Action::RollbackEmergency => {
+            let any = state.files.iter().any(|f| undoable(f.status));
+            !state.read_only && !busy && any
+        }
+        Action::Rehearse => {
+            let files = state.batch_files();
+            let pending = files.iter().any(|&i| to_run(state.files[i].status));
+            !state.read_only && !busy && pending
+        }
         Action::Yes => !matches!(&state.overlay, Some(Overlay::Resolve(d)) if d.choice.is_none()),
         _ => true,
     }
+}
+
+/// Whether a file has something a rollback would undo (a rollback left halfway is
+/// finished by the next one).
+fn undoable(st: FileStatus) -> bool {
+    done(st) || st == FileStatus::RollingBack
 }
 
 /// The key bar's entries for the state as it is.
@@ -225,6 +258,70 @@ pub fn help() -> Vec<(&'static str, &'static str, Context)> {
         }
     }
     seen
+}
+
+/// The contexts help lists, with their headings, in order.
+pub const HELP_CONTEXTS: [(Context, &str); 6] = [
+    (Context::Main, "Main screen"),
+    (Context::Typed, "Typed confirmation (rollback, restore)"),
+    (Context::Overlay, "Help and SQL view"),
+    (Context::Confirm, "Quit dialog"),
+    (Context::ConfirmCancel, "Cancel dialog"),
+    (Context::Resolve, "Resolve dialog"),
+];
+
+/// What the marks in the files table mean (help shows them after the keys).
+pub const MARKS: [(&str, &str); 4] = [
+    ("↶ / ↺", "rolling back / rolled back"),
+    (
+        "#12○◎●◌✖",
+        "checkpoint: created validated active superseded failed",
+    ),
+    (
+        "✓ / ✗",
+        "rehearsal: reversible / not (why: under the table)",
+    ),
+    ("⚠", "runs outside one transaction"),
+];
+
+/// One line of the help screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HelpLine {
+    Heading(&'static str),
+    /// A key (or mark) and what it does (or means).
+    Entry(&'static str, &'static str),
+}
+
+/// The help screen, line by line: each context's heading and bindings, then the marks.
+pub fn help_lines() -> Vec<HelpLine> {
+    let all = help();
+    let mut lines = Vec::new();
+    for (ctx, heading) in HELP_CONTEXTS {
+        lines.push(HelpLine::Heading(heading));
+        for (label, desc, c) in &all {
+            if *c == ctx {
+                lines.push(HelpLine::Entry(label, desc));
+            }
+        }
+    }
+    lines.push(HelpLine::Heading("Marks in the files table"));
+    for (mark, meaning) in MARKS {
+        lines.push(HelpLine::Entry(mark, meaning));
+    }
+    lines
+}
+
+/// How many help lines show on a screen `height` rows high (the popup's borders take
+/// two).
+pub fn help_rows(height: u16) -> usize {
+    (help_lines().len() + 2)
+        .min(height as usize)
+        .saturating_sub(2)
+}
+
+/// How far help scrolls: until its last line shows.
+pub fn help_max_scroll(height: u16) -> usize {
+    help_lines().len().saturating_sub(help_rows(height))
 }
 
 #[cfg(test)]
@@ -284,13 +381,13 @@ mod tests {
         for (overlay, closes) in [
             (Overlay::ConfirmQuit, Action::No),
             (Overlay::ConfirmCancel, Action::No),
-            (Overlay::Help, Action::Back),
+            (Overlay::Help { scroll: 0 }, Action::Back),
         ] {
             s.overlay = Some(overlay);
             assert_eq!(action_for(&chord('c'), &s), Some(closes));
             assert_eq!(
                 action_for(&chord('d'), &s) == Some(Action::PageDown),
-                s.overlay == Some(Overlay::Help)
+                s.overlay == Some(Overlay::Help { scroll: 0 })
             );
         }
         // Every chord a context binds is in that context's table row, so help shows

@@ -3,11 +3,11 @@
 //! type, and what else the operator must know.
 
 use super::select::Selection;
-use crate::checkpoint::Checkpoint;
 use crate::db::schema::{self, Schema, TableStat};
 use crate::db::Conn;
 use crate::engine::Workspace;
 use crate::event::{RollbackPreview, RollbackScope, TableLoss, UndoFile};
+use std::collections::HashMap;
 
 /// The word the operator types to confirm.
 pub(crate) fn confirm_word(ws: &Workspace, scope: &RollbackScope) -> String {
@@ -44,7 +44,7 @@ pub(crate) async fn preview(
     }
     let mut losses = Vec::new();
     if !sel.files.is_empty() {
-        match current(conn, ws, skip).await {
+        match current(conn, skip).await {
             Ok((schema, stats)) => {
                 losses = losses_against(&stats, sel);
                 if let Some(base) = &sel.base {
@@ -77,38 +77,43 @@ pub(crate) async fn preview(
 
 async fn current(
     conn: &mut Conn,
-    ws: &Workspace,
     skip: &[String],
 ) -> Result<(Schema, Vec<TableStat>), crate::db::DbError> {
     let schema = schema::introspect(conn, skip).await?;
-    let stats = schema::table_stats(conn, &schema, ws.plan.checkpoints.checksum_row_limit).await?;
+    // Counts are all a preview needs: a checksum limit of 0 leaves checksums out.
+    let stats = schema::table_stats(conn, &schema, 0).await?;
     Ok((schema, stats))
 }
 
-/// Tables that lose rows: those the base checkpoint did not have lose all their rows;
-/// with a restore, tables it had lose the rows added since (count difference).
+/// Tables that lose rows: those the base checkpoint (before the oldest file undone)
+/// did not have lose all their rows; with a restore, the tables its checkpoint had
+/// lose the rows added since it was taken (count difference).
 fn losses_against(now: &[TableStat], sel: &Selection) -> Vec<TableLoss> {
-    let reference: Option<&Checkpoint> = sel.restore.as_ref().or(sel.base.as_ref());
-    let Some(cp) = reference else {
+    let Some(base) = sel.base.as_ref().or(sel.restore.as_ref()) else {
         return Vec::new();
     };
-    let then: std::collections::HashMap<&str, u64> = cp
-        .stats
-        .iter()
-        .map(|s| (s.table.as_str(), s.rows))
-        .collect();
-    let tables_then = cp.schema.table_names();
-    let restoring = sel.restore.is_some();
+    let in_base = base.schema.table_names();
+    let restored: Option<(Vec<String>, HashMap<&str, u64>)> = sel.restore.as_ref().map(|cp| {
+        let counts = cp
+            .stats
+            .iter()
+            .map(|s| (s.table.as_str(), s.rows))
+            .collect();
+        (cp.schema.table_names(), counts)
+    });
     let mut out: Vec<TableLoss> = now
         .iter()
         .filter_map(|s| {
-            let lost = if !tables_then.contains(&s.table) {
+            let lost = if !in_base.contains(&s.table) {
                 s.rows
-            } else if restoring {
-                s.rows
-                    .saturating_sub(then.get(s.table.as_str()).copied().unwrap_or(0))
             } else {
-                0
+                match &restored {
+                    Some((tables, counts)) if tables.contains(&s.table) => s
+                        .rows
+                        .saturating_sub(counts.get(s.table.as_str()).copied().unwrap_or(0)),
+                    Some(_) => s.rows,
+                    None => 0,
+                }
             };
             (lost > 0).then(|| TableLoss {
                 table: s.table.clone(),

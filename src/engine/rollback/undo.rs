@@ -264,6 +264,7 @@ async fn send(
         .display()
         .to_string();
     let total = stmts.len();
+    let offset = section_offset(rb, m);
     for (k, stmt) in stmts.iter().enumerate().skip(from) {
         rb.em
             .emit(Event::StatementStarted {
@@ -275,7 +276,8 @@ async fn send(
             .await;
         let t = Instant::now();
         if let Err(f) = conn.execute(&stmt.sql).await {
-            let line = stmt.line
+            let line = offset
+                + stmt.line
                 + f.position.map_or(0, |p| {
                     stmt.sql.chars().take(p).filter(|&c| c == '\n').count()
                 });
@@ -303,6 +305,21 @@ async fn send(
         }
     }
     Ok(())
+}
+
+/// Lines before the down SQL in its file, when it is a section of the up file (goose's
+/// and dbmate's `Down` sections), so an error names the file's own line.
+fn section_offset(rb: &Rb<'_>, m: &Migration) -> usize {
+    let (Some(down), Some(path)) = (m.down_sql.as_deref(), m.down_path.as_ref()) else {
+        return 0;
+    };
+    if *path != m.path || down.trim().is_empty() {
+        return 0;
+    }
+    std::fs::read_to_string(rb.ws.folder.dir.join(path))
+        .ok()
+        .and_then(|text| text.find(down).map(|at| text[..at].matches('\n').count()))
+        .unwrap_or(0)
 }
 
 /// The ledger row (`rolled_back`, with the time) and the adopted tool's history, as

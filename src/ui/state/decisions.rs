@@ -42,7 +42,7 @@ impl State {
         };
         let f = &self.files[i];
         let text = format!(
-            "cannot apply: {} is {} (part of it may be applied); check the target, then press r to record what you found",
+            "cannot apply: {} is {} (part of it may be applied); check the target, then press m to record what you found",
             f.file,
             f.status.as_str()
         );
@@ -50,7 +50,7 @@ impl State {
         true
     }
 
-    /// `r`: the file under the cursor if it waits for a decision, else the first one
+    /// `m`: the file under the cursor if it waits for a decision, else the first one
     /// that does.
     pub(super) fn ask_resolve(&mut self, at: i64) -> bool {
         if self.read_only || self.job.is_some() {

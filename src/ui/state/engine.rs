@@ -1,6 +1,6 @@
 //! Folding engine events into the state.
 
-use super::{BatchView, FileView, JobView, LogLine, State};
+use super::{BatchView, Effect, FileView, JobView, LogLine, State};
 use crate::event::{Event, FileStatus, LedgerFile, Level, Outcome, PlanBatch, Stamped};
 
 impl State {
@@ -33,6 +33,7 @@ impl State {
         self.batches.clear();
         self.files.clear();
         self.index.clear();
+        self.checkpoints.clear();
         for (b, pb) in batches.iter().enumerate() {
             let mut ids = Vec::with_capacity(pb.files.len());
             for f in &pb.files {
@@ -52,6 +53,8 @@ impl State {
                     note: f.note.clone(),
                     applied_by: None,
                     drift: false,
+                    checkpoint: None,
+                    rehearsal: None,
                 });
             }
             self.batches.push(BatchView {
@@ -123,7 +126,7 @@ impl State {
     }
 
     fn file_status(&mut self, version: &str, status: FileStatus, detail: &Option<String>) -> bool {
-        if status == FileStatus::Applying {
+        if matches!(status, FileStatus::Applying | FileStatus::RollingBack) {
             self.follow(version);
         }
         let Some(f) = self.file_mut(version) else {
@@ -138,7 +141,10 @@ impl State {
                 f.note = detail.clone();
             }
         }
-        if status != FileStatus::Applying {
+        if status == FileStatus::RollingBack {
+            f.statement = None;
+            f.statement_line = None;
+        } else if status != FileStatus::Applying {
             f.statement = None;
         }
         // Resolved (or cancelled and rolled back): the old failure no longer holds.
@@ -150,6 +156,8 @@ impl State {
 
     fn job_finished(&mut self, at: i64, job: &str, outcome: Outcome) {
         self.job = None;
+        // A preview that never came (the job could not run) no longer shows as coming.
+        self.rollback.preparing = None;
         self.pause_requested = false;
         let (level, what) = match outcome {
             Outcome::Succeeded => (Level::Info, "finished"),
@@ -164,7 +172,9 @@ impl State {
         }
     }
 
-    pub(super) fn apply_engine(&mut self, s: &Stamped) -> bool {
+    /// Folds an engine event. Effects: a failed rollback that offers a restore asks the
+    /// engine what the restore would undo.
+    pub(super) fn apply_engine(&mut self, s: &Stamped, fx: &mut Vec<Effect>) -> bool {
         let at = s.at_ms;
         self.now_ms = self.now_ms.max(at);
         match &s.event {
@@ -194,6 +204,8 @@ impl State {
                     total: 0,
                 });
                 self.pause_requested = false;
+                // The next job ends the last automatic rollback's banner.
+                self.rollback.banner = None;
             }
             Event::JobFinished { job, outcome } => {
                 self.job_finished(at, job, *outcome);
@@ -260,15 +272,33 @@ impl State {
                     j.total = *total;
                 }
             }
-            Event::Log { level, text } => self.log_line(at, *level, text.clone()),
-            // CONTRACT: shown by the cockpit work on checkpoints and rollback.
-            Event::CheckpointCreated(_)
-            | Event::CheckpointStatus { .. }
-            | Event::RollbackPreview(_)
-            | Event::RollbackStarted { .. }
-            | Event::RollbackFinished { .. }
-            | Event::Rehearsed { .. }
-            | Event::WindowClosed { .. } => return false,
+            // A message of several lines (a failure, its hint) takes a log line each.
+            Event::Log { level, text } => {
+                for line in text.lines() {
+                    self.log_line(at, *level, line.to_string());
+                }
+            }
+            Event::CheckpointCreated(info) => return self.checkpoint_created(at, info),
+            Event::CheckpointStatus { id, status, detail } => {
+                return self.checkpoint_status(at, *id, *status, detail)
+            }
+            Event::WindowClosed { window } => return self.window_closed(at, *window),
+            Event::RollbackPreview(p) => return self.rollback_preview(at, p),
+            Event::RollbackStarted {
+                scope,
+                automatic,
+                reason,
+            } => return self.rollback_started(at, scope, *automatic, reason),
+            Event::RollbackFinished {
+                scope,
+                outcome,
+                detail,
+            } => return self.rollback_finished(at, scope, *outcome, detail, fx),
+            Event::Rehearsed {
+                version,
+                verdict,
+                detail,
+            } => return self.rehearsed(at, version, *verdict, detail),
         }
         true
     }

@@ -1,6 +1,7 @@
 //! Folding operator actions into the state. Dangerous or long work leaves as effects.
 
 use super::dialog::{self, Outcome};
+use super::rollback::Which;
 use super::{Action, Effect, Overlay, Panel, State};
 use crate::engine::rules::{can_run, Ask, Refusal};
 use crate::event::Level;
@@ -72,10 +73,23 @@ impl State {
                 }
                 other => keep(Overlay::Typed(d), other),
             },
-            Overlay::Help => match a {
-                Action::Back | Action::Help | Action::Quit | Action::Open => (None, true),
-                _ => (Some(Overlay::Help), false),
+            Overlay::Rollback(mut d) => match d.handle(a, self.width, self.height) {
+                Outcome::Confirmed(effect) => {
+                    self.rollback_confirmed(at, &d, effect, effects);
+                    (None, true)
+                }
+                Outcome::Cancelled => {
+                    self.rollback_dialog_note(at, &d, true);
+                    (None, true)
+                }
+                other => {
+                    if a == Action::Submit {
+                        self.rollback_dialog_note(at, &d, false);
+                    }
+                    keep(Overlay::Rollback(d), other)
+                }
             },
+            Overlay::Help { scroll } => self.help_action(a, scroll),
             Overlay::Detail { file, scroll } => {
                 let lines = self.files.get(file).map_or(0, |f| f.sql.lines().count());
                 let max = lines.saturating_sub(1) as isize;
@@ -98,6 +112,46 @@ impl State {
         };
         self.overlay = kept;
         Some(changed)
+    }
+
+    /// Keys while help shows: scrolling (so every binding can be read at 80x24), or
+    /// closing it.
+    fn help_action(&self, a: Action, scroll: usize) -> (Option<Overlay>, bool) {
+        let max = crate::ui::keymap::help_max_scroll(self.height);
+        let page = crate::ui::keymap::help_rows(self.height).max(1);
+        let to = match a {
+            Action::Back | Action::Help | Action::Quit | Action::Open => return (None, true),
+            Action::Up => scroll.saturating_sub(1),
+            Action::Down => scroll + 1,
+            Action::PageUp => scroll.saturating_sub(page),
+            Action::PageDown => scroll + page,
+            Action::Top => 0,
+            Action::Bottom => max,
+            _ => scroll,
+        };
+        let to = to.min(max);
+        (Some(Overlay::Help { scroll: to }), to != scroll)
+    }
+
+    /// `t`: rehearse the selected batch's pending files on a scratch copy (up, down,
+    /// up); the verdicts mark the files. Withheld while a job runs.
+    fn rehearse(&mut self, at: i64, effects: &mut Vec<Effect>) -> bool {
+        if self.read_only || self.job.is_some() || self.batches.is_empty() {
+            return false;
+        }
+        let b = self.selected_batch;
+        self.log_line(
+            at,
+            Level::Info,
+            format!(
+                "rehearse batch {} {} requested by {}: up, down, up of each pending file on a scratch copy",
+                b + 1,
+                self.batches[b].name,
+                self.operator
+            ),
+        );
+        effects.push(Effect::Rehearse(b + 1));
+        true
     }
 
     /// Tab / Shift-Tab: the focus moves `step` panels on (2 of 3 is one back).
@@ -201,11 +255,13 @@ impl State {
                 }
                 Panel::Log => return false,
             },
+            // Esc acknowledges an automatic rollback's banner before it moves the focus.
+            Action::Back if self.dismiss_banner() => {}
             Action::Back => match self.focus {
                 Panel::Files | Panel::Log => self.focus = Panel::Batches,
                 Panel::Batches => return false,
             },
-            Action::Help => self.overlay = Some(Overlay::Help),
+            Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::ApplyNext => return self.apply_next(at, effects),
             Action::ApplyBatch => {
                 return self.apply_batch(at, effects);
@@ -232,6 +288,10 @@ impl State {
             }
             Action::CancelStatement => return self.ask_cancel(),
             Action::Resolve => return self.ask_resolve(at),
+            Action::RollbackFile => return self.ask_rollback(Which::File, at, effects),
+            Action::RollbackBatch => return self.ask_rollback(Which::Batch, at, effects),
+            Action::RollbackEmergency => return self.ask_rollback(Which::Emergency, at, effects),
+            Action::Rehearse => return self.rehearse(at, effects),
             Action::Yes
             | Action::No
             | Action::ResolveApplied

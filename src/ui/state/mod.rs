@@ -3,13 +3,17 @@
 //! the clock or does I/O — it returns effects for the event loop to carry out. So a
 //! replay that feeds the same inputs shows the same screens.
 
+mod checkpoints;
 mod decisions;
 pub mod dialog;
 mod engine;
 mod keys;
 mod ring;
+mod rollback;
 
+pub use checkpoints::{verdict_text, CheckpointMark, Rehearsal};
 pub use ring::Ring;
+pub use rollback::{Banner, RestoreOffer, RollbackRun, Rollbacks};
 
 use crate::engine::rules::{can_run, done, Ask, Refusal, Runnable, Standing};
 use crate::event::{FileStatus, Level, Stamped};
@@ -100,6 +104,14 @@ pub enum Action {
     CursorRight,
     /// In a dialog with a text field: submit what was typed.
     Submit,
+    /// Roll back the selected file and every file applied after it (asks first).
+    RollbackFile,
+    /// Roll back the selected batch's applied files (asks first).
+    RollbackBatch,
+    /// Restore the backup taken when the migration window opened (asks first).
+    RollbackEmergency,
+    /// Up, down, up of the selected batch's pending files on a scratch copy.
+    Rehearse,
 }
 
 /// Something the event loop must do for the reducer.
@@ -118,6 +130,18 @@ pub enum Effect {
         version: String,
         how: crate::command::Resolution,
     },
+    /// Ask the engine what a rollback would undo (nothing changes yet).
+    PreviewRollback(crate::event::RollbackScope),
+    /// Ask the engine what a restore (after a failed rollback) would undo.
+    PreviewRestore(crate::event::RollbackScope),
+    /// Roll back, after the operator typed the word; `restore`: restore the checkpoint's
+    /// backup where a down script fails.
+    Rollback {
+        scope: crate::event::RollbackScope,
+        restore: bool,
+    },
+    /// Rehearse a batch (1-based number) on a scratch copy of the target.
+    Rehearse(usize),
     /// Leave the cockpit (after the running job stopped, if any).
     Quit,
 }
@@ -131,12 +155,10 @@ pub enum Panel {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
-    Help,
+    /// The key bindings, scrolled by this many lines.
+    Help { scroll: usize },
     /// The SQL of a file (index into `files`), scrolled to a line.
-    Detail {
-        file: usize,
-        scroll: usize,
-    },
+    Detail { file: usize, scroll: usize },
     /// Quitting while a job runs: asks first, defaults to No.
     ConfirmQuit,
     /// Cancelling the running statement: asks first, defaults to No.
@@ -147,6 +169,9 @@ pub enum Overlay {
     /// Confirmed only by typing a word (rollback: a version, a batch name, EMERGENCY);
     /// the effect is what happens when it is.
     Typed(dialog::TypedConfirm<Effect>),
+    /// What a rollback (or the restore after a failed one) will undo, confirmed by
+    /// typing the word the engine named.
+    Rollback(Box<dialog::rollback::RollbackDialog>),
 }
 
 pub use crate::event::Risk;
@@ -180,6 +205,10 @@ pub struct FileView {
     pub applied_by: Option<String>,
     /// Applied, but its text on disk changed since (drift): applying refuses until resolved.
     pub drift: bool,
+    /// The checkpoint taken before it, and where that checkpoint stands.
+    pub checkpoint: Option<CheckpointMark>,
+    /// The last rehearsal's word on it.
+    pub rehearsal: Option<Rehearsal>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -226,6 +255,12 @@ pub struct State {
     pub read_only: bool,
     /// Version -> index into `files`.
     pub index: std::collections::HashMap<String, usize>,
+    /// Checkpoint id -> the file it was taken before (None: the window's opening one).
+    pub checkpoints: std::collections::HashMap<i64, Option<usize>>,
+    /// The checkpoint taken when the migration window opened.
+    pub window_checkpoint: Option<CheckpointMark>,
+    /// Rollbacks asked for, running, and the automatic one's banner.
+    pub rollback: Rollbacks,
 }
 
 impl Default for State {
@@ -253,6 +288,9 @@ impl Default for State {
             height: 24,
             read_only: false,
             index: std::collections::HashMap::new(),
+            checkpoints: std::collections::HashMap::new(),
+            window_checkpoint: None,
+            rollback: Rollbacks::default(),
         }
     }
 }
@@ -262,7 +300,7 @@ impl State {
     /// event loop are pushed onto `effects`.
     pub fn apply(&mut self, input: &Input, effects: &mut Vec<Effect>) -> bool {
         match input {
-            Input::Engine(s) => self.apply_engine(s),
+            Input::Engine(s) => self.apply_engine(s, effects),
             Input::Action { action, at_ms, .. } => {
                 self.now_ms = self.now_ms.max(*at_ms);
                 self.apply_action(*action, *at_ms, effects)
@@ -363,5 +401,9 @@ impl Standing for State {
     }
 }
 
+#[cfg(test)]
+mod marks_tests;
+#[cfg(test)]
+mod rollback_tests;
 #[cfg(test)]
 mod tests;

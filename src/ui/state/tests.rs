@@ -316,7 +316,7 @@ fn a_partial_or_running_file_is_resolved_not_applied() {
         .log
         .iter()
         .last()
-        .is_some_and(|l| l.text.contains("press r")));
+        .is_some_and(|l| l.text.contains("press m")));
 
     // The cursor is on file 1 (pending): r picks the first file that waits for a word.
     key(&mut s, Action::Resolve, 4_000, &mut fx);

@@ -1,6 +1,6 @@
 //! What draws over the panels: help, a file's SQL, and the quit confirmation.
 
-use super::super::keymap::{self, Context};
+use super::super::keymap;
 use super::super::state::State;
 use super::super::theme::Theme;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let [v] = Layout::vertical([Constraint::Length(h.min(area.height))])
         .flex(Flex::Center)
         .areas(area);
@@ -18,7 +18,7 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     r
 }
 
-fn popup(f: &mut Frame, area: Rect, title: String, t: &Theme) -> Rect {
+pub(super) fn popup(f: &mut Frame, area: Rect, title: String, t: &Theme) -> Rect {
     f.render_widget(Clear, area);
     let block = Block::bordered()
         .border_style(t.border_focus)
@@ -28,35 +28,37 @@ fn popup(f: &mut Frame, area: Rect, title: String, t: &Theme) -> Rect {
     inner
 }
 
-/// The contexts help lists, with their headings. (The typed confirmation is not listed
-/// until a dialog of the main screen opens one: rollback.)
-const HELP_CONTEXTS: [(Context, &str); 5] = [
-    (Context::Main, "Main screen"),
-    (Context::Overlay, "Help and SQL view"),
-    (Context::Confirm, "Quit dialog"),
-    (Context::ConfirmCancel, "Cancel dialog"),
-    (Context::Resolve, "Resolve dialog"),
-];
-
-pub fn help(f: &mut Frame, area: Rect, t: &Theme) {
-    let all: Vec<_> = keymap::help()
-        .into_iter()
-        .filter(|(_, _, c)| HELP_CONTEXTS.iter().any(|(h, _)| h == c))
+/// Every binding and mark, scrolled by `scroll` lines when the screen is too short
+/// for all of them (the reducer clamps `scroll` with the same `keymap::help_rows`).
+pub fn help(f: &mut Frame, area: Rect, t: &Theme, scroll: usize) {
+    let all = keymap::help_lines();
+    let rows = keymap::help_rows(area.height);
+    let first = scroll.min(all.len().saturating_sub(rows));
+    let more = if rows < all.len() {
+        format!(
+            "· lines {}–{} of {}, ↑↓ PgUp PgDn ",
+            first + 1,
+            (first + rows).min(all.len()),
+            all.len()
+        )
+    } else {
+        String::new()
+    };
+    let h = (all.len() + 2).min(area.height as usize) as u16;
+    let title = format!(" Keys · Esc to close {more}");
+    let inner = popup(f, centered(area, 72, h), title, t);
+    let lines: Vec<Line> = all
+        .iter()
+        .skip(first)
+        .take(rows)
+        .map(|l| match l {
+            keymap::HelpLine::Heading(h) => Line::from(Span::styled(*h, t.title)),
+            keymap::HelpLine::Entry(label, desc) => Line::from(vec![
+                Span::styled(format!("  {label:<12}"), t.key),
+                Span::styled(*desc, t.text),
+            ]),
+        })
         .collect();
-    let h = (all.len() as u16 + 8).min(area.height);
-    let inner = popup(f, centered(area, 64, h), " Keys · Esc to close ".into(), t);
-    let mut lines = Vec::new();
-    for (ctx, heading) in HELP_CONTEXTS {
-        lines.push(Line::from(Span::styled(heading, t.title)));
-        for (label, desc, c) in &all {
-            if *c == ctx {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {label:<12}"), t.key),
-                    Span::styled(*desc, t.text),
-                ]));
-            }
-        }
-    }
     f.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -80,6 +82,22 @@ pub fn detail(f: &mut Frame, area: Rect, s: &State, t: &Theme, file: usize, scro
     }
     if let Some(note) = &fv.note {
         lines.push(Line::from(Span::styled(format!("⚠ {note}"), t.warn)));
+    }
+    if let Some(r) = &fv.rehearsal {
+        let verdict = crate::ui::state::verdict_text(r.verdict);
+        let (mark, style) = if r.reversible() {
+            ("✓", t.ok)
+        } else {
+            ("✗", t.warn)
+        };
+        lines.push(Line::from(Span::styled(
+            format!("{mark} rehearsal: {verdict}"),
+            style,
+        )));
+        // A difference comes a line per item: each on its own row.
+        for l in r.detail.iter().flat_map(|d| d.lines()) {
+            lines.push(Line::from(Span::styled(format!("    {l}"), style)));
+        }
     }
     let err_line = fv.error.as_ref().map(|(l, _)| *l);
     // The failing statement: from where it began to the line the database pointed at.

@@ -1,6 +1,6 @@
-use super::super::state::{Panel, State};
+use super::super::state::{CheckpointMark, FileView, Panel, State};
 use super::super::theme::Theme;
-use crate::event::FileStatus;
+use crate::event::{CheckpointState, FileStatus};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -18,34 +18,88 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
     f.render_widget(block, area);
     let width = inner.width as usize;
     let ids = s.batch_files();
-    let ver_w = ids
-        .iter()
-        .map(|&i| s.files[i].version.chars().count())
-        .max()
-        .unwrap_or(7)
-        .clamp(7, 16);
-    // The checkpoint and check columns need room; on narrow screens the name keeps it.
-    let wide = width >= 72;
-    let extra = if wide { 11 } else { 0 };
-    // marker 2, status 12, version, name (the rest), time 7, [ckpt 5, check 6]
-    let fixed = 2 + 12 + ver_w + 1 + 7 + extra;
-    let name_w = width.saturating_sub(fixed).max(8);
-    let mut head = format!(
-        "  {:<12}{:<ver_w$} {:<name_w$}{:>7}",
-        "STATUS", "VERSION", "NAME", "TIME"
-    );
-    if wide {
-        head.push_str(&format!("{:>5}{:>6}", "CKPT", "CHECK"));
-    }
-    let mut lines = vec![Line::from(Span::styled(super::fit(&head, width), t.muted))];
+    let cols = Columns::new(s, ids, width);
+    let mut lines = vec![Line::from(Span::styled(
+        super::fit(&cols.head(), width),
+        t.muted,
+    ))];
     let rows = (inner.height as usize).saturating_sub(1);
     let first = super::window(s.selected_file, ids.len(), rows);
     for (pos, &i) in ids.iter().enumerate().skip(first).take(rows) {
-        let file = &s.files[i];
+        let sel = pos == s.selected_file;
+        let mut line = Line::from(cols.row(&s.files[i], sel, t));
+        if sel && s.focus == Panel::Files {
+            line = line.style(t.selected);
+        }
+        lines.push(line);
+    }
+    if ids.is_empty() {
+        lines.push(Line::from(Span::styled("no files", t.muted)));
+    }
+    notes(&mut lines, s, t, width, inner.height as usize);
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The table's columns: marker 2, status (12, or 15 once a file of the batch is rolling
+/// back or rolled back, so those words show whole), version, name (the rest), time 6, then
+/// the checkpoint and the rehearsal mark (words on a wide screen, glyphs on a narrow
+/// one), and the checks column on a wide screen.
+struct Columns {
+    wide: bool,
+    status_w: usize,
+    ver_w: usize,
+    name_w: usize,
+}
+
+impl Columns {
+    fn new(s: &State, ids: &[usize], width: usize) -> Columns {
+        let wide = width >= 72;
+        let longest = ids
+            .iter()
+            .map(|&i| s.files[i].version.chars().count())
+            .max();
+        let ver_w = longest.unwrap_or(0).clamp(if wide { 7 } else { 3 }, 16);
+        let extra = if wide { 15 + 5 + 6 } else { 6 + 2 };
+        let undoing = ids.iter().any(|&i| {
+            matches!(
+                s.files[i].status,
+                FileStatus::RollingBack | FileStatus::RolledBack
+            )
+        });
+        let status_w = if undoing { 15 } else { 12 };
+        let fixed = 2 + status_w + ver_w + 1 + 6 + extra;
+        let name_w = width.saturating_sub(fixed).max(8);
+        Columns {
+            wide,
+            status_w,
+            ver_w,
+            name_w,
+        }
+    }
+
+    fn head(&self) -> String {
+        let (ver_w, name_w, status_w) = (self.ver_w, self.name_w, self.status_w);
+        let version = if self.wide { "VERSION" } else { "VER" };
+        let mut head = format!(
+            "  {:<status_w$}{version:<ver_w$} {:<name_w$}{:>6}",
+            "STATUS", "NAME", "TIME"
+        );
+        if self.wide {
+            head.push_str(&format!(" {:<14}{:>5}{:>6}", "CHECKPOINT", "UNDO", "CHECK"));
+        } else {
+            head.push_str(&format!("{:>6}{:>2}", "CKPT", "U"));
+        }
+        head
+    }
+
+    fn row<'a>(&self, file: &'a FileView, sel: bool, t: &Theme) -> Vec<Span<'a>> {
+        let (ver_w, name_w, status_w) = (self.ver_w, self.name_w, self.status_w);
         let (glyph, word) = super::status_glyph(file.status);
         let status = match (file.status, file.statement) {
             _ if file.drift => "≠ drift".to_string(),
-            (FileStatus::Applying, Some((k, n))) => format!("{glyph} {k}/{n}"),
+            (FileStatus::Applying | FileStatus::RollingBack, Some((k, n))) => {
+                format!("{glyph} {k}/{n}")
+            }
             _ => format!("{glyph} {word}"),
         };
         let time = match file.duration_ms {
@@ -58,38 +112,76 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
         if file.note.is_some() {
             name.push_str(" ⚠");
         }
-        let sel = pos == s.selected_file;
+        let status_style = if file.drift {
+            t.error
+        } else {
+            super::status_style(file.status, t)
+        };
         let mut spans = vec![
             Span::raw(if sel { "▶ " } else { "  " }),
             Span::styled(
-                format!("{:<12}", super::fit(&status, 11)),
-                if file.drift {
-                    t.error
-                } else {
-                    super::status_style(file.status, t)
-                },
+                format!("{:<status_w$}", super::fit(&status, status_w - 1)),
+                status_style,
             ),
             Span::styled(
                 format!("{:<ver_w$} ", super::fit(&file.version, ver_w)),
                 t.text,
             ),
             Span::styled(format!("{:<name_w$}", super::fit(&name, name_w)), t.text),
-            Span::styled(format!("{time:>7}"), t.muted),
+            Span::styled(format!("{time:>6}"), t.muted),
         ];
-        if wide {
-            spans.push(Span::styled(format!("{:>5}{:>6}", "-", "-"), t.muted));
+        let (ckpt, ckpt_style) = match file.checkpoint {
+            Some(m) if self.wide => (
+                format!("#{} {}", m.id, m.state.as_str()),
+                checkpoint_style(m, t),
+            ),
+            Some(m) => (
+                format!("#{}{}", m.id, checkpoint_glyph(m.state)),
+                checkpoint_style(m, t),
+            ),
+            None => ("-".into(), t.muted),
+        };
+        let (undo, undo_style) = match &file.rehearsal {
+            Some(r) if r.reversible() => ("✓", t.ok),
+            Some(_) => ("✗", t.error),
+            None => ("-", t.muted),
+        };
+        if self.wide {
+            spans.push(Span::styled(
+                format!(" {:<14}", super::fit(&ckpt, 14)),
+                ckpt_style,
+            ));
+            spans.push(Span::styled(format!("{undo:>5}"), undo_style));
+            spans.push(Span::styled(format!("{:>6}", "-"), t.muted));
+        } else {
+            spans.push(Span::styled(
+                format!("{:>6}", super::fit(&ckpt, 5)),
+                ckpt_style,
+            ));
+            spans.push(Span::styled(format!("{undo:>2}"), undo_style));
         }
-        let mut line = Line::from(spans);
-        if sel && s.focus == Panel::Files {
-            line = line.style(t.selected);
-        }
-        lines.push(line);
+        spans
     }
-    if ids.is_empty() {
-        lines.push(Line::from(Span::styled("no files", t.muted)));
+}
+
+/// A checkpoint's state as one glyph, for narrow screens (help lists them).
+fn checkpoint_glyph(st: CheckpointState) -> &'static str {
+    match st {
+        CheckpointState::Created => "○",
+        CheckpointState::Validated => "◎",
+        CheckpointState::Active => "●",
+        CheckpointState::Superseded => "◌",
+        CheckpointState::Failed => "✖",
     }
-    notes(&mut lines, s, t, width, inner.height as usize);
-    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn checkpoint_style(m: CheckpointMark, t: &Theme) -> ratatui::style::Style {
+    match m.state {
+        CheckpointState::Failed => t.error,
+        CheckpointState::Superseded => t.muted,
+        CheckpointState::Validated | CheckpointState::Active => t.ok,
+        CheckpointState::Created => t.text,
+    }
 }
 
 /// Under the table, where the eye already is: what a file that may be partly applied
@@ -105,13 +197,29 @@ fn notes(lines: &mut Vec<Line<'_>>, s: &State, t: &Theme, width: usize, height: 
             lines.push(Line::from(Span::styled(
                 super::fit(
                     &format!(
-                        "⚠ the ledger says {}: part of it may be applied; check the target, then r to resolve",
+                        "⚠ the ledger says {}: part of it may be applied; check the target, then m to resolve",
                         f.status.as_str()
                     ),
                     width,
                 ),
                 t.error,
             )));
+        }
+    }
+    // Why the last rehearsal found the file not reversible.
+    if let Some(r) = s
+        .cursor_file()
+        .and_then(|i| s.files[i].rehearsal.as_ref())
+        .filter(|r| !r.reversible())
+    {
+        if lines.len() < height {
+            let verdict = crate::ui::state::verdict_text(r.verdict);
+            // The first line of a difference; ⏎ shows the file with all of it.
+            let text = match r.detail.as_deref().and_then(|d| d.lines().next()) {
+                Some(d) => format!("✗ rehearsal: {verdict}: {d}"),
+                None => format!("✗ rehearsal: {verdict}"),
+            };
+            lines.push(Line::from(Span::styled(super::fit(&text, width), t.warn)));
         }
     }
     // The failing file's message, under the table, where the eye already is.

@@ -1,5 +1,6 @@
 //! Drawing: a pure function of the state and the theme, one file per panel.
 
+mod banner;
 mod batches;
 mod bench;
 mod dialog;
@@ -7,6 +8,7 @@ mod files;
 mod header;
 mod keybar;
 mod log;
+mod rollback;
 
 use super::state::{Overlay, Panel, State};
 use super::theme::Theme;
@@ -27,8 +29,10 @@ pub fn draw(f: &mut Frame, s: &State, t: &Theme) {
         too_small(f, area, t);
         return;
     }
-    let [head, body, logs, keys] = Layout::vertical([
+    let banner_h = banner::height(s);
+    let [head, banner_area, body, logs, keys] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(banner_h),
         Constraint::Min(10),
         Constraint::Length(log_height(area.height)),
         Constraint::Length(1),
@@ -41,18 +45,20 @@ pub fn draw(f: &mut Frame, s: &State, t: &Theme) {
     let [batch_area, bench_area] =
         Layout::vertical([Constraint::Min(5), Constraint::Length(bench_h)]).areas(left);
     header::draw(f, head, s, t);
+    banner::draw(f, banner_area, s, t);
     batches::draw(f, batch_area, s, t);
     bench::draw(f, bench_area, s, t);
     files::draw(f, right, s, t);
     log::draw(f, logs, s, t);
     keybar::draw(f, keys, s, t);
     match &s.overlay {
-        Some(Overlay::Help) => dialog::help(f, area, t),
+        Some(Overlay::Help { scroll }) => dialog::help(f, area, t, *scroll),
         Some(Overlay::Detail { file, scroll }) => dialog::detail(f, area, s, t, *file, *scroll),
         Some(Overlay::ConfirmQuit) => dialog::confirm_quit(f, area, s, t),
         Some(Overlay::ConfirmCancel) => dialog::confirm_cancel(f, area, s, t),
         Some(Overlay::Resolve(d)) => dialog::resolve(f, area, s, t, d.file, d.choice),
         Some(Overlay::Typed(d)) => dialog::typed(f, area, t, d),
+        Some(Overlay::Rollback(d)) => rollback::draw(f, area, t, d),
         None => {}
     }
 }
@@ -126,5 +132,7 @@ fn window(selected: usize, len: usize, height: usize) -> usize {
     selected.saturating_sub(half).min(len - height)
 }
 
+#[cfg(test)]
+mod rollback_tests;
 #[cfg(test)]
 mod tests;

@@ -8,9 +8,9 @@ use crate::ui::theme::Theme;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-const T0: i64 = 1_795_000_000_000;
+pub(super) const T0: i64 = 1_795_000_000_000;
 
-fn file(version: &str, name: &str, sql: &str) -> PlanFile {
+pub(super) fn file(version: &str, name: &str, sql: &str) -> PlanFile {
     PlanFile {
         version: version.into(),
         name: name.into(),
@@ -20,7 +20,7 @@ fn file(version: &str, name: &str, sql: &str) -> PlanFile {
     }
 }
 
-fn feed(s: &mut State, at: i64, e: Event) {
+pub(super) fn feed(s: &mut State, at: i64, e: Event) {
     s.apply(
         &Input::Engine(Stamped {
             at_ms: T0 + at,
@@ -30,14 +30,14 @@ fn feed(s: &mut State, at: i64, e: Event) {
     );
 }
 
-fn act(s: &mut State, a: Action) {
+pub(super) fn act(s: &mut State, a: Action) {
     // Keys pressed at the screen's last known time, so the snapshots' stamps stay put.
     let at_ms = s.now_ms;
     s.apply(&Input::action(a, at_ms), &mut Vec::new());
 }
 
 /// A window in the middle of a migration: batch 1 applied, batch 2 running, batch 3 waiting.
-fn mid_migration() -> State {
+pub(super) fn mid_migration() -> State {
     let mut s = State::default();
     opened(&mut s);
     midway(&mut s);
@@ -45,7 +45,7 @@ fn mid_migration() -> State {
 }
 
 /// The session, the plan and the ledger as a cockpit sees them when it opens.
-fn opened(s: &mut State) {
+pub(super) fn opened(s: &mut State) {
     feed(
         s,
         0,
@@ -204,7 +204,7 @@ fn midway(s: &mut State) {
     );
 }
 
-fn render(s: &State, w: u16, h: u16) -> String {
+pub(super) fn render(s: &State, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     term.draw(|f| draw(f, s, &Theme::monochrome()))
         .expect("draw");
@@ -380,7 +380,7 @@ fn a_partial_file_shows_its_ledger_status_and_offers_resolve_not_apply() {
         list.contains("⚠ partial") && !list.contains("✖ failed"),
         "{list}"
     );
-    assert!(list.contains("r resolve file"), "{list}");
+    assert!(list.contains("m resolve file"), "{list}");
     assert!(!list.contains("apply next file"), "{list}");
     act(&mut s, Action::Resolve);
     act(&mut s, Action::ResolvePending);

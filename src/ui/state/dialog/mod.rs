@@ -9,9 +9,12 @@
 //! - [`resolve`]: pick what a `running`/`partial` file turned out to be, then confirm.
 //! - [`text`]: a [`TextInput`] and [`TypedConfirm`], a dialog confirmed only by typing
 //!   an expected word (rollback: the version, the batch name, or `EMERGENCY`).
+//! - [`rollback`]: the rollback preview (files, restores, lost rows, notes) around a
+//!   [`TypedConfirm`], and the restore offered after a failed rollback.
 
 pub mod confirm;
 pub mod resolve;
+pub mod rollback;
 pub mod text;
 
 pub use text::{TextInput, TypedConfirm};

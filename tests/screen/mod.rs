@@ -1,0 +1,137 @@
+//! The real `cutover` binary in a pseudo-terminal: keys sent, the screen read back
+//! through a terminal emulator (vt100), waits with deadlines rather than sleeps.
+#![allow(dead_code)]
+
+use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct Screen {
+    pub parser: Arc<Mutex<vt100::Parser>>,
+    pub writer: Box<dyn Write + Send>,
+    pub child: Box<dyn Child + Send + Sync>,
+    pub master: Box<dyn MasterPty + Send>,
+}
+
+impl Screen {
+    pub fn spawn(args: &[&str], cwd: &std::path::Path, cols: u16, rows: u16) -> Screen {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_cutover"));
+        cmd.args(args);
+        cmd.cwd(cwd);
+        cmd.env("NO_COLOR", "1");
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("CUTOVER_PLAN");
+        let child = pty.slave.spawn_command(cmd).expect("spawn in pty");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().expect("reader");
+        let writer = pty.master.take_writer().expect("writer");
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let p = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                p.lock().expect("parser").process(&buf[..n]);
+            }
+        });
+        Screen {
+            parser,
+            writer,
+            child,
+            master: pty.master,
+        }
+    }
+
+    pub fn text(&self) -> String {
+        self.parser.lock().expect("parser").screen().contents()
+    }
+
+    /// `cutover demo` in `<tmp>/demo`; returns the screen and the demo folder.
+    pub fn demo(tmp: &std::path::Path, cols: u16, rows: u16) -> (Screen, std::path::PathBuf) {
+        let dir = tmp.join("demo");
+        let s = Screen::spawn(
+            &["demo", "--dir", dir.to_str().expect("utf8")],
+            tmp,
+            cols,
+            rows,
+        );
+        (s, dir)
+    }
+
+    /// Waits until the screen shows `needle`, or fails with what it shows.
+    pub fn wait_for(&self, needle: &str, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let t = self.text();
+            if t.contains(needle) {
+                return t;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "screen never showed {needle:?}; it shows:\n{t}"
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Waits until the screen no longer shows `needle`.
+    pub fn wait_gone(&self, needle: &str, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while self.text().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "screen still shows {needle:?}:\n{}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    pub fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).expect("send keys");
+        self.writer.flush().expect("flush");
+    }
+
+    /// Resizes the terminal as a window manager would (the program gets SIGWINCH).
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.parser
+            .lock()
+            .expect("parser")
+            .screen_mut()
+            .set_size(rows, cols);
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize");
+    }
+
+    pub fn wait_exit(&mut self, secs: u64) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status.exit_code();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "cutover did not exit; screen:\n{}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+}
