@@ -161,6 +161,12 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    let t = Instant::now();
+    let _ = checkpoint::sha256_file(&src).expect("hash");
+    eprintln!(
+        "sha256 of the source alone: {:.3} s",
+        t.elapsed().as_secs_f64()
+    );
     let out = dir.join("copy.db");
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); METHODS.len()];
     for round in 0..rounds {

@@ -226,6 +226,15 @@ on_all_backends!(backup_then_restore_brings_back_data_and_schema, |b| {
         "only the backup, no partial file: {names:?}"
     );
     checkpoint::verify_backup(&backup).expect("verifies");
+    if b == Backend::Sqlite {
+        // A standalone rollback-journal file: opening it never needs a -wal beside it.
+        let head = std::fs::read(&backup.path).expect("read");
+        assert_eq!(&head[18..20], &[1, 1]);
+        assert_eq!(
+            TestDb::sqlite_at(&backup.path).strings("PRAGMA integrity_check"),
+            ["ok"]
+        );
+    }
 
     // After the backup: a new table, changed rows, a dropped view, a new column.
     db.exec("CREATE TABLE later (id INTEGER NOT NULL PRIMARY KEY)");
