@@ -401,6 +401,25 @@ fn per_file_per_batch_and_none_policies() {
     }
 }
 
+/// Rolled back and applied again, a per-batch policy backs up before each batch's first
+/// file again, not before its second (the checkpoints of the first run are not the
+/// rollback points of the second).
+#[test]
+fn per_batch_backs_up_before_the_first_file_again_after_a_rollback() {
+    let db = TestDb::new(Backend::Sqlite, "cp_per_batch_again").expect("sqlite");
+    folder(&db, "per-batch");
+    apply_ok(&db);
+    let first = store_list(&db).iter().map(|c| c.id).max().expect("ids");
+    let out = cutover(db.dir.path(), &["rollback", "--emergency", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    apply_ok(&db);
+    let again: Vec<_> = store_list(&db)
+        .into_iter()
+        .filter(|c| c.id > first)
+        .collect();
+    assert_eq!(with_backup(&again), ["0001", "0003"], "{again:#?}");
+}
+
 #[test]
 fn verify_reports_corrupt_and_missing_backups_with_exit_2() {
     let db = TestDb::new(Backend::Sqlite, "cp_verify").expect("sqlite");

@@ -133,7 +133,7 @@ impl Checkpointer {
         })
         .await;
         let backup = self
-            .wants_backup(job.batch)
+            .wants_backup(job.batch, &version)
             .await
             .map_err(|e| e.to_string())?;
         let c = self
@@ -171,8 +171,16 @@ impl Checkpointer {
         }
     }
 
-    /// Whether the checkpoint before a file of `batch` takes a backup, by policy.
-    async fn wants_backup(&self, batch: &str) -> Result<bool, checkpoint::CheckpointError> {
+    /// Whether the checkpoint before `version`, a file of `batch`, takes a backup, by
+    /// policy. Per batch: unless a live checkpoint of the batch taken before another file
+    /// holds one. A checkpoint taken before this very file is left out: the file was
+    /// rolled back and runs again, that checkpoint is about to be superseded, and the
+    /// database may have changed since its backup.
+    async fn wants_backup(
+        &self,
+        batch: &str,
+        version: &str,
+    ) -> Result<bool, checkpoint::CheckpointError> {
         Ok(match self.policy {
             BackupPolicy::None | BackupPolicy::Session => false,
             BackupPolicy::PerFile => true,
@@ -180,6 +188,7 @@ impl Checkpointer {
                 let cps = self.store.in_open_window(&self.target).await?;
                 !cps.iter().any(|c| {
                     c.batch.as_deref() == Some(batch)
+                        && c.version.as_deref() != Some(version)
                         && c.backup.is_some()
                         && matches!(
                             c.status,
