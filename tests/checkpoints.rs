@@ -226,6 +226,14 @@ on_all_backends!(backup_then_restore_brings_back_data_and_schema, |b| {
         "only the backup, no partial file: {names:?}"
     );
     checkpoint::verify_backup(&backup).expect("verifies");
+    {
+        // The backup holds the data: its owner's alone, whatever the umask.
+        use std::os::unix::fs::PermissionsExt;
+        let mode =
+            |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(&backup.path), 0o600);
+        assert_eq!(mode(dest.parent().expect("dir")), 0o700);
+    }
     if b == Backend::Sqlite {
         // A standalone rollback-journal file: opening it never needs a -wal beside it.
         let head = std::fs::read(&backup.path).expect("read");

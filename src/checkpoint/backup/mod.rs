@@ -41,12 +41,14 @@ pub async fn take_backup(
     progress: &mut (dyn FnMut(ToolEvent) + Send),
 ) -> Result<Backup, CheckpointError> {
     if let Some(dir) = dest.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            CheckpointError::Backup(format!(
-                "cannot create {}: {e}\n  hint: cutover keeps backups beside the plan; make that folder writable",
-                dir.display()
-            ))
-        })?;
+        std::fs::create_dir_all(dir)
+            .and_then(|()| owner_only(dir, 0o700))
+            .map_err(|e| {
+                CheckpointError::Backup(format!(
+                    "cannot create {}: {e}\n  hint: cutover keeps backups beside the plan; make that folder writable",
+                    dir.display()
+                ))
+            })?;
     }
     match conn.dialect {
         Dialect::Sqlite => sqlite::backup(conn, &dest.with_extension("db")).await,
@@ -88,6 +90,18 @@ pub async fn restore(
     }
 }
 
+/// Sets a backup file's or folder's mode (the data in it is the target's).
+#[cfg(unix)]
+fn owner_only(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn owner_only(_path: &Path, _mode: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
 /// A file being written: removed on drop unless `finish` renamed it into place.
 pub(super) struct Partial {
     pub tmp: PathBuf,
@@ -113,6 +127,8 @@ impl Partial {
         let io = |e: std::io::Error| {
             CheckpointError::Backup(format!("writing {}: {e}", self.dest.display()))
         };
+        // A backup holds the data: readable by its owner only, whatever the umask.
+        owner_only(&self.tmp, 0o600).map_err(io)?;
         let f = std::fs::File::open(&self.tmp).map_err(io)?;
         f.sync_all().map_err(io)?;
         let size = f.metadata().map_err(io)?.len();
