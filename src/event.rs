@@ -262,6 +262,10 @@ pub enum Event {
         outcome: Outcome,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         detail: Option<String>,
+        /// A failed rollback for which a checkpoint's backup exists: the restore is
+        /// offered (the cockpit asks for it with a second typed confirmation).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        offers_restore: bool,
     },
     /// A rehearsal's verdict on one file (up, down, up on a scratch copy).
     Rehearsed {

@@ -53,6 +53,7 @@ pub(crate) async fn after_failure(
                     outcome: Outcome::NothingToDo,
                     undone: Vec::new(),
                     detail: Some("the failed file's transaction already undid it".into()),
+                    offers_restore: false,
                 });
             }
             let scope = RollbackScope::File {

@@ -43,6 +43,7 @@ pub async fn run_in(session: &mut Session, ws: &Workspace, job: &Job, em: &Emitt
                         scope: scope.clone(),
                         outcome: Outcome::Refused,
                         detail: Some(e.to_string()),
+                        offers_restore: false,
                     })
                     .await;
                     Outcome::Refused
@@ -103,6 +104,7 @@ pub async fn run(
                         scope: scope.clone(),
                         outcome: Outcome::Refused,
                         detail: Some(e.to_string()),
+                        offers_restore: false,
                     })
                     .await;
                 }

@@ -48,6 +48,9 @@ pub struct RollbackReport {
     pub undone: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// It failed and a checkpoint's backup could undo it instead (`--restore`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub offers_restore: bool,
 }
 
 /// Everything one rollback's steps share.
@@ -138,6 +141,7 @@ impl Session {
             outcome: Outcome::Refused,
             undone: Vec::new(),
             detail: None,
+            offers_restore: false,
         };
         let selected = self.select(ws, info, &req.scope, req.restore).await;
         let (entries, window, sel) = match selected {
@@ -194,9 +198,10 @@ impl Session {
             }
             Err(f) => {
                 report.outcome = Outcome::Failed;
-                let text = failure_text(&rb, &sel, &req.scope, &f);
+                let (text, offers_restore) = failure_text(&rb, &sel, &req.scope, &f);
                 em.log(Level::Error, text.clone()).await;
                 report.detail = Some(text);
+                report.offers_restore = offers_restore && !req.restore;
             }
         }
         finished(em, report).await
@@ -227,8 +232,13 @@ impl Session {
     }
 }
 
-/// What a failed rollback left, and the restore it offers.
-fn failure_text(rb: &Rb<'_>, sel: &Selection, scope: &RollbackScope, f: &undo::Failure) -> String {
+/// What a failed rollback left, and the restore it offers (true when a backup exists).
+fn failure_text(
+    rb: &Rb<'_>,
+    sel: &Selection,
+    scope: &RollbackScope,
+    f: &undo::Failure,
+) -> (String, bool) {
     let migs = &rb.ws.folder.migrations;
     let left = if f.nothing_changed {
         "the rollback was undone as one transaction: the database is as it was before it began"
@@ -240,7 +250,8 @@ fn failure_text(rb: &Rb<'_>, sel: &Selection, scope: &RollbackScope, f: &undo::F
         )
     };
     let oldest = sel.files.last().map(|(i, _)| migs[*i].version.as_str());
-    let offer = match oldest.and_then(|v| rb.window.backup_at_or_before(v)) {
+    let backup = oldest.and_then(|v| rb.window.backup_at_or_before(v));
+    let offer = match backup {
         Some(cp) => format!(
             "restore the backup taken {} (checkpoint #{}): `cutover rollback {} --restore --yes`, or confirm the restore in the cockpit",
             select::describe(cp),
@@ -249,10 +260,11 @@ fn failure_text(rb: &Rb<'_>, sel: &Selection, scope: &RollbackScope, f: &undo::F
         ),
         None => "no backup was taken at or before these files: fix the down script and run the rollback again".to_string(),
     };
-    format!(
+    let text = format!(
         "rollback failed at {}: {}\n  {left}\n  hint: {offer}",
         f.version, f.message
-    )
+    );
+    (text, backup.is_some())
 }
 
 /// The command-line form of a scope.
@@ -274,6 +286,7 @@ async fn finished(em: &Emitter, report: RollbackReport) -> RollbackReport {
         scope: report.scope.clone(),
         outcome: report.outcome,
         detail: report.detail.clone(),
+        offers_restore: report.offers_restore,
     })
     .await;
     report

@@ -293,7 +293,11 @@ impl State {
                 scope,
                 outcome,
                 detail,
-            } => return self.rollback_finished(at, scope, *outcome, detail, fx),
+                offers_restore,
+            } => {
+                let done = (*outcome, *offers_restore);
+                return self.rollback_finished(at, scope, done, detail, fx);
+            }
             Event::Rehearsed {
                 version,
                 verdict,

@@ -56,12 +56,6 @@ pub enum Which {
     Emergency,
 }
 
-/// Whether a failed rollback's detail offers the restore of a checkpoint's backup: the
-/// engine names the headless way to it (`--restore`) exactly when a backup exists.
-fn offers_restore(detail: Option<&str>) -> bool {
-    detail.is_some_and(|d| d.contains("--restore"))
-}
-
 impl State {
     /// A rollback scope in words: "file 0005 order statuses", "batch 2 service-layer",
     /// "everything (emergency)".
@@ -244,7 +238,7 @@ impl State {
         &mut self,
         at: i64,
         scope: &RollbackScope,
-        outcome: Outcome,
+        (outcome, offers_restore): (Outcome, bool),
         detail: &Option<String>,
         fx: &mut Vec<Effect>,
     ) -> bool {
@@ -267,7 +261,7 @@ impl State {
         // The engine logs the detail itself (what was undone, or why not).
         self.log_line(at, level, format!("rollback of {what} {how}"));
         let restoring = std::mem::take(&mut self.rollback.restoring);
-        if outcome == Outcome::Failed && !restoring && offers_restore(detail.as_deref()) {
+        if outcome == Outcome::Failed && !restoring && offers_restore {
             self.offer_restore(at, scope, run.is_some_and(|r| r.automatic), detail, fx);
         }
         true

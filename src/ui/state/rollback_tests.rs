@@ -316,6 +316,7 @@ fn progress_streams_per_file_and_a_manual_rollback_shows_without_a_banner() {
             scope,
             outcome: Outcome::Succeeded,
             detail: None,
+            offers_restore: false,
         },
     );
     assert!(s.rollback.running.is_none());
@@ -359,6 +360,7 @@ fn an_automatic_rollback_shows_a_banner_until_esc_or_the_next_job() {
             scope: scope.clone(),
             outcome: Outcome::Succeeded,
             detail: None,
+            offers_restore: false,
         },
     );
     assert_eq!(
@@ -426,6 +428,7 @@ fn a_failed_rollback_offers_the_restore_behind_its_own_word() {
                 "rollback failed at 2: no such table: x\n  hint: restore the backup taken 01:00 (checkpoint #1): `cutover rollback --batch 1 --restore --yes`, or confirm the restore in the cockpit"
                     .into(),
             ),
+            offers_restore: true,
         };
         s.apply(&Input::Engine(Stamped { at_ms: at, event }), fx)
     };
@@ -484,6 +487,7 @@ fn a_failure_that_offers_no_restore_opens_nothing() {
             scope: RollbackScope::Emergency,
             outcome: Outcome::Failed,
             detail: Some("rollback failed at 1: boom\n  hint: no backup was taken at or before these files: fix the down script and run the rollback again".into()),
+            offers_restore: false,
         },
     );
     assert!(s.overlay.is_none());
@@ -579,6 +583,7 @@ fn a_refused_preview_ends_preparing_and_opens_nothing() {
             scope: RollbackScope::Batch { batch: "1".into() },
             outcome: Outcome::Refused,
             detail: Some("batch 2 has applied files: roll it back first".into()),
+            offers_restore: false,
         },
     );
     assert!(s.rollback.preparing.is_none());

@@ -297,6 +297,7 @@ fn restore_offer_after_a_failed_rollback() {
             scope,
             outcome: Outcome::Failed,
             detail: Some("rollback failed at 0002: no such column: phone\n  the rollback was undone as one transaction: the database is as it was before it began\n  hint: restore the backup taken 2026-11-18 07:33:20 UTC (checkpoint #1): `cutover rollback --batch 1 --restore --yes`, or confirm the restore in the cockpit".into()),
+            offers_restore: true,
         },
     );
     // The cockpit asked the engine what the restore undoes; its answer opens the dialog.
