@@ -4,39 +4,20 @@
 
 use super::{workspace, Global};
 use crate::command::Command;
-use crate::engine::{self, Sessions, Setup};
+use crate::engine;
 use crate::event::{Event, Level, Outcome};
 use crate::report::exit;
 
 pub async fn run(global: &Global) -> i32 {
-    let (ws, target) = match workspace::load(global) {
-        Ok(w) => w,
-        Err(e) => {
-            super::print_error(&e);
-            return exit::CANNOT_RUN;
-        }
-    };
-    let _log = crate::logging::init(&ws.plan.base_dir)
-        .map_err(|e| errln!("warning: {e}"))
-        .ok();
-    let setup = Setup {
-        ws: std::sync::Arc::new(ws),
-        target,
-        operator: global.operator(),
-        warnings: Vec::new(),
-    };
-    let handle = match engine::start(setup, Sessions::PerJob).await {
+    let headless = match workspace::headless(global).await {
         Ok(h) => h,
-        Err(e) => {
-            super::print_error(&e);
-            return exit::CANNOT_RUN;
-        }
+        Err(code) => return code,
     };
     let engine::Handle {
         commands,
         mut events,
         worker,
-    } = handle;
+    } = headless.handle;
     commands.send(Command::CloseWindow);
     commands.send(Command::Quit);
     let mut outcome = Outcome::Refused;

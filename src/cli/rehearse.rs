@@ -6,7 +6,7 @@
 
 use super::{workspace, Global};
 use crate::command::Command;
-use crate::engine::{self, Commands, Sessions, Setup};
+use crate::engine::{self, Commands};
 use crate::event::{Event, Level, Outcome, RehearsalVerdict, Stamped};
 use crate::report::{exit, json};
 use crate::signals::Signals;
@@ -37,41 +37,23 @@ struct Seen {
 }
 
 pub async fn run(global: &Global, args: RehearseArgs) -> i32 {
-    let (ws, target) = match workspace::load(global) {
-        Ok(w) => w,
-        Err(e) => {
-            super::print_error(&e);
-            return exit::CANNOT_RUN;
-        }
+    let headless = match workspace::headless(global).await {
+        Ok(h) => h,
+        Err(code) => return code,
     };
-    let _log = crate::logging::init(&ws.plan.base_dir)
-        .map_err(|e| errln!("warning: {e}"))
-        .ok();
+    let ws = headless.ws.clone();
     let names: HashMap<String, String> = ws
         .folder
         .migrations
         .iter()
         .map(|m| (m.version.to_string(), m.path.display().to_string()))
         .collect();
-    let setup = Setup {
-        ws: std::sync::Arc::new(ws.clone()),
-        target: target.clone(),
-        operator: global.operator(),
-        warnings: Vec::new(),
-    };
     let signals = Signals::register();
-    let handle = match engine::start(setup, Sessions::PerJob).await {
-        Ok(h) => h,
-        Err(e) => {
-            super::print_error(&e);
-            return exit::CANNOT_RUN;
-        }
-    };
     let engine::Handle {
         commands,
         events,
         worker,
-    } = handle;
+    } = headless.handle;
     let printer = tokio::spawn(async move {
         let mut seen = Seen::default();
         engine::consume_paced(events, |s| show(s, &names, &mut seen)).await;
@@ -91,7 +73,7 @@ pub async fn run(global: &Global, args: RehearseArgs) -> i32 {
     if let Some(path) = args.json {
         let value = serde_json::json!({
             "plan": ws.plan.name,
-            "target": target.display,
+            "target": headless.display,
             "outcome": seen.outcome.unwrap_or(Outcome::Refused),
             "exit_code": code,
             "files": seen.files.iter().map(|(v, verdict, detail)| serde_json::json!({

@@ -8,8 +8,8 @@
 
 use super::{workspace, Global};
 use crate::command::{Command, RollbackScope};
+use crate::engine;
 use crate::engine::rollback::preview::render;
-use crate::engine::{self, Sessions, Setup};
 use crate::event::{Event, FileStatus, Level, Outcome, RollbackPreview};
 use crate::report::{exit, json};
 use clap::{ArgGroup, Args};
@@ -57,16 +57,10 @@ struct Seen {
 }
 
 pub async fn run(global: &Global, args: RollbackArgs) -> i32 {
-    let (ws, target) = match workspace::load(global) {
-        Ok(w) => w,
-        Err(e) => {
-            super::print_error(&e);
-            return exit::CANNOT_RUN;
-        }
+    let headless = match workspace::headless(global).await {
+        Ok(h) => h,
+        Err(code) => return code,
     };
-    let _log = crate::logging::init(&ws.plan.base_dir)
-        .map_err(|e| errln!("warning: {e}"))
-        .ok();
     let scope = args.scope();
     let cmd = match (args.yes, args.restore) {
         (true, restore) => Command::Rollback {
@@ -76,24 +70,11 @@ pub async fn run(global: &Global, args: RollbackArgs) -> i32 {
         (false, false) => Command::PreviewRollback(scope.clone()),
         (false, true) => Command::PreviewRestore(scope.clone()),
     };
-    let setup = Setup {
-        ws: std::sync::Arc::new(ws.clone()),
-        target: target.clone(),
-        operator: global.operator(),
-        warnings: Vec::new(),
-    };
-    let handle = match engine::start(setup, Sessions::PerJob).await {
-        Ok(h) => h,
-        Err(e) => {
-            super::print_error(&e);
-            return exit::CANNOT_RUN;
-        }
-    };
     let engine::Handle {
         commands,
         mut events,
         worker,
-    } = handle;
+    } = headless.handle;
     commands.send(cmd);
     commands.send(Command::Quit);
     let mut seen = Seen::default();

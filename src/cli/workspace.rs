@@ -47,3 +47,48 @@ pub fn require_backup_tools(ws: &Workspace, target: &ConnectInfo) -> Result<(), 
         None => Ok(()),
     }
 }
+
+/// What a headless command that runs one engine job holds: the workspace, the target as
+/// displayed, the engine's handle (one session per job), and the log file's guard (the
+/// log is written until it drops).
+pub struct Headless {
+    pub ws: std::sync::Arc<Workspace>,
+    pub display: String,
+    pub handle: crate::engine::Handle,
+    _log: Option<(
+        tracing_appender::non_blocking::WorkerGuard,
+        std::path::PathBuf,
+    )>,
+}
+
+/// Loads the plan, starts the log and the engine's per-job worker. On Err the error is
+/// already printed and the value is the exit code.
+pub async fn headless(global: &Global) -> Result<Headless, i32> {
+    use crate::engine::{self, Sessions, Setup};
+    let (ws, target) = load(global).map_err(|e| {
+        super::print_error(&e);
+        crate::report::exit::CANNOT_RUN
+    })?;
+    let log = crate::logging::init(&ws.plan.base_dir)
+        .map_err(|e| errln!("warning: {e}"))
+        .ok()
+        .flatten();
+    let ws = std::sync::Arc::new(ws);
+    let display = target.display.clone();
+    let setup = Setup {
+        ws: ws.clone(),
+        target,
+        operator: global.operator(),
+        warnings: Vec::new(),
+    };
+    let handle = engine::start(setup, Sessions::PerJob).await.map_err(|e| {
+        super::print_error(&e);
+        crate::report::exit::CANNOT_RUN
+    })?;
+    Ok(Headless {
+        ws,
+        display,
+        handle,
+        _log: log,
+    })
+}
