@@ -428,6 +428,43 @@ fn per_batch_backs_up_before_the_first_file_again_after_a_rollback() {
     assert_eq!(with_backup(&again), ["0001", "0003"], "{again:#?}");
 }
 
+/// A checkpoint is active while its file is applied: a rollback puts the undone files'
+/// checkpoints (and, once nothing applied remains, the window start's) back to validated.
+#[test]
+fn rolled_back_files_checkpoints_are_no_longer_active() {
+    let db = TestDb::new(Backend::Sqlite, "cp_release").expect("sqlite");
+    folder(&db, "per-file");
+    apply_ok(&db);
+    let state = |db: &TestDb| -> Vec<(String, &'static str)> {
+        store_list(db)
+            .iter()
+            .map(|c| {
+                let v = c.version.clone().unwrap_or_else(|| "start".into());
+                (v, c.status.as_str())
+            })
+            .collect()
+    };
+    let out = cutover(db.dir.path(), &["rollback", "--file", "0002", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let s = |v: &str, st: &'static str| (v.to_string(), st);
+    assert_eq!(
+        state(&db),
+        [
+            s("start", "active"),
+            s("0001", "active"),
+            s("0002", "validated"),
+            s("0003", "validated")
+        ]
+    );
+    let out = cutover(db.dir.path(), &["rollback", "--emergency", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        state(&db).iter().all(|(_, st)| *st == "validated"),
+        "{:?}",
+        state(&db)
+    );
+}
+
 #[test]
 fn verify_reports_corrupt_and_missing_backups_with_exit_2() {
     let db = TestDb::new(Backend::Sqlite, "cp_verify").expect("sqlite");

@@ -10,6 +10,7 @@ pub(crate) mod auto;
 pub mod job;
 mod mysql;
 pub mod preview;
+mod release;
 mod restore;
 pub(crate) mod select;
 mod undo;
@@ -195,6 +196,7 @@ impl Session {
                 );
                 em.log(Level::Info, text.clone()).await;
                 report.detail = Some(text);
+                release::release(ws, &window, &entries, &report.undone, em).await;
             }
             Err(f) => {
                 report.outcome = Outcome::Failed;
