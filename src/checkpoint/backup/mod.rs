@@ -164,6 +164,30 @@ pub(super) async fn run_tool(
     run(cmd, url, what, stdout, None, on_line).await
 }
 
+/// Runs a dump tool: its output lines are passed on, and each line holding `marker`
+/// (the tool's word for starting a table) counts as one of `tables` progress steps.
+pub(super) async fn run_dump(
+    cmd: &ToolCommand,
+    url: &str,
+    marker: &str,
+    tables: u64,
+    progress: &mut (dyn FnMut(ToolEvent) + Send),
+) -> Result<(), CheckpointError> {
+    let mut done = 0u64;
+    run_tool(cmd, url, "backup", None, &mut |line: String| {
+        let table = line.contains(marker);
+        progress(ToolEvent::Line(line));
+        if table {
+            done += 1;
+            progress(ToolEvent::Step {
+                done,
+                total: tables,
+            });
+        }
+    })
+    .await
+}
+
 /// Input a tool reads on stdin.
 pub(super) type Input = Box<dyn tokio::io::AsyncRead + Unpin + Send>;
 

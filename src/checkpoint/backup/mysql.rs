@@ -9,7 +9,7 @@
 
 use super::super::tools;
 use super::super::{Backup, CheckpointError};
-use super::{run_tool, Partial, ToolEvent};
+use super::{run_dump, Partial, ToolEvent};
 use crate::db::{Conn, ConnectInfo};
 use std::path::Path;
 
@@ -50,18 +50,13 @@ pub(super) async fn backup(
         "--".to_string(),
         db.clone(),
     ]);
-    let mut done = 0u64;
-    run_tool(&cmd, url, "backup", None, &mut |line: String| {
-        let table = line.contains("Retrieving table structure for table");
-        progress(ToolEvent::Line(line));
-        if table {
-            done += 1;
-            progress(ToolEvent::Step {
-                done,
-                total: tables,
-            });
-        }
-    })
+    run_dump(
+        &cmd,
+        url,
+        "Retrieving table structure for table",
+        tables,
+        progress,
+    )
     .await?;
     super::postgres::finish(partial, &tool, &db).await
 }

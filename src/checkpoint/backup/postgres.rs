@@ -11,7 +11,7 @@
 
 use super::super::tools;
 use super::super::{Backup, CheckpointError};
-use super::{run_tool, Partial, ToolEvent, LOCK_WAIT};
+use super::{run_dump, run_tool, Partial, ToolEvent, LOCK_WAIT};
 use std::path::Path;
 
 fn literal(s: &str) -> String {
@@ -36,19 +36,7 @@ pub(super) async fn backup(
         format!("--schema=\"{}\"", schema.replace('"', "\"\"")),
         format!("--file={}", partial.tmp.display()),
     ]);
-    let mut done = 0u64;
-    run_tool(&cmd, url, "backup", None, &mut |line: String| {
-        let table = line.contains("dumping contents of table");
-        progress(ToolEvent::Line(line));
-        if table {
-            done += 1;
-            progress(ToolEvent::Step {
-                done,
-                total: tables,
-            });
-        }
-    })
-    .await?;
+    run_dump(&cmd, url, "dumping contents of table", tables, progress).await?;
     finish(partial, "pg_dump", schema).await
 }
 
