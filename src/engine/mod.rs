@@ -71,6 +71,20 @@ impl Workspace {
         }
         self.batches.iter().position(|b| b.name == sel)
     }
+
+    /// `find_batch`, or the refusal that names the plan's batches.
+    pub fn batch_or_refuse(&self, sel: &str) -> Result<usize, EngineError> {
+        self.find_batch(sel).ok_or_else(|| {
+            EngineError::Selection(format!(
+                "no batch {sel:?}: the plan has {}\n  hint: --batch takes a number from 1 or a batch name",
+                self.batches
+                    .iter()
+                    .map(|b| format!("{} {:?}", b.number, b.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+    }
 }
 
 /// Why a job could not run at all (exit code 2). Each message says what to do.

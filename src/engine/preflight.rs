@@ -146,16 +146,7 @@ fn select(
     let is_pending = |i: usize| !rules::done(standing.status(i));
     let mut scope: Vec<usize> = match &opts.batch {
         Some(sel) => {
-            let b = ws.find_batch(sel).ok_or_else(|| {
-                EngineError::Selection(format!(
-                    "no batch {sel:?}: the plan has {}\n  hint: --batch takes a number from 1 or a batch name",
-                    ws.batches
-                        .iter()
-                        .map(|b| format!("{} {:?}", b.number, b.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            })?;
+            let b = ws.batch_or_refuse(sel)?;
             // Unresolved files were refused before; an applied batch is nothing to do.
             if let Err(Refusal::EarlierBatchPending { earlier, files, .. }) =
                 rules::can_run(&standing, Ask::Batch(b))

@@ -68,16 +68,7 @@ fn select(
     let Some(sel) = batch else {
         return Ok((Vec::new(), all));
     };
-    let b = ws.find_batch(sel).ok_or_else(|| {
-        EngineError::Selection(format!(
-            "no batch {sel:?}: the plan has {}\n  hint: --batch takes a number from 1 or a batch name",
-            ws.batches
-                .iter()
-                .map(|b| format!("{} {:?}", b.number, b.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-    })?;
+    let b = ws.batch_or_refuse(sel)?;
     let ours = &ws.batches[b].migrations;
     let first = all
         .iter()
