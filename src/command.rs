@@ -37,6 +37,21 @@ pub enum Command {
     },
     /// Close the migration window: its checkpoints are superseded, old backups pruned.
     CloseWindow,
+    /// Run the checks: every applied batch's (or that batch's), the database's own
+    /// (integrity, orphans of every foreign key) and the applied files' verify scripts.
+    /// Answered with `CheckFinished` and `BatchValidated` events.
+    Validate {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        batch: Option<String>,
+    },
+    /// Run the benchmarks (of one batch, or all). `baseline`: store the results as the
+    /// new baselines. Answered with `BenchSample` and `BenchSummary` events.
+    Bench {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        batch: Option<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        baseline: bool,
+    },
 }
 
 pub use crate::event::RollbackScope;
@@ -60,6 +75,11 @@ pub struct ApplyRequest {
     /// What the operator found partly applied files to be.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resolve: Vec<(String, Resolution)>,
+    /// Go on past a batch whose validation failed (critical or error findings), for
+    /// this reason: recorded with the operator (`--force-progress REASON`, or the
+    /// cockpit's typed confirmation). None: a failed validation stops the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force_progress: Option<String>,
 }
 
 /// What an operator found a `running` or `partial` file to be.

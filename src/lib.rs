@@ -1,13 +1,16 @@
 //! cutover: a terminal cockpit and headless engine for database migration windows.
 //!
-//! Dependencies point one way: `cli -> engine -> checkpoint -> db -> sql`; `plan` and `source`
+//! Dependencies point one way: `cli -> engine -> {check, bench, checkpoint} -> db -> sql`; `plan` and `source`
 //! feed the engine; `event` and `command` (the engine's vocabulary, out and in)
-//! depend on nothing of ours.
+//! depend on nothing of ours; `emit` (the events' sending end) only on `event`.
 
+pub mod bench;
+pub mod check;
 pub mod checkpoint;
 pub mod cli;
 pub mod command;
 pub mod db;
+pub mod emit;
 pub mod engine;
 pub mod event;
 pub mod logging;

@@ -31,11 +31,13 @@
 
 mod backup;
 mod hash;
+mod records;
 mod store;
 pub mod tools;
 
 pub use backup::{restore, take_backup, ToolEvent};
 pub use hash::sha256_file;
+pub use records::{StoredBaseline, StoredOverride, StoredValidation};
 pub use store::{Closed, NewCheckpoint, Store, Window};
 
 pub mod scratch;

@@ -18,7 +18,7 @@ use tokio::sync::Mutex;
 
 /// The store's own schema version (`PRAGMA user_version`). Bump it with a migration step
 /// in `migrate` when a table changes; a newer file than this build knows is refused.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS windows (
@@ -53,12 +53,53 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 CREATE INDEX IF NOT EXISTS checkpoints_by_window ON checkpoints (window, id);
 ";
 
+/// Version 2: benchmark baselines, batch validations and the operator's overrides of a
+/// failed validation (`--force-progress`).
+const SCHEMA_V2: &str = "
+CREATE TABLE IF NOT EXISTS baselines (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    target TEXT NOT NULL,
+    bench TEXT NOT NULL,
+    query_sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL DEFAULT '',
+    p50_ms REAL NOT NULL,
+    p95_ms REAL NOT NULL,
+    samples_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS baselines_by_bench ON baselines (target, bench, id);
+CREATE TABLE IF NOT EXISTS validations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    target TEXT NOT NULL,
+    window INTEGER,
+    batch INTEGER NOT NULL,
+    batch_name TEXT NOT NULL,
+    verdict TEXT NOT NULL CHECK (verdict IN ('passed', 'warnings', 'failed', 'forced')),
+    passed INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    operator TEXT NOT NULL DEFAULT '',
+    findings_json TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS validations_by_batch ON validations (target, batch, id);
+CREATE TABLE IF NOT EXISTS overrides (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    target TEXT NOT NULL,
+    window INTEGER,
+    batch INTEGER NOT NULL,
+    batch_name TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+";
+
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The local state database.
 pub struct Store {
-    conn: Mutex<SqliteConnection>,
+    pub(super) conn: Mutex<SqliteConnection>,
     /// The folder `.cutover/` sits in (the plan's); backup paths are kept relative to it.
     base_dir: PathBuf,
 }
@@ -99,11 +140,11 @@ pub struct Closed {
     pub kept: Option<PathBuf>,
 }
 
-fn err(context: &str, e: impl std::fmt::Display) -> CheckpointError {
+pub(super) fn err(context: &str, e: impl std::fmt::Display) -> CheckpointError {
     CheckpointError::Store(format!("state database: {context}: {e}"))
 }
 
-fn now() -> String {
+pub(super) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
@@ -570,7 +611,12 @@ async fn migrate(conn: &mut SqliteConnection, path: &Path) -> Result<(), Checkpo
         .begin()
         .await
         .map_err(|e| err("creating its tables", e))?;
-    sqlx::Executor::execute(&mut *tx, SCHEMA_V1)
+    if version < 1 {
+        sqlx::Executor::execute(&mut *tx, SCHEMA_V1)
+            .await
+            .map_err(|e| err("creating its tables", e))?;
+    }
+    sqlx::Executor::execute(&mut *tx, SCHEMA_V2)
         .await
         .map_err(|e| err("creating its tables", e))?;
     sqlx::Executor::execute(

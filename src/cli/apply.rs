@@ -58,6 +58,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
         accept_drift: args.accept_drift,
         dry_run: args.dry_run,
         resolve: args.resolve,
+        force_progress: None,
     };
     let started = std::time::Instant::now();
     let signals = Signals::register();

@@ -19,6 +19,7 @@ macro_rules! errln {
 }
 
 mod apply;
+mod bench;
 mod checkpoints;
 mod close;
 mod demo;
@@ -29,6 +30,7 @@ mod rehearse;
 mod rollback;
 mod status;
 mod tui;
+mod validate;
 mod workspace;
 
 use clap::{Args, Parser, Subcommand};
@@ -91,6 +93,10 @@ pub enum Command {
     Checkpoints(checkpoints::CheckpointsArgs),
     /// Up, down, up of each pending file on a scratch copy of the target: proves each can be undone
     Rehearse(rehearse::RehearseArgs),
+    /// Run the checks (and benchmarks) of the applied batches; --json / --junit reports
+    Validate(validate::ValidateArgs),
+    /// Run the plan's query benchmarks against thresholds and baselines (--baseline stores them)
+    Bench(bench::BenchArgs),
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -116,6 +122,8 @@ pub fn run(cli: Cli) -> i32 {
             Command::Close => close::run(&cli.global).await,
             Command::Checkpoints(args) => checkpoints::run(&cli.global, args).await,
             Command::Rehearse(args) => rehearse::run(&cli.global, args).await,
+            Command::Validate(args) => validate::run(&cli.global, args).await,
+            Command::Bench(args) => bench::run(&cli.global, args).await,
         }
     })
 }

@@ -12,6 +12,7 @@
 //! fingerprints, checksums, backup and restore); `names` says where tables live.
 
 mod cancel;
+pub mod compare;
 mod connect;
 pub mod ledger;
 pub mod lock;

@@ -4,7 +4,8 @@
 //! outside the engine does.
 
 use super::{
-    apply, job, rehearse, rollback, session, ApplyOptions, ApplyReport, Emitter, EngineError,
+    apply, bench, job, rehearse, rollback, session, validate, ApplyOptions, ApplyReport, Emitter,
+    EngineError,
 };
 use super::{Session, Stop, Workspace};
 use crate::command::{ApplyRequest, Command};
@@ -79,6 +80,8 @@ impl Commands {
             | Command::PreviewRestore(_)
             | Command::Rollback { .. }
             | Command::Rehearse { .. }
+            | Command::Validate { .. }
+            | Command::Bench { .. }
             | Command::CloseWindow => {
                 self.stop.reset();
                 self.tx.send(cmd).is_ok()
@@ -140,6 +143,7 @@ fn options(req: ApplyRequest, operator: &str) -> ApplyOptions {
         accept_drift: req.accept_drift,
         dry_run: req.dry_run,
         resolve: req.resolve,
+        force_progress: req.force_progress,
     }
 }
 
@@ -190,6 +194,14 @@ async fn held(
             Command::Rehearse { batch } => {
                 rehearse::job(ws, &setup.target, batch.as_deref(), &em, &stop).await;
             }
+            Command::Validate { batch } => {
+                let op = &setup.operator;
+                validate::in_session(&mut session, ws, batch.as_deref(), op, &em).await;
+            }
+            Command::Bench { batch, baseline } => {
+                let (op, b) = (&setup.operator, batch.as_deref());
+                bench::in_session(&mut session, ws, b, baseline, op, &em).await;
+            }
         }
     }
     session.close(&em).await;
@@ -229,6 +241,16 @@ async fn per_job(
             Command::Rehearse { batch } => {
                 let (ws, target, op) = (&setup.ws, &setup.target, &setup.operator);
                 rehearse::headless(ws, target, batch.as_deref(), op, &em, &stop).await;
+                continue;
+            }
+            Command::Validate { batch } => {
+                let (ws, target, op) = (&setup.ws, &setup.target, &setup.operator);
+                validate::headless(ws, target, batch.as_deref(), op, &em).await;
+                continue;
+            }
+            Command::Bench { batch, baseline } => {
+                let (ws, target, op) = (&setup.ws, &setup.target, &setup.operator);
+                bench::headless(ws, target, batch.as_deref(), baseline, op, &em).await;
                 continue;
             }
         };

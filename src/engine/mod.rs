@@ -5,6 +5,7 @@
 
 mod adopt;
 pub mod apply;
+mod bench;
 mod checkpoint;
 mod drift;
 mod dry_run;
@@ -26,6 +27,7 @@ mod session;
 mod status;
 mod step;
 mod stop;
+mod validate;
 
 pub use apply::apply;
 pub use checkpoint::{checkpoint_ids, window_events};

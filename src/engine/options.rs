@@ -15,6 +15,9 @@ pub struct ApplyOptions {
     /// `--resolve VERSION=applied|pending`: what an operator found a partly applied file
     /// to be (a recorded decision).
     pub resolve: Vec<(String, Resolution)>,
+    /// `--force-progress REASON`: go on past a batch whose validation failed, recorded
+    /// with the operator and this reason.
+    pub force_progress: Option<String>,
 }
 
 /// The engine's word for it is the command vocabulary's.

@@ -1,4 +1,5 @@
-//! Reports (JSON now; JUnit XML later) and the process exit codes.
+//! Reports (JSON, JUnit XML, terminal summaries) and the process exit codes.
 
 pub mod exit;
 pub mod json;
+pub mod validation;

@@ -303,6 +303,13 @@ impl State {
                 verdict,
                 detail,
             } => return self.rehearsed(at, version, *verdict, detail),
+            // Issue 9: the cockpit's checks and benchmarks views fold these.
+            Event::CheckFinished(_)
+            | Event::BatchValidated { .. }
+            | Event::ProgressForced { .. }
+            | Event::CompareProgress(_)
+            | Event::BenchSample { .. }
+            | Event::BenchSummary(_) => return false,
         }
         true
     }

@@ -5,6 +5,12 @@
 
 use serde::{Deserialize, Serialize};
 
+mod validation;
+pub use validation::{
+    BatchVerdict, BenchResult, BenchVerdict, CheckResult, ColumnDiff, CompareProgress, RowDiff,
+    RowDiffKind, Severity, Side,
+};
+
 /// How long a consumer waits between draining batches of events. A consumer that wakes
 /// for every event costs the job a thread wake-up per event (measured: about 3 µs each,
 /// 40 µs per small file); one that drains, handles the batch, then pauses this long costs
@@ -278,6 +284,33 @@ pub enum Event {
     WindowClosed {
         window: i64,
     },
+    /// A check ran (after a file, at the end of a batch, or in `cutover validate`).
+    CheckFinished(Box<CheckResult>),
+    /// A batch's validation ended: its checks' verdict, and how many passed of how many.
+    BatchValidated {
+        batch: usize,
+        verdict: BatchVerdict,
+        passed: usize,
+        total: usize,
+    },
+    /// The operator went on past a batch whose validation failed: who, and why.
+    ProgressForced {
+        batch: usize,
+        operator: String,
+        reason: String,
+    },
+    /// A source-versus-target comparison read this far on one side.
+    CompareProgress(CompareProgress),
+    /// One timed execution of a benchmark's query (`connection` 0-based).
+    BenchSample {
+        bench: String,
+        batch: usize,
+        run: u32,
+        connection: u32,
+        ms: f64,
+    },
+    /// A benchmark's figures and verdict once its runs ended.
+    BenchSummary(Box<BenchResult>),
 }
 
 /// Where a checkpoint stands.

@@ -1,0 +1,93 @@
+//! What the state database keeps beside checkpoints (version 2): benchmark baselines,
+//! batch validations, and the operator's overrides of a failed validation.
+
+use super::store::Store;
+use super::CheckpointError;
+
+/// A benchmark baseline as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredBaseline {
+    pub bench: String,
+    /// sha256 of the query text: a baseline of another query is not compared with.
+    pub query_sha256: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub samples_ms: Vec<f64>,
+}
+
+/// A batch's validation as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredValidation {
+    pub batch: usize,
+    pub batch_name: String,
+    pub verdict: crate::event::BatchVerdict,
+    pub passed: usize,
+    pub total: usize,
+    pub at: String,
+    pub operator: String,
+}
+
+/// An operator's decision to go on past a failed validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredOverride {
+    pub batch: usize,
+    pub batch_name: String,
+    pub operator: String,
+    pub reason: String,
+    pub at: String,
+}
+
+impl Store {
+    /// Stores a new baseline for `bench` on `target` (the latest one counts).
+    pub async fn save_baseline(
+        &self,
+        target: &str,
+        baseline: &StoredBaseline,
+    ) -> Result<(), CheckpointError> {
+        let _ = (target, baseline);
+        todo!("issue 9: Store::save_baseline")
+    }
+
+    /// The latest baseline of `bench` on `target`.
+    pub async fn baseline(
+        &self,
+        target: &str,
+        bench: &str,
+    ) -> Result<Option<StoredBaseline>, CheckpointError> {
+        let _ = (target, bench);
+        todo!("issue 9: Store::baseline")
+    }
+
+    /// Records a batch's validation (in the open window, if any).
+    pub async fn record_validation(
+        &self,
+        target: &str,
+        v: &StoredValidation,
+        findings_json: &str,
+    ) -> Result<(), CheckpointError> {
+        let _ = (target, v, findings_json);
+        todo!("issue 9: Store::record_validation")
+    }
+
+    /// The latest validation of batch `batch` (1-based) on `target`.
+    pub async fn last_validation(
+        &self,
+        target: &str,
+        batch: usize,
+    ) -> Result<Option<StoredValidation>, CheckpointError> {
+        let _ = (target, batch);
+        todo!("issue 9: Store::last_validation")
+    }
+
+    /// Records who went on past a failed validation of `batch`, and why.
+    pub async fn record_override(
+        &self,
+        target: &str,
+        o: &StoredOverride,
+    ) -> Result<(), CheckpointError> {
+        let _ = (target, o);
+        todo!("issue 9: Store::record_override")
+    }
+}
