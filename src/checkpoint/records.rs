@@ -1,8 +1,10 @@
 //! What the state database keeps beside checkpoints (version 2): benchmark baselines,
 //! batch validations, and the operator's overrides of a failed validation.
 
-use super::store::Store;
+use super::store::{err, Store};
 use super::CheckpointError;
+use crate::event::BatchVerdict;
+use sqlx::Row;
 
 /// A benchmark baseline as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,8 +69,26 @@ impl Store {
         v: &StoredValidation,
         findings_json: &str,
     ) -> Result<(), CheckpointError> {
-        let _ = (target, v, findings_json);
-        todo!("issue 9: Store::record_validation")
+        let window = self.open_window(target).await?.map(|w| w.id);
+        let mut c = self.conn.lock().await;
+        sqlx::query(
+            "INSERT INTO validations (target, window, batch, batch_name, verdict, passed, total, \
+             at, operator, findings_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(target)
+        .bind(window)
+        .bind(v.batch as i64)
+        .bind(&v.batch_name)
+        .bind(v.verdict.as_str())
+        .bind(v.passed as i64)
+        .bind(v.total as i64)
+        .bind(&v.at)
+        .bind(&v.operator)
+        .bind(findings_json)
+        .execute(&mut *c)
+        .await
+        .map_err(|e| err("recording a batch validation", e))?;
+        Ok(())
     }
 
     /// The latest validation of batch `batch` (1-based) on `target`.
@@ -77,8 +97,35 @@ impl Store {
         target: &str,
         batch: usize,
     ) -> Result<Option<StoredValidation>, CheckpointError> {
-        let _ = (target, batch);
-        todo!("issue 9: Store::last_validation")
+        let mut c = self.conn.lock().await;
+        let row = sqlx::query(
+            "SELECT batch, batch_name, verdict, passed, total, at, operator FROM validations \
+             WHERE target = ? AND batch = ? ORDER BY id DESC LIMIT 1",
+        )
+        .bind(target)
+        .bind(batch as i64)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(|e| err("reading a batch validation", e))?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let get = |e| err("reading a batch validation", e);
+        let verdict: String = r.try_get("verdict").map_err(get)?;
+        Ok(Some(StoredValidation {
+            batch: r.try_get::<i64, _>("batch").map_err(get)? as usize,
+            batch_name: r.try_get("batch_name").map_err(get)?,
+            verdict: match verdict.as_str() {
+                "passed" => BatchVerdict::Passed,
+                "warnings" => BatchVerdict::Warnings,
+                "forced" => BatchVerdict::Forced,
+                _ => BatchVerdict::Failed,
+            },
+            passed: r.try_get::<i64, _>("passed").map_err(get)? as usize,
+            total: r.try_get::<i64, _>("total").map_err(get)? as usize,
+            at: r.try_get("at").map_err(get)?,
+            operator: r.try_get("operator").map_err(get)?,
+        }))
     }
 
     /// Records who went on past a failed validation of `batch`, and why.
