@@ -56,6 +56,7 @@ pub(crate) async fn headless(
     };
     let outcome = match db::connect(&info).await {
         Ok((mut conn, _)) => {
+            em.emit(super::job::plan_event(ws, conn.dialect)).await;
             let o = validate(&mut conn, ws, &target.display, batch, operator, em).await;
             conn.close().await;
             o
