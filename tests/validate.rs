@@ -93,7 +93,13 @@ fn demo_then_corrupted(backend: Backend) {
     assert_eq!(report["batches"].as_array().map(Vec::len), Some(3));
     let xml = std::fs::read_to_string(dir.join("r.xml")).expect("junit");
     assert!(xml.starts_with("<?xml"), "{xml}");
-    assert_eq!(xml.matches("<testcase").count() as u64, total, "{xml}");
+    // One test case per check and per benchmark.
+    let benches = report["benchmarks"].as_array().map_or(0, Vec::len) as u64;
+    assert_eq!(
+        xml.matches("<testcase").count() as u64,
+        total + benches,
+        "{xml}"
+    );
 
     db.exec(&corruption(backend));
     let (code, said) = validate(dir, &plan, &["--json", "bad.json"]);

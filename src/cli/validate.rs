@@ -140,6 +140,18 @@ fn show(s: &Stamped, seen: &mut Seen) {
             "  batch {batch}: {} ({passed}/{total} checks passed)",
             verdict.as_str()
         ),
+        Event::BenchSummary(b) => {
+            let mark = if b.verdict.failed() { "✖" } else { "✔" };
+            outln!(
+                "  {mark} bench {} [batch {}]: p50 {:.2} ms, p95 {:.2} ms, {}: {}",
+                b.bench,
+                b.batch,
+                b.p50_ms,
+                b.p95_ms,
+                b.verdict.as_str(),
+                b.detail
+            );
+        }
         Event::Log { level, text } => {
             let tag = match level {
                 Level::Debug => return,

@@ -27,8 +27,8 @@ pub(crate) async fn in_session(
         job: "validate".into(),
     })
     .await;
-    let display = session.target.display.clone();
-    let outcome = validate(&mut session.conn, ws, &display, batch, operator, em).await;
+    let target = session.target.clone();
+    let outcome = validate(&mut session.conn, ws, &target, batch, operator, em).await;
     em.emit(Event::JobFinished {
         job: "validate".into(),
         outcome,
@@ -57,7 +57,7 @@ pub(crate) async fn headless(
     let outcome = match db::connect(&info).await {
         Ok((mut conn, _)) => {
             em.emit(super::job::plan_event(ws, conn.dialect)).await;
-            let o = validate(&mut conn, ws, &target.display, batch, operator, em).await;
+            let o = validate(&mut conn, ws, target, batch, operator, em).await;
             conn.close().await;
             o
         }
@@ -75,11 +75,11 @@ pub(crate) async fn headless(
 }
 
 /// The whole validation: the database's default checks once, the verify scripts of the
-/// applied files, then each selected batch's validation.
+/// applied files, then each selected batch's validation, then those batches' benchmarks.
 async fn validate(
     conn: &mut Conn,
     ws: &Workspace,
-    target_display: &str,
+    target: &ConnectInfo,
     batch: Option<&str>,
     operator: &str,
     em: &Emitter,
@@ -150,13 +150,16 @@ async fn validate(
         )
         .await;
     }
-    for b in batches {
-        let (_, r) = self::batch(conn, ws, target_display, b, operator, em).await;
+    for b in &batches {
+        let (_, r) = self::batch(conn, ws, &target.display, *b, operator, em).await;
         results.extend(r);
     }
-    // TODO(issue 9, BENCH): the validated batches' benchmarks run here once the bench
-    // job's per-batch function lands.
-    if results.iter().any(|r| !r.passed && r.severity.blocks()) {
+    let mut bench_failed = false;
+    for b in &batches {
+        let benches = super::bench::batch(conn, ws, target, *b, em).await;
+        bench_failed |= benches.iter().any(|r| r.verdict.failed());
+    }
+    if bench_failed || results.iter().any(|r| !r.passed && r.severity.blocks()) {
         Outcome::Failed
     } else {
         Outcome::Succeeded
