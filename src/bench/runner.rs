@@ -8,13 +8,18 @@ use crate::event::Event;
 use futures_util::TryStreamExt;
 use std::time::Instant;
 
-/// What the timed part gave: every sample (connection by connection, each in order)
-/// and its wall-clock time.
+/// What the timed part gave: every sample (connection by connection, each in order),
+/// the control query's timings, and the wall-clock time.
 #[derive(Debug, Clone, Default)]
 pub struct Timed {
     pub samples_ms: Vec<f64>,
+    pub control_ms: Vec<f64>,
     pub wall_ms: f64,
 }
+
+/// The control query: no work of its own, so its timing is what the machine, the
+/// server and the connection add to any query at that moment (see `stats`).
+pub const CONTROL_SQL: &str = "SELECT 1";
 
 /// Runs `sql` once, reading every row; the number of rows.
 pub async fn execute(conn: &mut Conn, sql: &str) -> Result<u64, SqlFailure> {
@@ -61,11 +66,18 @@ pub async fn time(
     let started = Instant::now();
     let timed = conns.iter_mut().enumerate().map(|(k, c)| async move {
         let mut out = Vec::with_capacity(plan.runs as usize);
+        let mut control = Vec::new();
         for run in 0..plan.runs {
             let t = Instant::now();
             execute(c, plan.sql).await?;
             let ms = t.elapsed().as_secs_f64() * 1000.0;
             out.push(ms);
+            // On the first connection, right after each run: the same moment's control.
+            if k == 0 {
+                let t = Instant::now();
+                execute(c, CONTROL_SQL).await?;
+                control.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
             em.emit(Event::BenchSample {
                 bench: plan.bench.to_string(),
                 batch: plan.batch,
@@ -75,16 +87,20 @@ pub async fn time(
             })
             .await;
         }
-        Ok::<Vec<f64>, SqlFailure>(out)
+        Ok::<(Vec<f64>, Vec<f64>), SqlFailure>((out, control))
     });
     let results = futures_util::future::join_all(timed).await;
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
     let mut samples_ms = Vec::new();
+    let mut control_ms = Vec::new();
     for r in results {
-        samples_ms.extend(r?);
+        let (s, c) = r?;
+        samples_ms.extend(s);
+        control_ms.extend(c);
     }
     Ok(Timed {
         samples_ms,
+        control_ms,
         wall_ms,
     })
 }

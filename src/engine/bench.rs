@@ -188,7 +188,7 @@ impl Run<'_> {
             let m = bench::measure(self.target, conn, spec, batch.number, base.as_ref(), em).await;
             let mut result = m.result;
             if self.save && result.verdict != crate::event::BenchVerdict::Failed {
-                result.baseline_saved = self.store(&result, m.samples_ms, em).await;
+                result.baseline_saved = self.store(&result, m.samples_ms, m.control_ms, em).await;
             }
             em.emit(Event::BenchSummary(Box::new(result.clone()))).await;
             out.push(result);
@@ -222,11 +222,18 @@ impl Run<'_> {
             p50_ms: stored.p50_ms,
             p95_ms: stored.p95_ms,
             samples_ms: stored.samples_ms,
+            control_ms: stored.control_ms,
             created_at: stored.created_at,
         })
     }
 
-    async fn store(&self, r: &BenchResult, samples_ms: Vec<f64>, em: &Emitter) -> bool {
+    async fn store(
+        &self,
+        r: &BenchResult,
+        samples_ms: Vec<f64>,
+        control_ms: Vec<f64>,
+        em: &Emitter,
+    ) -> bool {
         let Some(store) = self.store else {
             return false;
         };
@@ -238,6 +245,7 @@ impl Run<'_> {
             p50_ms: r.p50_ms,
             p95_ms: r.p95_ms,
             samples_ms,
+            control_ms,
         };
         match store.save_baseline(&self.target.display, &stored).await {
             Ok(()) => true,
