@@ -209,3 +209,108 @@ on_all_backends!(no_false_alarm_then_a_dropped_index_regresses, |backend| {
     assert!(m.result.change_pct.is_some_and(|c| c > 10.0));
     assert!(m.result.full_scan, "{}", m.result.plan);
 });
+
+/// A plan for `db` whose one batch has `benches` (TOML), beside a migration file that
+/// is never applied (benchmarks run whatever the batches' state).
+fn bench_plan(db: &TestDb, benches: &str) {
+    write_files(
+        &db.migrations_dir(),
+        &[(
+            "0001_noop.sql",
+            "CREATE TABLE noop (id INTEGER PRIMARY KEY);\n",
+        )],
+    );
+    db.write_plan(&format!(
+        "\n[[batch]]\nname = \"items\"\nfiles = [\"0001\"]\n{benches}"
+    ));
+}
+
+const BY_GROUP: &str =
+    "\n  [[batch.bench]]\n  name = \"by group\"\n  query = \"SELECT * FROM items WHERE grp = 7\"\n  runs = 30\n";
+
+fn report(db: &TestDb, name: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(db.dir.path().join(name)).expect("report written");
+    serde_json::from_str(&text).expect("report is JSON")
+}
+
+fn bench_named<'a>(r: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    r["benchmarks"]
+        .as_array()
+        .expect("benchmarks")
+        .iter()
+        .find(|b| b["bench"] == name)
+        .unwrap_or_else(|| panic!("no benchmark {name} in {r}"))
+}
+
+// The real binary: `--baseline` stores in .cutover/state.db; unchanged reruns report
+// no regression; a threshold crossed and a failing query give exit 1 with the others
+// still run; a dropped index regresses; an unknown batch cannot run.
+on_all_backends!(cli_baseline_threshold_failure_and_regression, |backend| {
+    let _one = one_at_a_time();
+    let Some(db) = items(backend, "cli_bench") else {
+        return;
+    };
+    let dir = db.dir.path();
+    bench_plan(&db, BY_GROUP);
+    let out = cutover(dir, &["bench", "--baseline", "--json", "a.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let a = report(&db, "a.json");
+    assert_eq!(bench_named(&a, "by group")["baseline_saved"], true, "{a}");
+    let state = TestDb::sqlite_at(&dir.join(".cutover/state.db"));
+    assert_eq!(
+        state.scalar("SELECT COUNT(*) FROM baselines WHERE bench = 'by group'"),
+        1
+    );
+    for i in 0..3 {
+        let out = cutover(dir, &["bench", "--json", "b.json", "--junit", "b.xml"]);
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(0), "rerun {i}: {t}");
+        assert!(t.contains("no regression"), "rerun {i}: {t}");
+        let b = bench_named(&report(&db, "b.json"), "by group").clone();
+        assert_eq!(b["verdict"], "ok");
+        assert!(
+            b["change_pct"].is_number() && b["baseline_p95_ms"].is_number(),
+            "{b}"
+        );
+        assert!(b["p50_ms"].as_f64() <= b["p95_ms"].as_f64());
+    }
+    let junit = std::fs::read_to_string(dir.join("b.xml")).expect("junit");
+    assert!(junit.contains("by group"), "{junit}");
+
+    bench_plan(
+        &db,
+        &format!(
+            "{BY_GROUP}\n  [[batch.bench]]\n  name = \"broken\"\n  query = \"SELECT * FROM items_x\"\n\n  [[batch.bench]]\n  name = \"too slow\"\n  query = \"SELECT COUNT(*) FROM items\"\n  runs = 10\n  p95_ms = 0.000001\n"
+        ),
+    );
+    let out = cutover(dir, &["bench", "--json", "c.json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let c = report(&db, "c.json");
+    assert_eq!(bench_named(&c, "by group")["verdict"], "ok", "{c}");
+    let broken = bench_named(&c, "broken");
+    assert_eq!(broken["verdict"], "failed");
+    assert!(
+        broken["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("items_x")),
+        "{broken}"
+    );
+    assert_eq!(bench_named(&c, "too slow")["verdict"], "over_threshold");
+
+    bench_plan(&db, BY_GROUP);
+    db.exec(match backend {
+        Backend::Mysql => "DROP INDEX idx_items_grp ON items",
+        _ => "DROP INDEX idx_items_grp",
+    });
+    let out = cutover(dir, &["bench", "--batch", "items", "--json", "d.json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let d = report(&db, "d.json");
+    let by_group = bench_named(&d, "by group");
+    assert_eq!(by_group["verdict"], "regressed", "{by_group}");
+    assert_eq!(by_group["full_scan"], true);
+    assert!(text(&out).contains("suggestion: CREATE INDEX idx_items_grp ON items (grp)"));
+
+    let out = cutover(dir, &["bench", "--batch", "9"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("no batch \"9\""), "{}", text(&out));
+});
