@@ -78,6 +78,7 @@ fn as_baseline(m: &Measured) -> Baseline {
         p95_ms: m.result.p95_ms,
         samples_ms: m.samples_ms.clone(),
         control_ms: m.control_ms.clone(),
+        cpu_ms: m.cpu_ms.clone(),
         created_at: String::new(),
     }
 }

@@ -38,6 +38,9 @@ pub struct Baseline {
     /// a baseline stored without): how fast the machine answered then.
     #[serde(default)]
     pub control_ms: Vec<f64>,
+    /// The CPU control's timings taken with them (`runner::cpu_control`).
+    #[serde(default)]
+    pub cpu_ms: Vec<f64>,
     /// RFC 3339, UTC.
     pub created_at: String,
 }
@@ -48,8 +51,9 @@ pub struct Baseline {
 pub struct Measured {
     pub result: BenchResult,
     pub samples_ms: Vec<f64>,
-    /// The control query's timings, stored with the samples as a baseline.
+    /// The controls' timings, stored with the samples as a baseline.
     pub control_ms: Vec<f64>,
+    pub cpu_ms: Vec<f64>,
 }
 
 /// sha256 (hex) of a query's text: a baseline is compared only with the same query.
@@ -111,19 +115,23 @@ pub async fn measure(
     em: &Emitter,
 ) -> Measured {
     let mut result = empty(spec, batch, baseline);
-    let (samples_ms, control_ms) =
-        match timed(target, conn, spec, batch, baseline, &mut result, em).await {
-            Ok(t) => (t.samples_ms, t.control_ms),
-            Err(message) => {
-                result.verdict = BenchVerdict::Failed;
-                result.detail = message;
-                (Vec::new(), Vec::new())
+    match timed(target, conn, spec, batch, baseline, &mut result, em).await {
+        Ok(t) => Measured {
+            result,
+            samples_ms: t.samples_ms,
+            control_ms: t.control_ms,
+            cpu_ms: t.cpu_ms,
+        },
+        Err(message) => {
+            result.verdict = BenchVerdict::Failed;
+            result.detail = message;
+            Measured {
+                result,
+                samples_ms: Vec::new(),
+                control_ms: Vec::new(),
+                cpu_ms: Vec::new(),
             }
-        };
-    Measured {
-        result,
-        samples_ms,
-        control_ms,
+        }
     }
 }
 
@@ -179,6 +187,7 @@ async fn timed(
     let now = stats::Sample {
         query_ms: samples,
         control_ms: &timed.control_ms,
+        cpu_ms: &timed.cpu_ms,
     };
     let judged = verdict::judge(&figs, &now, spec.p95_ms, baseline, result.regression_pct);
     result.verdict = judged.verdict;

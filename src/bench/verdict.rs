@@ -27,6 +27,7 @@ pub fn judge(
         let then = stats::Sample {
             query_ms: &b.samples_ms,
             control_ms: &b.control_ms,
+            cpu_ms: &b.cpu_ms,
         };
         stats::regression(&then, now, regression_pct)
     });
@@ -76,6 +77,7 @@ mod tests {
         let one = |v: &'static [f64]| stats::Sample {
             query_ms: v,
             control_ms: &[],
+            cpu_ms: &[],
         };
         let j = judge(&figs(60.0), &one(&[60.0]), Some(50.0), None, 10.0);
         assert_eq!(j.verdict, BenchVerdict::OverThreshold);
@@ -87,12 +89,14 @@ mod tests {
             p95_ms: 1.2,
             samples_ms: (0..30).map(|i| 1.0 + i as f64 / 100.0).collect(),
             control_ms: Vec::new(),
+            cpu_ms: Vec::new(),
             created_at: String::new(),
         };
         let now: Vec<f64> = (0..30).map(|i| 3.0 + i as f64 / 100.0).collect();
         let now = stats::Sample {
             query_ms: &now,
             control_ms: &[],
+            cpu_ms: &[],
         };
         let j = judge(&figs(3.3), &now, None, Some(&base), 10.0);
         assert_eq!(j.verdict, BenchVerdict::Regressed, "{}", j.detail);

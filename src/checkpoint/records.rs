@@ -18,6 +18,8 @@ pub struct StoredBaseline {
     /// The control query's timings taken with the samples (`bench::stats`); kept in the
     /// same `samples_json` column as `{"samples": [...], "control": [...]}`.
     pub control_ms: Vec<f64>,
+    /// The CPU control's timings (`bench::runner::cpu_control`), kept there too.
+    pub cpu_ms: Vec<f64>,
 }
 
 /// What `samples_json` holds (a bare array of samples is read too: no control).
@@ -28,6 +30,8 @@ enum SamplesJson {
         samples: Vec<f64>,
         #[serde(default)]
         control: Vec<f64>,
+        #[serde(default)]
+        cpu: Vec<f64>,
     },
     Bare(Vec<f64>),
 }
@@ -64,6 +68,7 @@ impl Store {
         let samples = serde_json::to_string(&SamplesJson::Both {
             samples: baseline.samples_ms.clone(),
             control: baseline.control_ms.clone(),
+            cpu: baseline.cpu_ms.clone(),
         })
         .map_err(|e| super::store::err("storing a baseline", e))?;
         let mut c = self.conn.lock().await;
@@ -105,11 +110,15 @@ impl Store {
         else {
             return Ok(None);
         };
-        let (samples_ms, control_ms) = match serde_json::from_str(&samples)
+        let (samples_ms, control_ms, cpu_ms) = match serde_json::from_str(&samples)
             .map_err(|e| super::store::err(&format!("reading the baseline of {bench:?}"), e))?
         {
-            SamplesJson::Both { samples, control } => (samples, control),
-            SamplesJson::Bare(samples) => (samples, Vec::new()),
+            SamplesJson::Both {
+                samples,
+                control,
+                cpu,
+            } => (samples, control, cpu),
+            SamplesJson::Bare(samples) => (samples, Vec::new(), Vec::new()),
         };
         Ok(Some(StoredBaseline {
             bench,
@@ -120,6 +129,7 @@ impl Store {
             p95_ms,
             samples_ms,
             control_ms,
+            cpu_ms,
         }))
     }
 
