@@ -66,7 +66,6 @@ pub(crate) async fn headless(
 
 /// Batch `b`'s (0-based) benchmarks on `conn`, after its validation in an apply; each
 /// compared with its stored baseline (none stored here). Gives back their results.
-#[allow(dead_code)] // issue 9: the apply integration calls it
 pub(crate) async fn batch(
     conn: &mut crate::db::Conn,
     ws: &Workspace,
