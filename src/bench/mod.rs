@@ -146,20 +146,6 @@ async fn timed(
     em: &Emitter,
 ) -> Result<runner::Timed, String> {
     let sql = spec.query.trim().trim_end_matches(';').trim();
-    let mut extra = Vec::new();
-    for k in 1..result.concurrency {
-        match crate::db::connect(target).await {
-            Ok((c, _)) => extra.push(c),
-            Err(e) => {
-                close_all(extra).await;
-                return Err(format!(
-                    "cannot open connection {} of {}: {e}",
-                    k + 1,
-                    result.concurrency
-                ));
-            }
-        }
-    }
     let plan = runner::Plan {
         bench: &spec.name,
         batch,
@@ -167,14 +153,34 @@ async fn timed(
         warmup: spec.warmup.unwrap_or(DEFAULT_WARMUP),
         runs: spec.runs.unwrap_or(DEFAULT_RUNS).max(1),
     };
-    let timed = {
-        let mut conns: Vec<&mut Conn> = std::iter::once(&mut *conn)
-            .chain(extra.iter_mut())
-            .collect();
-        runner::time(&mut conns, &plan, em).await
-    };
-    close_all(extra).await;
-    let timed = timed.map_err(|f| format!("the query failed: {}", f.message))?;
+    let mut timed = time_on_all(target, conn, &plan, result.concurrency, em).await?;
+    let mut judged = judge(&timed, spec, baseline, result);
+    // A load spike on a shared machine can slow one whole measurement; a regression is
+    // a property of the query and survives a second one. So a regression is reported
+    // only when a fresh measurement, judged on its own, says so too: two independent
+    // false alarms in a row are rare where one is not (20 unchanged reruns under a
+    // loaded test suite gave up to two single false alarms, none confirmed).
+    if judged.verdict == BenchVerdict::Regressed {
+        let first = judged.change_pct;
+        let again = time_on_all(target, conn, &plan, result.concurrency, em).await?;
+        let rejudged = judge(&again, spec, baseline, result);
+        timed = again;
+        judged = if rejudged.verdict == BenchVerdict::Regressed {
+            verdict::Judged {
+                detail: format!("{}; confirmed by a second measurement", rejudged.detail),
+                ..rejudged
+            }
+        } else {
+            verdict::Judged {
+                detail: format!(
+                    "{}; a first measurement looked slower ({}), a second did not: noise, not a regression",
+                    rejudged.detail,
+                    first.map_or("?".into(), |p| format!("{p:+.0}%"))
+                ),
+                ..rejudged
+            }
+        };
+    }
     let samples = &timed.samples_ms;
     let figs = stats::figures(samples);
     result.runs = samples.len() as u32;
@@ -184,12 +190,6 @@ async fn timed(
     if timed.wall_ms > 0.0 {
         result.throughput_qps = samples.len() as f64 * 1000.0 / timed.wall_ms;
     }
-    let now = stats::Sample {
-        query_ms: samples,
-        control_ms: &timed.control_ms,
-        cpu_ms: &timed.cpu_ms,
-    };
-    let judged = verdict::judge(&figs, &now, spec.p95_ms, baseline, result.regression_pct);
     result.verdict = judged.verdict;
     result.detail = judged.detail;
     result.change_pct = judged.change_pct;
@@ -202,6 +202,54 @@ async fn timed(
         Err(f) => result.plan = format!("EXPLAIN failed: {}", f.message),
     }
     Ok(timed)
+}
+
+/// The verdict of one measurement against the threshold and the baseline.
+fn judge(
+    timed: &runner::Timed,
+    spec: &BenchSpec,
+    baseline: Option<&Baseline>,
+    result: &BenchResult,
+) -> verdict::Judged {
+    let figs = stats::figures(&timed.samples_ms);
+    let now = stats::Sample {
+        query_ms: &timed.samples_ms,
+        control_ms: &timed.control_ms,
+        cpu_ms: &timed.cpu_ms,
+    };
+    verdict::judge(&figs, &now, spec.p95_ms, baseline, result.regression_pct)
+}
+
+/// One measurement (warm-up and timed runs) on `conn` and `concurrency - 1` more
+/// connections opened for it and closed after.
+async fn time_on_all(
+    target: &ConnectInfo,
+    conn: &mut Conn,
+    plan: &runner::Plan<'_>,
+    concurrency: u32,
+    em: &Emitter,
+) -> Result<runner::Timed, String> {
+    let mut extra = Vec::new();
+    for k in 1..concurrency {
+        match crate::db::connect(target).await {
+            Ok((c, _)) => extra.push(c),
+            Err(e) => {
+                close_all(extra).await;
+                return Err(format!(
+                    "cannot open connection {} of {concurrency}: {e}",
+                    k + 1
+                ));
+            }
+        }
+    }
+    let timed = {
+        let mut conns: Vec<&mut Conn> = std::iter::once(&mut *conn)
+            .chain(extra.iter_mut())
+            .collect();
+        runner::time(&mut conns, plan, em).await
+    };
+    close_all(extra).await;
+    timed.map_err(|f| format!("the query failed: {}", f.message))
 }
 
 async fn close_all(conns: Vec<Conn>) {
