@@ -145,7 +145,9 @@ async fn join(
         at: now(),
         operator: run.opts.operator.clone(),
     };
-    let json = serde_json::to_string(&all).unwrap_or_else(|_| "[]".into());
+    // Like `validate::batch`, the findings (what failed) are what is kept.
+    let failed: Vec<&&CheckResult> = all.iter().filter(|r| !r.passed).collect();
+    let json = serde_json::to_string(&failed).unwrap_or_else(|_| "[]".into());
     if let Err(e) = store
         .record_validation(&run.target.display, &v, &json)
         .await

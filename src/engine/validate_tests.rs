@@ -78,10 +78,16 @@ async fn after_each_demo_file_every_default_check_passes() {
     let failed: Vec<&CheckResult> = results.iter().filter(|r| !r.passed).collect();
     assert_eq!(failed.len(), 2, "{results:#?}");
     assert_eq!(failed[0].kind, "verify");
-    assert!(failed[0].detail.contains("no_such_column"), "{}", failed[0].detail);
+    assert!(
+        failed[0].detail.contains("no_such_column"),
+        "{}",
+        failed[0].detail
+    );
     assert_eq!(failed[1].kind, "orphans");
     assert!(
-        failed[1].detail.contains("2 orphan row(s) in order_items.order_id -> orders.id"),
+        failed[1]
+            .detail
+            .contains("2 orphan row(s) in order_items.order_id -> orders.id"),
         "{}",
         failed[1].detail
     );
@@ -129,7 +135,10 @@ async fn time_after_file_on_the_demo() {
         }
     }
     times.sort_by(f64::total_cmp);
-    println!("after_file on the demo: median {:.1} ms, max {:.1} ms", times[5], times[9]);
+    println!(
+        "after_file on the demo: median {:.1} ms, max {:.1} ms",
+        times[5], times[9]
+    );
     drop(em);
     drain.abort();
 }
