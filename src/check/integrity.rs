@@ -7,18 +7,22 @@
 //!   what the schema claims.
 //! - MySQL/MariaDB: `CHECK TABLE ... QUICK` over every table (no row scan for InnoDB
 //!   beyond the quick pass).
+//!
+//! With `tables = [...]` only those tables are checked (SQLite `quick_check(TABLE)`,
+//! MySQL `CHECK TABLE` of those): what runs after a file, on the tables it names.
 
 use super::rows::text_rows;
 use super::{Check, Env, Found};
+use crate::db::names::quote_ident;
 use crate::sql::Dialect;
 
-pub(super) async fn run(env: &mut Env<'_, '_>, _check: &Check) -> Found {
+pub(super) async fn run(env: &mut Env<'_, '_>, check: &Check) -> Found {
     let quick = env.ctx.file.is_some();
     let dialect = env.ctx.target.dialect;
     let result = match dialect {
-        Dialect::Sqlite => sqlite(env, quick).await,
+        Dialect::Sqlite => sqlite(env, quick, &check.spec.tables).await,
         Dialect::Postgres => postgres(env).await,
-        Dialect::Mysql => mysql(env).await,
+        Dialect::Mysql => mysql(env, &check.spec.tables).await,
     };
     match result {
         Ok(wrong) if wrong.is_empty() => Found::pass(match dialect {
@@ -32,24 +36,39 @@ pub(super) async fn run(env: &mut Env<'_, '_>, _check: &Check) -> Found {
     }
 }
 
-async fn sqlite(env: &mut Env<'_, '_>, quick: bool) -> Result<Vec<String>, String> {
+async fn sqlite(
+    env: &mut Env<'_, '_>,
+    quick: bool,
+    tables: &[String],
+) -> Result<Vec<String>, String> {
     let conn = &mut *env.ctx.target;
     let pragma = if quick {
         "PRAGMA quick_check"
     } else {
         "PRAGMA integrity_check"
     };
-    let said = text_rows(conn, pragma)
-        .await
-        .map_err(|e| format!("{pragma}: {}", e.message))?;
-    let mut wrong: Vec<String> = said
-        .rows
-        .iter()
-        .filter_map(|r| r.first().cloned().flatten())
-        .filter(|l| l != "ok")
-        .take(10)
-        .map(|l| format!("{pragma}: {l}"))
-        .collect();
+    let statements: Vec<String> = if tables.is_empty() {
+        vec![pragma.to_string()]
+    } else {
+        tables
+            .iter()
+            .map(|t| format!("{pragma}({})", quote_ident(Dialect::Sqlite, t)))
+            .collect()
+    };
+    let mut wrong = Vec::new();
+    for sql in &statements {
+        let said = text_rows(conn, sql)
+            .await
+            .map_err(|e| format!("{sql}: {}", e.message))?;
+        wrong.extend(
+            said.rows
+                .iter()
+                .filter_map(|r| r.first().cloned().flatten())
+                .filter(|l| l != "ok")
+                .take(10)
+                .map(|l| format!("{sql}: {l}")),
+        );
+    }
     if !quick {
         let fk = text_rows(conn, "PRAGMA foreign_key_check")
             .await
@@ -118,8 +137,15 @@ async fn postgres(env: &mut Env<'_, '_>) -> Result<Vec<String>, String> {
     Ok(wrong)
 }
 
-async fn mysql(env: &mut Env<'_, '_>) -> Result<Vec<String>, String> {
-    let tables: Vec<String> = env.schema().await?.tables.keys().cloned().collect();
+async fn mysql(env: &mut Env<'_, '_>, only: &[String]) -> Result<Vec<String>, String> {
+    let tables: Vec<String> = env
+        .schema()
+        .await?
+        .tables
+        .keys()
+        .filter(|t| only.is_empty() || only.iter().any(|o| o.eq_ignore_ascii_case(t)))
+        .cloned()
+        .collect();
     if tables.is_empty() {
         return Ok(Vec::new());
     }

@@ -21,7 +21,7 @@ mod spec;
 mod sql;
 mod verify;
 
-pub use spec::{bare, compare_of, missing, parse, Check, Compare, KINDS};
+pub use spec::{bare, compare_of, missing, parse, Check, Compare, COMPARE_HINT, KINDS};
 
 use crate::checkpoint::Checkpoint;
 use crate::db::schema::Schema;
@@ -205,9 +205,23 @@ async fn one(env: &mut Env<'_, '_>, check: &Check) -> Found {
 /// The checks every database gets without configuration: an `orphans` check per foreign
 /// key that introspection finds, and the `integrity` check.
 pub fn defaults(schema: &Schema) -> Vec<Check> {
+    defaults_for(schema, None)
+}
+
+/// The default checks that can see what a file did, when it names only `touched` tables
+/// (see `tables_named`): the foreign keys from or to those tables, and the integrity of
+/// those tables. Rows change only where a statement names their table: a key whose
+/// tables the file never names cannot have gained an orphan (short of a trigger writing
+/// elsewhere, which the batch's and `cutover validate`'s full checks still catch).
+/// None: every key and the whole database.
+pub fn defaults_for(schema: &Schema, touched: Option<&[String]>) -> Vec<Check> {
+    let named = |t: &str| touched.is_none_or(|ts| ts.iter().any(|x| x.eq_ignore_ascii_case(t)));
     let mut out = Vec::new();
     for (table, t) in &schema.tables {
         for fk in &t.foreign_keys {
+            if !named(table) && !named(&fk.ref_table) {
+                continue;
+            }
             let mut spec = bare("orphans");
             spec.table = Some(table.clone());
             spec.columns = fk.columns.clone();
@@ -219,15 +233,40 @@ pub fn defaults(schema: &Schema) -> Vec<Check> {
                 ),
                 severity: spec::default_severity("orphans"),
                 spec,
+                enforced: false,
             });
+        }
+    }
+    let mut spec = bare("integrity");
+    if let Some(ts) = touched {
+        spec.tables = ts.to_vec();
+        if ts.is_empty() && schema.backend == "sqlite" {
+            // Nothing of the file's tables to check: the schema table itself still is.
+            spec.tables.push("sqlite_schema".to_string());
         }
     }
     out.push(Check {
         name: "integrity".to_string(),
         severity: spec::default_severity("integrity"),
-        spec: bare("integrity"),
+        spec,
+        enforced: false,
     });
     out
+}
+
+/// The tables of `schema` that `sql` names (as a word, in any case, quoted or not).
+pub fn tables_named(sql: &str, schema: &Schema) -> Vec<String> {
+    let words: std::collections::HashSet<String> = sql
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    schema
+        .tables
+        .keys()
+        .filter(|t| words.contains(&t.to_ascii_lowercase()))
+        .cloned()
+        .collect()
 }
 
 /// A folder's verify script (Sqitch `verify/`) as a check on `version`: it passes when
@@ -239,6 +278,7 @@ pub fn verify(version: &str, sql: &str) -> Check {
         name: format!("verify {version}"),
         severity: spec::default_severity("verify"),
         spec,
+        enforced: false,
     }
 }
 

@@ -23,6 +23,9 @@ pub struct Check {
     pub name: String,
     pub severity: Severity,
     pub(crate) spec: CheckSpec,
+    /// An `orphans` check after a file the database itself held to its foreign keys:
+    /// it passes without a scan (see `engine::validate::after_file`).
+    pub(crate) enforced: bool,
 }
 
 /// What `compare` asks a `row_count` or `checksum` check to compare with.
@@ -54,14 +57,16 @@ impl Check {
     }
 }
 
+/// What `compare` may say, for messages.
+pub const COMPARE_HINT: &str =
+    "compare takes \"checkpoint\", \"source\", or bounds { min = N, max = M } (row_count only)";
+
 /// `compare = "checkpoint" | "source" | { min = N, max = M }`.
 pub fn compare_of(v: &toml::Value, kind: &str) -> Result<Compare, String> {
-    const HINT: &str =
-        "compare takes \"checkpoint\", \"source\", or bounds { min = N, max = M } (row_count only)";
     match v {
         toml::Value::String(s) if s == "checkpoint" => Ok(Compare::Checkpoint),
         toml::Value::String(s) if s == "source" => Ok(Compare::Source),
-        toml::Value::String(s) => Err(format!("invalid compare `{s}`; {HINT}")),
+        toml::Value::String(s) => Err(format!("invalid compare `{s}`")),
         toml::Value::Table(t) if kind == "row_count" => {
             let bound = |key: &str| -> Result<Option<u64>, String> {
                 match t.get(key) {
@@ -74,10 +79,10 @@ pub fn compare_of(v: &toml::Value, kind: &str) -> Result<Compare, String> {
             };
             let (min, max) = (bound("min")?, bound("max")?);
             if let Some(k) = t.keys().find(|k| *k != "min" && *k != "max") {
-                return Err(format!("unknown key `{k}` in compare; {HINT}"));
+                return Err(format!("unknown key `{k}` in compare"));
             }
             if min.is_none() && max.is_none() {
-                return Err(format!("compare bounds name neither min nor max; {HINT}"));
+                return Err("compare bounds name neither min nor max".to_string());
             }
             if let (Some(lo), Some(hi)) = (min, max) {
                 if lo > hi {
@@ -86,8 +91,8 @@ pub fn compare_of(v: &toml::Value, kind: &str) -> Result<Compare, String> {
             }
             Ok(Compare::Bounds { min, max })
         }
-        toml::Value::Table(_) => Err(format!("bounds are for row_count checks only; {HINT}")),
-        other => Err(format!("invalid compare {other}; {HINT}")),
+        toml::Value::Table(_) => Err("compare bounds are for row_count checks only".to_string()),
+        other => Err(format!("invalid compare {other}")),
     }
 }
 
@@ -152,12 +157,13 @@ pub fn parse(spec: &CheckSpec) -> Result<Check, String> {
         return Err(m);
     }
     if let Some(c) = &spec.compare {
-        compare_of(c, &spec.kind)?;
+        compare_of(c, &spec.kind).map_err(|e| format!("{e}; {COMPARE_HINT}"))?;
     }
     Ok(Check {
         name: spec.name.clone().unwrap_or_else(|| name_of(spec)),
         severity,
         spec: spec.clone(),
+        enforced: false,
     })
 }
 

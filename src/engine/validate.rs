@@ -27,8 +27,8 @@ pub(crate) async fn in_session(
         job: "validate".into(),
     })
     .await;
-    let display = session.target.display.clone();
-    let outcome = validate(&mut session.conn, ws, &display, batch, operator, em).await;
+    let target = session.target.clone();
+    let outcome = validate(&mut session.conn, ws, &target, batch, operator, em).await;
     em.emit(Event::JobFinished {
         job: "validate".into(),
         outcome,
@@ -56,7 +56,8 @@ pub(crate) async fn headless(
     };
     let outcome = match db::connect(&info).await {
         Ok((mut conn, _)) => {
-            let o = validate(&mut conn, ws, &target.display, batch, operator, em).await;
+            em.emit(super::job::plan_event(ws, conn.dialect)).await;
+            let o = validate(&mut conn, ws, target, batch, operator, em).await;
             conn.close().await;
             o
         }
@@ -74,11 +75,11 @@ pub(crate) async fn headless(
 }
 
 /// The whole validation: the database's default checks once, the verify scripts of the
-/// applied files, then each selected batch's validation.
+/// applied files, then each selected batch's validation, then those batches' benchmarks.
 async fn validate(
     conn: &mut Conn,
     ws: &Workspace,
-    target_display: &str,
+    target: &ConnectInfo,
     batch: Option<&str>,
     operator: &str,
     em: &Emitter,
@@ -149,13 +150,16 @@ async fn validate(
         )
         .await;
     }
-    for b in batches {
-        let (_, r) = self::batch(conn, ws, target_display, b, operator, em).await;
+    for b in &batches {
+        let (_, r) = self::batch(conn, ws, &target.display, *b, operator, em).await;
         results.extend(r);
     }
-    // TODO(issue 9, BENCH): the validated batches' benchmarks run here once the bench
-    // job's per-batch function lands.
-    if results.iter().any(|r| !r.passed && r.severity.blocks()) {
+    let mut bench_failed = false;
+    for b in &batches {
+        let benches = super::bench::batch(conn, ws, target, *b, em).await;
+        bench_failed |= benches.iter().any(|r| r.verdict.failed());
+    }
+    if bench_failed || results.iter().any(|r| !r.passed && r.severity.blocks()) {
         Outcome::Failed
     } else {
         Outcome::Succeeded
@@ -249,8 +253,9 @@ async fn unreadable(
 
 /// After file `migration` (index into the folder) is applied: its verify script and
 /// the default checks, attributed to that file. Quick (under 100 ms on the demo): the
-/// schema is read once for every check, each foreign key costs one anti-join, and
-/// SQLite's integrity check is the quick one.
+/// schema is read once for every check; only the foreign keys from or to the tables the
+/// file names are checked (`check::defaults_for`), each with one anti-join; and
+/// SQLite's integrity check is the quick one, on those tables.
 #[allow(dead_code)] // issue 9: the apply integration calls it
 pub(crate) async fn after_file(
     conn: &mut Conn,
@@ -267,7 +272,8 @@ pub(crate) async fn after_file(
     let skip = schema::bookkeeping_tables(ws.folder.format);
     let schema = match schema::introspect(conn, &skip).await {
         Ok(s) => {
-            checks.extend(check::defaults(&s));
+            let touched = check::tables_named(&m.up_sql, &s);
+            checks.extend(check::defaults_for(&s, Some(&touched)));
             Some(s)
         }
         Err(e) => {
@@ -278,8 +284,36 @@ pub(crate) async fn after_file(
             return out;
         }
     };
+    if enforced(conn, &m.up_sql).await {
+        for c in checks.iter_mut().filter(|c| c.kind() == "orphans") {
+            c.enforced = true;
+        }
+    }
     let mut ctx = context(conn, ws, None, Some(version), em);
     check::run_with(&mut ctx, &checks, schema).await
+}
+
+/// Whether the database held every write of the file to its foreign keys, so that the
+/// file cannot have left an orphan: enforcement is on in this session now (SQLite
+/// `PRAGMA foreign_keys`, MySQL `@@foreign_key_checks`, PostgreSQL's triggers firing as
+/// `origin`) and the file's text never names the switch that turns it off (a file that
+/// turned it off and on again leaves no other trace). Deferred keys are checked at
+/// commit, so they count too. Rows orphaned before the file are not its doing: the
+/// batch's checks and `cutover validate` scan every key.
+async fn enforced(conn: &mut Conn, up_sql: &str) -> bool {
+    let text = up_sql.to_ascii_lowercase();
+    let (switches, probe): (&[&str], &str) = match conn.dialect {
+        crate::sql::Dialect::Sqlite => (&["foreign_keys", "defer_foreign_keys"], "PRAGMA foreign_keys"),
+        crate::sql::Dialect::Mysql => (&["foreign_key_checks"], "SELECT CAST(@@foreign_key_checks AS SIGNED)"),
+        crate::sql::Dialect::Postgres => (
+            &["session_replication_role", "disable trigger"],
+            "SELECT CAST(CASE WHEN current_setting('session_replication_role') = 'origin' THEN 1 ELSE 0 END AS BIGINT)",
+        ),
+    };
+    if switches.iter().any(|s| text.contains(s)) {
+        return false;
+    }
+    matches!(conn.scalar_i64(probe).await, Ok(1))
 }
 
 /// Batch `b`'s (0-based) validation: its configured checks, compared with the
