@@ -19,9 +19,11 @@ mod rows;
 mod schema;
 mod spec;
 mod sql;
+mod touched;
 mod verify;
 
 pub use spec::{bare, compare_of, missing, parse, Check, Compare, COMPARE_HINT, KINDS};
+pub use touched::tables_written;
 
 use crate::checkpoint::Checkpoint;
 use crate::db::schema::Schema;

@@ -254,8 +254,9 @@ async fn unreadable(
 /// After file `migration` (index into the folder) is applied: its verify script and
 /// the default checks, attributed to that file. Quick (under 100 ms on the demo): the
 /// schema is read once for every check; only the foreign keys from or to the tables the
-/// file names are checked (`check::defaults_for`), each with one anti-join; and
-/// SQLite's integrity check is the quick one, on those tables.
+/// file may have changed rows or keys of are checked (`check::tables_written`,
+/// `check::defaults_for`), each with one anti-join; and SQLite's integrity check is the
+/// quick one, on those tables.
 #[allow(dead_code)] // issue 9: the apply integration calls it
 pub(crate) async fn after_file(
     conn: &mut Conn,
@@ -272,7 +273,7 @@ pub(crate) async fn after_file(
     let skip = schema::bookkeeping_tables(ws.folder.format);
     let schema = match schema::introspect(conn, &skip).await {
         Ok(s) => {
-            let touched = check::tables_named(&m.up_sql, &s);
+            let touched = check::tables_written(&m.up_sql, conn.dialect, &s);
             checks.extend(check::defaults_for(&s, Some(&touched)));
             Some(s)
         }
