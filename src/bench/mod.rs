@@ -34,6 +34,13 @@ pub struct Baseline {
     pub p50_ms: f64,
     pub p95_ms: f64,
     pub samples_ms: Vec<f64>,
+    /// The control query's timings taken with them (`runner::CONTROL_SQL`; empty for
+    /// a baseline stored without): how fast the machine answered then.
+    #[serde(default)]
+    pub control_ms: Vec<f64>,
+    /// The CPU control's timings taken with them (`runner::cpu_control`).
+    #[serde(default)]
+    pub cpu_ms: Vec<f64>,
     /// RFC 3339, UTC.
     pub created_at: String,
 }
@@ -44,6 +51,9 @@ pub struct Baseline {
 pub struct Measured {
     pub result: BenchResult,
     pub samples_ms: Vec<f64>,
+    /// The controls' timings, stored with the samples as a baseline.
+    pub control_ms: Vec<f64>,
+    pub cpu_ms: Vec<f64>,
 }
 
 /// sha256 (hex) of a query's text: a baseline is compared only with the same query.
@@ -105,15 +115,24 @@ pub async fn measure(
     em: &Emitter,
 ) -> Measured {
     let mut result = empty(spec, batch, baseline);
-    let samples_ms = match timed(target, conn, spec, batch, baseline, &mut result, em).await {
-        Ok(samples) => samples,
+    match timed(target, conn, spec, batch, baseline, &mut result, em).await {
+        Ok(t) => Measured {
+            result,
+            samples_ms: t.samples_ms,
+            control_ms: t.control_ms,
+            cpu_ms: t.cpu_ms,
+        },
         Err(message) => {
             result.verdict = BenchVerdict::Failed;
             result.detail = message;
-            Vec::new()
+            Measured {
+                result,
+                samples_ms: Vec::new(),
+                control_ms: Vec::new(),
+                cpu_ms: Vec::new(),
+            }
         }
-    };
-    Measured { result, samples_ms }
+    }
 }
 
 /// The timed runs, the figures and the plan into `result`; Err: why it failed.
@@ -125,7 +144,7 @@ async fn timed(
     baseline: Option<&Baseline>,
     result: &mut BenchResult,
     em: &Emitter,
-) -> Result<Vec<f64>, String> {
+) -> Result<runner::Timed, String> {
     let sql = spec.query.trim().trim_end_matches(';').trim();
     let mut extra = Vec::new();
     for k in 1..result.concurrency {
@@ -156,8 +175,8 @@ async fn timed(
     };
     close_all(extra).await;
     let timed = timed.map_err(|f| format!("the query failed: {}", f.message))?;
-    let samples = timed.samples_ms;
-    let figs = stats::figures(&samples);
+    let samples = &timed.samples_ms;
+    let figs = stats::figures(samples);
     result.runs = samples.len() as u32;
     result.p50_ms = figs.p50;
     result.p95_ms = figs.p95;
@@ -165,13 +184,12 @@ async fn timed(
     if timed.wall_ms > 0.0 {
         result.throughput_qps = samples.len() as f64 * 1000.0 / timed.wall_ms;
     }
-    let judged = verdict::judge(
-        &figs,
-        &samples,
-        spec.p95_ms,
-        baseline,
-        result.regression_pct,
-    );
+    let now = stats::Sample {
+        query_ms: samples,
+        control_ms: &timed.control_ms,
+        cpu_ms: &timed.cpu_ms,
+    };
+    let judged = verdict::judge(&figs, &now, spec.p95_ms, baseline, result.regression_pct);
     result.verdict = judged.verdict;
     result.detail = judged.detail;
     result.change_pct = judged.change_pct;
@@ -183,7 +201,7 @@ async fn timed(
         }
         Err(f) => result.plan = format!("EXPLAIN failed: {}", f.message),
     }
-    Ok(samples)
+    Ok(timed)
 }
 
 async fn close_all(conns: Vec<Conn>) {

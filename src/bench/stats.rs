@@ -29,6 +29,24 @@
 //!    stays; a real regression (an index dropped, more work per row) moves every run.
 //!    So the current lower quartile must also exceed the baseline's by `regression_pct`.
 //!
+//! 3. **Not the machine being slower.** Both conditions above still fire when the whole
+//!    machine is busier than when the baseline was taken (on a shared host every run,
+//!    fastest included, slows down). So each run is followed by two controls, stored
+//!    with the baseline: a query with no work (`SELECT 1`, on the same connection),
+//!    whose slowdown is what the server and the connection add to any query at that
+//!    moment, and arithmetic on this machine for as long as the query takes (its rate
+//!    compared), whose slowdown is how much less CPU a computing query gets (`SELECT
+//!    1` is too short to be preempted, so it misses that; measured on a loaded 2-core
+//!    machine: a 3 ms SQLite scan +100..300% slower while `SELECT 1` moved +2..18%).
+//!    The larger of the two is the machine's slowdown.
+//!    The query's slowdown is discounted by the control's (its Hodges-Lehmann estimate
+//!    from the interval's bound, its fastest-quarter change from the fastest quarter's;
+//!    never discounted when the control got faster), and what remains must still
+//!    exceed `regression_pct`. (The control's own interval is not used: `SELECT 1`
+//!    takes a few tens of microseconds, so one scheduler hiccup stretches its upper
+//!    bound by thousands of percent and would hide any regression.) A dropped index or
+//!    a query made 3x slower moves the query, not `SELECT 1`.
+//!
 //! With too few runs for the interval (fewer than about 8 per side) no regression is
 //! claimed, and the detail says so.
 
@@ -117,49 +135,92 @@ pub fn shift(baseline: &[f64], current: &[f64]) -> Option<Shift> {
     })
 }
 
+/// One run's timings: the query's, and the control query's taken between them.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample<'a> {
+    pub query_ms: &'a [f64],
+    pub control_ms: &'a [f64],
+    /// The CPU control's (`runner::cpu_control`).
+    pub cpu_ms: &'a [f64],
+}
+
 /// What the comparison with a baseline says.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Regression {
     pub regressed: bool,
-    /// The estimated slowdown (percent), when there were enough samples.
+    /// The estimated slowdown (percent, before any discount), when there were enough
+    /// samples.
     pub change_pct: Option<f64>,
     /// In words, for the result's detail.
     pub detail: String,
 }
 
+fn ratio_pct(then: f64, now: f64) -> f64 {
+    if then > 0.0 {
+        (now / then - 1.0) * 100.0
+    } else {
+        0.0
+    }
+}
+
+/// `a` percent slower, discounted by the machine's `b` percent (only a slowdown is
+/// discounted).
+fn discounted(a: f64, b: f64) -> f64 {
+    ((1.0 + a / 100.0) / (1.0 + b.max(0.0) / 100.0) - 1.0) * 100.0
+}
+
+/// How much slower the machine answered the control query: (the shift's estimate,
+/// fastest-quarter change), zero without control timings on both sides.
+fn machine(then: &[f64], now: &[f64]) -> (f64, f64) {
+    match shift(then, now) {
+        Some(c) => (
+            c.estimate_pct,
+            ratio_pct(figures(then).p25, figures(now).p25),
+        ),
+        None => (0.0, 0.0),
+    }
+}
+
 /// Judges current against baseline samples (see the module comment).
-pub fn regression(baseline: &[f64], current: &[f64], regression_pct: f64) -> Regression {
-    let Some(s) = shift(baseline, current) else {
-        let (b, c) = (figures(baseline).p50, figures(current).p50);
-        let change = (b > 0.0).then(|| (c / b - 1.0) * 100.0);
+pub fn regression(then: &Sample<'_>, now: &Sample<'_>, regression_pct: f64) -> Regression {
+    let Some(s) = shift(then.query_ms, now.query_ms) else {
+        let change = Some(ratio_pct(
+            figures(then.query_ms).p50,
+            figures(now.query_ms).p50,
+        ))
+        .filter(|_| !then.query_ms.is_empty() && !now.query_ms.is_empty());
         return Regression {
             regressed: false,
             change_pct: change,
             detail: format!(
                 "too few runs to judge a regression ({} baseline, {} now; at least 8 each)",
-                baseline.len(),
-                current.len()
+                then.query_ms.len(),
+                now.query_ms.len()
             ),
         };
     };
-    let (bq, cq) = (figures(baseline).p25, figures(current).p25);
-    let fast_change = if bq > 0.0 {
-        (cq / bq - 1.0) * 100.0
-    } else {
-        0.0
-    };
-    let confident = s.low_pct > regression_pct;
-    let fast_too = fast_change > regression_pct;
-    let interval = format!(
+    let fast = ratio_pct(figures(then.query_ms).p25, figures(now.query_ms).p25);
+    // The machine's slowdown: the larger of what the two controls saw.
+    let (lat_est, lat_fast) = machine(then.control_ms, now.control_ms);
+    let (cpu_est, cpu_fast) = machine(then.cpu_ms, now.cpu_ms);
+    let (machine_est, machine_fast) = (lat_est.max(cpu_est), lat_fast.max(cpu_fast));
+    let confident = discounted(s.low_pct, machine_est) > regression_pct;
+    let fast_too = discounted(fast, machine_fast) > regression_pct;
+    let mut said = format!(
         "{:+.1}% against the baseline (99% interval {:+.1}%..{:+.1}%; fastest quarter {:+.1}%)",
-        s.estimate_pct, s.low_pct, s.high_pct, fast_change
+        s.estimate_pct, s.low_pct, s.high_pct, fast
     );
+    if machine_est > 0.0 || machine_fast > 0.0 {
+        said.push_str(&format!(
+            ", the machine {machine_est:+.1}% slower (controls: SELECT 1 {lat_est:+.1}%, CPU {cpu_est:+.1}%; fastest quarter {machine_fast:+.1}%)"
+        ));
+    }
     let detail = match (confident, fast_too) {
-        (true, true) => format!("regressed: {interval}, beyond the {regression_pct}% allowed"),
+        (true, true) => format!("regressed: {said}, beyond the {regression_pct}% allowed"),
         (true, false) => format!(
-            "{interval}: the slow runs moved but the fastest did not (noise), no regression"
+            "{said}: the slow runs moved but not the fastest beyond what the machine explains, no regression"
         ),
-        _ => format!("{interval}: within {regression_pct}% or noise, no regression"),
+        _ => format!("{said}: within {regression_pct}% or noise, no regression"),
     };
     Regression {
         regressed: confident && fast_too,
@@ -187,6 +248,14 @@ mod tests {
             .collect()
     }
 
+    fn q(v: &[f64]) -> Sample<'_> {
+        Sample {
+            query_ms: v,
+            control_ms: &[],
+            cpu_ms: &[],
+        }
+    }
+
     #[test]
     fn quantiles_interpolate() {
         let s = [1.0, 2.0, 3.0, 4.0, 5.0];
@@ -201,14 +270,16 @@ mod tests {
     #[test]
     fn same_distribution_is_no_regression() {
         for seed in 0..200 {
-            let r = regression(&noisy(2.0, 30, seed), &noisy(2.0, 30, seed + 1000), 10.0);
+            let (a, b) = (noisy(2.0, 30, seed), noisy(2.0, 30, seed + 1000));
+            let r = regression(&q(&a), &q(&b), 10.0);
             assert!(!r.regressed, "seed {seed}: {}", r.detail);
         }
     }
 
     #[test]
     fn three_times_slower_is_a_regression() {
-        let r = regression(&noisy(2.0, 30, 1), &noisy(6.0, 30, 2), 10.0);
+        let (a, b) = (noisy(2.0, 30, 1), noisy(6.0, 30, 2));
+        let r = regression(&q(&a), &q(&b), 10.0);
         assert!(r.regressed, "{}", r.detail);
         let c = r.change_pct.expect("change");
         assert!(c > 150.0 && c < 250.0, "{c}");
@@ -222,13 +293,39 @@ mod tests {
         for x in now.iter_mut().skip(20) {
             *x *= 3.0;
         }
-        let r = regression(&base, &now, 10.0);
+        let r = regression(&q(&base), &q(&now), 10.0);
         assert!(!r.regressed, "{}", r.detail);
     }
 
     #[test]
+    fn a_slower_machine_is_discounted() {
+        let (a, b) = (noisy(2.0, 30, 5), noisy(6.0, 30, 6));
+        let (ca, cb) = (noisy(0.1, 30, 7), noisy(0.3, 30, 8));
+        let then = Sample {
+            query_ms: &a,
+            control_ms: &ca,
+            cpu_ms: &[],
+        };
+        let now = Sample {
+            query_ms: &b,
+            control_ms: &cb,
+            cpu_ms: &[],
+        };
+        let r = regression(&then, &now, 10.0);
+        assert!(!r.regressed, "{}", r.detail);
+        assert!(r.detail.contains("the machine"), "{}", r.detail);
+        // The same control, and the query 3x slower: a regression.
+        let now = Sample {
+            query_ms: &b,
+            control_ms: &ca,
+            cpu_ms: &[],
+        };
+        assert!(regression(&then, &now, 10.0).regressed);
+    }
+
+    #[test]
     fn too_few_runs_claim_nothing() {
-        let r = regression(&[1.0, 1.1, 1.0], &[5.0, 5.1, 5.0], 10.0);
+        let r = regression(&q(&[1.0, 1.1, 1.0]), &q(&[5.0, 5.1, 5.0]), 10.0);
         assert!(!r.regressed);
         assert!(r.detail.contains("too few"), "{}", r.detail);
     }

@@ -17,13 +17,20 @@ pub struct Judged {
 
 pub fn judge(
     figs: &Figures,
-    samples: &[f64],
+    now: &stats::Sample<'_>,
     threshold_ms: Option<f64>,
     baseline: Option<&Baseline>,
     regression_pct: f64,
 ) -> Judged {
     let over = threshold_ms.filter(|t| figs.p95 > *t);
-    let regression = baseline.map(|b| stats::regression(&b.samples_ms, samples, regression_pct));
+    let regression = baseline.map(|b| {
+        let then = stats::Sample {
+            query_ms: &b.samples_ms,
+            control_ms: &b.control_ms,
+            cpu_ms: &b.cpu_ms,
+        };
+        stats::regression(&then, now, regression_pct)
+    });
     let mut parts = Vec::new();
     match (threshold_ms, over) {
         (Some(t), Some(_)) => parts.push(format!(
@@ -67,18 +74,30 @@ mod tests {
 
     #[test]
     fn threshold_and_baseline() {
-        let j = judge(&figs(60.0), &[60.0], Some(50.0), None, 10.0);
+        let one = |v: &'static [f64]| stats::Sample {
+            query_ms: v,
+            control_ms: &[],
+            cpu_ms: &[],
+        };
+        let j = judge(&figs(60.0), &one(&[60.0]), Some(50.0), None, 10.0);
         assert_eq!(j.verdict, BenchVerdict::OverThreshold);
         assert!(j.detail.contains("over the 50 ms"), "{}", j.detail);
-        let j = judge(&figs(10.0), &[10.0], Some(50.0), None, 10.0);
+        let j = judge(&figs(10.0), &one(&[10.0]), Some(50.0), None, 10.0);
         assert_eq!(j.verdict, BenchVerdict::Ok);
         let base = Baseline {
             p50_ms: 1.0,
             p95_ms: 1.2,
             samples_ms: (0..30).map(|i| 1.0 + i as f64 / 100.0).collect(),
+            control_ms: Vec::new(),
+            cpu_ms: Vec::new(),
             created_at: String::new(),
         };
         let now: Vec<f64> = (0..30).map(|i| 3.0 + i as f64 / 100.0).collect();
+        let now = stats::Sample {
+            query_ms: &now,
+            control_ms: &[],
+            cpu_ms: &[],
+        };
         let j = judge(&figs(3.3), &now, None, Some(&base), 10.0);
         assert_eq!(j.verdict, BenchVerdict::Regressed, "{}", j.detail);
         assert!(j.change_pct.is_some_and(|c| c > 100.0));

@@ -15,6 +15,25 @@ pub struct StoredBaseline {
     pub p50_ms: f64,
     pub p95_ms: f64,
     pub samples_ms: Vec<f64>,
+    /// The control query's timings taken with the samples (`bench::stats`); kept in the
+    /// same `samples_json` column as `{"samples": [...], "control": [...]}`.
+    pub control_ms: Vec<f64>,
+    /// The CPU control's timings (`bench::runner::cpu_control`), kept there too.
+    pub cpu_ms: Vec<f64>,
+}
+
+/// What `samples_json` holds (a bare array of samples is read too: no control).
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum SamplesJson {
+    Both {
+        samples: Vec<f64>,
+        #[serde(default)]
+        control: Vec<f64>,
+        #[serde(default)]
+        cpu: Vec<f64>,
+    },
+    Bare(Vec<f64>),
 }
 
 /// A batch's validation as stored.
@@ -46,8 +65,12 @@ impl Store {
         target: &str,
         baseline: &StoredBaseline,
     ) -> Result<(), CheckpointError> {
-        let samples = serde_json::to_string(&baseline.samples_ms)
-            .map_err(|e| super::store::err("storing a baseline", e))?;
+        let samples = serde_json::to_string(&SamplesJson::Both {
+            samples: baseline.samples_ms.clone(),
+            control: baseline.control_ms.clone(),
+            cpu: baseline.cpu_ms.clone(),
+        })
+        .map_err(|e| super::store::err("storing a baseline", e))?;
         let mut c = self.conn.lock().await;
         sqlx::query(
             "INSERT INTO baselines (target, bench, query_sha256, created_at, created_by, \
@@ -87,8 +110,16 @@ impl Store {
         else {
             return Ok(None);
         };
-        let samples_ms: Vec<f64> = serde_json::from_str(&samples)
-            .map_err(|e| super::store::err(&format!("reading the baseline of {bench:?}"), e))?;
+        let (samples_ms, control_ms, cpu_ms) = match serde_json::from_str(&samples)
+            .map_err(|e| super::store::err(&format!("reading the baseline of {bench:?}"), e))?
+        {
+            SamplesJson::Both {
+                samples,
+                control,
+                cpu,
+            } => (samples, control, cpu),
+            SamplesJson::Bare(samples) => (samples, Vec::new(), Vec::new()),
+        };
         Ok(Some(StoredBaseline {
             bench,
             query_sha256,
@@ -97,6 +128,8 @@ impl Store {
             p50_ms,
             p95_ms,
             samples_ms,
+            control_ms,
+            cpu_ms,
         }))
     }
 

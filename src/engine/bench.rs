@@ -66,7 +66,6 @@ pub(crate) async fn headless(
 
 /// Batch `b`'s (0-based) benchmarks on `conn`, after its validation in an apply; each
 /// compared with its stored baseline (none stored here). Gives back their results.
-#[allow(dead_code)] // issue 9: the apply integration calls it
 pub(crate) async fn batch(
     conn: &mut crate::db::Conn,
     ws: &Workspace,
@@ -186,9 +185,9 @@ impl Run<'_> {
         for spec in &batch.benches {
             let base = self.baseline(&spec.name, &spec.query, em).await;
             let m = bench::measure(self.target, conn, spec, batch.number, base.as_ref(), em).await;
-            let mut result = m.result;
+            let mut result = m.result.clone();
             if self.save && result.verdict != crate::event::BenchVerdict::Failed {
-                result.baseline_saved = self.store(&result, m.samples_ms, em).await;
+                result.baseline_saved = self.store(&result, &m, em).await;
             }
             em.emit(Event::BenchSummary(Box::new(result.clone()))).await;
             out.push(result);
@@ -222,11 +221,13 @@ impl Run<'_> {
             p50_ms: stored.p50_ms,
             p95_ms: stored.p95_ms,
             samples_ms: stored.samples_ms,
+            control_ms: stored.control_ms,
+            cpu_ms: stored.cpu_ms,
             created_at: stored.created_at,
         })
     }
 
-    async fn store(&self, r: &BenchResult, samples_ms: Vec<f64>, em: &Emitter) -> bool {
+    async fn store(&self, r: &BenchResult, m: &bench::Measured, em: &Emitter) -> bool {
         let Some(store) = self.store else {
             return false;
         };
@@ -237,7 +238,9 @@ impl Run<'_> {
             created_by: self.operator.to_string(),
             p50_ms: r.p50_ms,
             p95_ms: r.p95_ms,
-            samples_ms,
+            samples_ms: m.samples_ms.clone(),
+            control_ms: m.control_ms.clone(),
+            cpu_ms: m.cpu_ms.clone(),
         };
         match store.save_baseline(&self.target.display, &stored).await {
             Ok(()) => true,
