@@ -53,7 +53,8 @@ fn apply_batch_one_with_keys_then_quit() {
     let shown = s.wait_for("4/4 · ✔ done", 60);
     // The batch shows done before the job ends; a key pressed between is refused.
     s.wait_for("apply finished", 30);
-    assert!(shown.contains("✔ applied"), "{shown}");
+    // Applied, then checked: each file shows validated once its checks passed.
+    assert!(shown.contains("✓ validated"), "{shown}");
     assert!(
         shown.contains("0/3 · ○ pending"),
         "batch 2 untouched: {shown}"

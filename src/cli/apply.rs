@@ -3,7 +3,8 @@
 use super::{progress::Printer, workspace, Global};
 use crate::command::{ApplyRequest, Command, Resolution};
 use crate::engine::{self, Commands, Sessions, Setup};
-use crate::event::Outcome;
+use crate::event::{Event, Outcome, PlanBatch, Stamped};
+use crate::report::validation::{self, Collector};
 use crate::report::{exit, json};
 use crate::signals::{Sig, Signals};
 use clap::Args;
@@ -29,9 +30,16 @@ pub struct ApplyArgs {
     /// effect) or VERSION=pending (undone by hand; it runs again)
     #[arg(long, value_name = "VERSION=applied|pending", value_parser = parse_resolve)]
     pub resolve: Vec<(String, Resolution)>,
-    /// Write a JSON report to FILE
+    /// Go on past a batch whose validation failed (a critical or error finding), for
+    /// REASON: recorded with --operator in the state database, the journal and the log
+    #[arg(long, value_name = "REASON", value_parser = parse_reason)]
+    pub force_progress: Option<String>,
+    /// Write a JSON report to FILE (files, findings, batch verdicts, benchmarks)
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Write a JUnit XML report to FILE: one test case per check and per benchmark
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
@@ -58,7 +66,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
         accept_drift: args.accept_drift,
         dry_run: args.dry_run,
         resolve: args.resolve,
-        force_progress: None,
+        force_progress: args.force_progress,
     };
     let started = std::time::Instant::now();
     let signals = Signals::register();
@@ -68,16 +76,26 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
         operator: global.operator(),
         warnings: Vec::new(),
     };
+    let mut collector = Collector::new();
+    collector.fold(&plan_names(&ws));
     let result = match engine::start(setup, Sessions::PerJob).await {
-        Ok(handle) => run_job(handle, &ws, request, signals).await,
+        Ok(handle) => {
+            let (result, c) = run_job(handle, &ws, request, signals, collector).await;
+            collector = c;
+            result
+        }
         Err(e) => Ok(Some(Err(e))),
     };
     let wall = started.elapsed();
+    let checks = collector.report();
     let (code, report) = match result {
         Ok(Some(Ok(report))) => {
             super::progress::summary(&report, wall);
+            if checks.checks_total > 0 || !checks.benchmarks.is_empty() {
+                outln!("{}", validation::summary(&checks));
+            }
             (
-                exit::for_outcome(report.outcome),
+                with_checks(exit::for_outcome(report.outcome), &checks),
                 serde_json::to_value(&report).ok(),
             )
         }
@@ -95,6 +113,13 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
             (exit::CANNOT_RUN, None)
         }
     };
+    let mut code = code;
+    if let Some(path) = &args.junit {
+        if let Err(e) = validation::write_junit(path, &checks) {
+            super::print_error(&e);
+            code = unwritten(code);
+        }
+    }
     if let (Some(path), Some(mut value)) = (args.json, report) {
         if let Some(obj) = value.as_object_mut() {
             obj.insert("plan".into(), ws.plan.name.clone().into());
@@ -103,16 +128,64 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
             // The command's wall time; files' `duration_ms` leave out connect and checks.
             let wall_ms = u64::try_from(wall.as_millis()).unwrap_or(u64::MAX);
             obj.insert("wall_ms".into(), wall_ms.into());
+            // The validation report's fields (findings, batches, benchmarks, counts...)
+            // beside the run's own; the run's keep their meaning where names meet.
+            if let Ok(serde_json::Value::Object(v)) = serde_json::to_value(&checks) {
+                for (k, x) in v {
+                    obj.entry(k).or_insert(x);
+                }
+            }
         }
         if let Err(e) = json::write(&path, &value) {
             super::print_error(&e);
-            // A report that was asked for and not written must not pass silently.
-            if code == exit::OK {
-                return exit::CANNOT_RUN;
-            }
+            code = unwritten(code);
         }
     }
     code
+}
+
+/// A report that was asked for and not written must not pass silently.
+fn unwritten(code: i32) -> i32 {
+    if code == exit::OK {
+        exit::CANNOT_RUN
+    } else {
+        code
+    }
+}
+
+/// The run's exit code with its checks and benchmarks: a run that did all it was asked
+/// still fails (1) when a blocking finding (forced past or not) or a benchmark failed.
+fn with_checks(code: i32, checks: &validation::Report) -> i32 {
+    if code == exit::OK && !checks.passed {
+        exit::FAILED
+    } else {
+        code
+    }
+}
+
+/// The batches' names, for the report's lines (a headless run has no PlanLoaded).
+fn plan_names(ws: &engine::Workspace) -> Event {
+    Event::PlanLoaded {
+        batches: ws
+            .batches
+            .iter()
+            .map(|b| PlanBatch {
+                name: b.name.clone(),
+                risk: b.risk,
+                files: Vec::new(),
+            })
+            .collect(),
+    }
+}
+
+fn parse_reason(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(
+            "a reason is required: say why going on is safe (it is recorded with your name)".into(),
+        );
+    }
+    Ok(s.to_string())
 }
 
 /// Runs the one apply job on the engine, printing its events as they come, and gives
@@ -122,20 +195,35 @@ async fn run_job(
     ws: &engine::Workspace,
     request: ApplyRequest,
     signals: Signals,
-) -> Result<Option<engine::JobResult>, tokio::task::JoinError> {
+    collector: Collector,
+) -> (
+    Result<Option<engine::JobResult>, tokio::task::JoinError>,
+    Collector,
+) {
     let engine::Handle {
         commands,
-        events,
+        mut events,
         worker,
     } = handle;
-    let printer = tokio::spawn(Printer::new(ws).consume(events));
+    // Every event goes through the report's collector on its way to the printer.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Stamped>(1024);
+    let tee = tokio::spawn(async move {
+        let mut c = collector;
+        while let Some(s) = events.recv().await {
+            c.fold(&s.event);
+            let _ = tx.send(s).await;
+        }
+        c
+    });
+    let printer = tokio::spawn(Printer::new(ws).consume(rx));
     commands.send(Command::Apply(request));
     commands.send(Command::Quit);
     let watcher = tokio::spawn(watch_signals(signals, commands));
     let result = worker.wait().await;
     watcher.abort();
+    let collector = tee.await.unwrap_or_default();
     let _ = printer.await;
-    result
+    (result, collector)
 }
 
 /// Ctrl-C, SIGTERM or SIGHUP asks the job to stop at the next safe point (between

@@ -156,6 +156,11 @@ pub fn summary(r: &ApplyReport, wall: std::time::Duration) {
     match r.outcome {
         Outcome::NothingToDo => outln!("nothing to apply: the target is up to date"),
         Outcome::Succeeded => outln!("applied {applied} file(s) in {wall}"),
+        // A validation stopped the run (the files it ran are applied).
+        Outcome::Failed if r.stopped_by.is_some() => errln!(
+            "stopped: {}\n  applied {applied} file(s) in {wall}",
+            r.stopped_by.as_deref().unwrap_or_default()
+        ),
         Outcome::Failed => {
             if let Some(f) = r.files.iter().find(|f| f.status == FileStatus::Failed) {
                 errln!(

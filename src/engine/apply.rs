@@ -5,17 +5,20 @@ use super::adopt::adopt;
 use super::checkpoint::Checkpointer;
 use super::drift::accept_drift;
 use super::dry_run::dry_run;
+use super::gate::{self, Gate};
 use super::preflight::{check_drift, check_unresolved, plan_run};
 use super::resolve::{decided, resolve};
+use super::rollback::auto;
 use super::run_file::FileJob;
-use super::step::{step, After};
+use super::step::{step, After, Place};
 use super::stop::Interrupt;
 use super::{
     ApplyOptions, ApplyReport, Emitter, EngineError, FileReport, Session, Stop, Workspace,
 };
+use crate::checkpoint::Store;
 use crate::db::ledger;
 use crate::db::{self, native, ConnectInfo};
-use crate::event::{Event, FileStatus, Level, Outcome};
+use crate::event::{CheckResult, Event, FileStatus, Level, Outcome};
 use std::collections::HashMap;
 
 /// Runs the apply job. `stop` is checked between files; asked twice, it cancels the
@@ -84,17 +87,29 @@ impl Session {
             native.as_ref(),
         )
         .await?;
-        // The hook for `on_failure = rollback-file | rollback-batch` (issue 9's critical
-        // checks call the same `after_failure`).
+        // `on_failure = rollback-file | rollback-batch`: after a failed file, or a
+        // critical check (charged to the file it ran after, or the batch's last one).
         if report.outcome == Outcome::Failed {
-            let failed = report
-                .files
-                .iter()
-                .rfind(|f| f.status == FileStatus::Failed)
-                .cloned();
-            if let Some(f) = failed {
+            let cause = match report.rollback_cause.clone() {
+                Some((version, why)) => report
+                    .files
+                    .iter()
+                    .find(|f| f.version == version)
+                    .cloned()
+                    .map(|f| (f, why)),
+                None => report
+                    .files
+                    .iter()
+                    .rfind(|f| f.status == FileStatus::Failed)
+                    .cloned()
+                    .map(|f| {
+                        let why = auto::file_failed(&f);
+                        (f, why)
+                    }),
+            };
+            if let Some((f, why)) = cause {
                 report.automatic_rollback =
-                    super::rollback::auto::after_failure(self, ws, &f, &opts.operator, em).await;
+                    auto::after_failure(self, ws, &f, &why, (&opts.operator, em)).await;
             }
         }
         Ok(report)
@@ -137,34 +152,51 @@ async fn apply_with(
         .await;
         return Ok(report);
     }
-    // The window opens (and its start is checkpointed) only when a file is about to run.
-    let mut checkpoints = Checkpointer::begin(conn, ws, target, &opts.operator, em).await?;
     let run = Run {
         ws,
         opts,
         em,
         interrupt,
         native,
+        target,
     };
-    run_files(conn, &run, &mut checkpoints, &todo, &mut report).await;
+    let store = Store::open(&ws.plan.base_dir)
+        .await
+        .map_err(|e| EngineError::Checkpoint(e.to_string()))?;
+    // Before the window opens: a batch whose predecessor never validated does not start.
+    let applied = |i: usize| {
+        let v = ws.folder.migrations[i].version.to_string();
+        entries
+            .get(&v)
+            .is_some_and(|e| e.status == ledger::Status::Applied)
+    };
+    if let Gate::Closed { why } = gate::before_run(conn, &run, &store, todo[0], applied).await {
+        report.outcome = Outcome::Failed;
+        report.stopped_by = Some(why);
+        return Ok(report);
+    }
+    // The window opens (and its start is checkpointed) only when a file is about to run.
+    let mut checkpoints = Checkpointer::begin(conn, ws, target, &opts.operator, em).await?;
+    run_files(conn, (&run, &store), &mut checkpoints, &todo, &mut report).await;
     record_durations(conn, &report, em).await;
     Ok(report)
 }
 
 /// What every file of one run shares.
-struct Run<'a> {
-    ws: &'a Workspace,
-    opts: &'a ApplyOptions,
-    em: &'a Emitter,
-    interrupt: Interrupt<'a>,
-    native: Option<&'a native::History>,
+pub(super) struct Run<'a> {
+    pub ws: &'a Workspace,
+    pub opts: &'a ApplyOptions,
+    pub em: &'a Emitter,
+    pub interrupt: Interrupt<'a>,
+    pub native: Option<&'a native::History>,
+    pub target: &'a ConnectInfo,
 }
 
 /// Runs the selected files (indices) in order, batch by batch, each through its step,
 /// until one stops the run or the operator does.
 async fn run_files(
     conn: &mut db::Conn,
-    run: &Run<'_>,
+    (run, store): (&Run<'_>, &Store),
     checkpoints: &mut Checkpointer,
     todo: &[usize],
     report: &mut ApplyReport,
@@ -178,6 +210,8 @@ async fn run_files(
     })
     .await;
     let mut current_batch: Option<usize> = None;
+    // The checks after each file of the current batch, for its gate.
+    let mut findings: Vec<CheckResult> = Vec::new();
     for (n, &i) in todo.iter().enumerate() {
         if run.interrupt.stop.stopping() {
             report.outcome = Outcome::Cancelled;
@@ -190,6 +224,7 @@ async fn run_files(
         if current_batch != Some(b) {
             enter_batch(em, current_batch, b, batch_name).await;
             current_batch = Some(b);
+            findings.clear();
         }
         let m = &ws.folder.migrations[i];
         let mut fr = FileReport::pending(m, batch_name);
@@ -202,7 +237,9 @@ async fn run_files(
             native: run.native,
             interrupt: Some(run.interrupt),
         };
-        let after = step(conn, &job, &mut fr, em, checkpoints).await;
+        let place = Place { ws, index: i };
+        let after = step(conn, (&job, place), &mut fr, em, checkpoints).await;
+        findings.append(&mut fr.findings.clone());
         report.files.push(fr);
         match after {
             After::Next => {
@@ -218,6 +255,26 @@ async fn run_files(
                 report.error = error;
                 break;
             }
+            After::RollBack { why } => {
+                stop_for_rollback(report, m.version.to_string(), why);
+                break;
+            }
+        }
+        // The batch's last file is applied: its validation opens the next batch or not.
+        if ws.batches.get(b).and_then(|x| x.migrations.last()) == Some(&i) {
+            let (gate, _benches) = gate::batch_end(conn, run, store, b, &findings).await;
+            match gate {
+                Gate::Open => {}
+                Gate::Closed { why } => {
+                    report.outcome = Outcome::Failed;
+                    report.stopped_by = Some(why);
+                    break;
+                }
+                Gate::RollBack { why } => {
+                    stop_for_rollback(report, m.version.to_string(), why);
+                    break;
+                }
+            }
         }
     }
     if let Some(b) = current_batch {
@@ -227,6 +284,14 @@ async fn run_files(
         })
         .await;
     }
+}
+
+/// A critical finding under a rollback policy stops the run: the automatic rollback
+/// follows (`Session::apply`), charged to `version`.
+fn stop_for_rollback(report: &mut ApplyReport, version: String, why: String) {
+    report.outcome = Outcome::Failed;
+    report.stopped_by = Some(why.clone());
+    report.rollback_cause = Some((version, why));
 }
 
 /// Closes the batch before (it succeeded: the run went on) and opens batch `b`.

@@ -12,6 +12,7 @@ mod dry_run;
 mod emit;
 mod entry;
 mod failure;
+mod gate;
 mod handle;
 pub mod job;
 mod options;

@@ -32,6 +32,10 @@ pub struct FileReport {
     pub aftermath: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// The checks that ran after the file (its verify script, the default checks). The
+    /// run's report lists them once, from their events, so they are left out here.
+    #[serde(skip)]
+    pub findings: Vec<crate::event::CheckResult>,
 }
 
 impl FileReport {
@@ -51,6 +55,7 @@ impl FileReport {
             ledger_status: None,
             aftermath: None,
             hint: None,
+            findings: Vec::new(),
         }
     }
 }
@@ -81,6 +86,14 @@ pub struct ApplyReport {
     /// What the automatic rollback did after a failure (the batch's `on_failure`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub automatic_rollback: Option<super::rollback::RollbackReport>,
+    /// Why a validation stopped the run (a batch that failed it, a critical finding),
+    /// and how to go on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_by: Option<String>,
+    /// A critical finding under a rollback policy: the file (version) it is charged to
+    /// and what failed, for the automatic rollback after the run.
+    #[serde(skip)]
+    pub(crate) rollback_cause: Option<(String, String)>,
 }
 
 impl ApplyReport {
@@ -100,6 +113,8 @@ impl ApplyReport {
             dry_run,
             changes: None,
             automatic_rollback: None,
+            stopped_by: None,
+            rollback_cause: None,
         }
     }
 

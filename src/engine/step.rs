@@ -1,13 +1,18 @@
 //! One file of an apply run: checkpoint, run, checks. The checkpoint is the file's
-//! rollback point (`engine::checkpoint`); the checks (the batch's validations) do
-//! nothing yet. The run's result is told to the operator
-//! (events, log) and folded into the file's report.
+//! rollback point (`engine::checkpoint`); the checks after it are its verify script and
+//! the database's default checks (`engine::validate::after_file`). The run's result is
+//! told to the operator (events, log) and folded into the file's report.
+//!
+//! A failed check does not undo the file: it stays applied, its findings block the
+//! batch's gate (`engine::gate`), and only a critical one under `on_failure =
+//! rollback-file | rollback-batch` stops the run here for the automatic rollback.
 
 use super::checkpoint::Checkpointer;
 use super::run_file::{self, FileFailure, FileJob, RunError};
-use super::{Emitter, FileReport};
+use super::{Emitter, FileReport, Workspace};
 use crate::db::Conn;
-use crate::event::{Event, FileStatus, Level, Outcome};
+use crate::event::{CheckResult, Event, FileStatus, Level, Outcome, Severity};
+use crate::plan::OnFailure;
 
 /// What the run does after a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,12 +24,24 @@ pub(super) enum After {
         outcome: Outcome,
         error: Option<String>,
     },
+    /// A critical check failed after the file under a rollback policy: the run stops
+    /// (outcome failed) and the automatic rollback undoes what the policy says; `why`
+    /// is what failed.
+    RollBack { why: String },
+}
+
+/// Where the file sits in the plan: what its checks need.
+#[derive(Clone, Copy)]
+pub(super) struct Place<'a> {
+    pub ws: &'a Workspace,
+    /// Index into the folder's migrations.
+    pub index: usize,
 }
 
 /// Runs one file: checkpoint, the file itself, then its checks.
 pub(super) async fn step(
     conn: &mut Conn,
-    job: &FileJob<'_>,
+    (job, place): (&FileJob<'_>, Place<'_>),
     fr: &mut FileReport,
     em: &Emitter,
     checkpoints: &mut Checkpointer,
@@ -38,10 +55,91 @@ pub(super) async fn step(
     checkpoints
         .after_file(id, fr.status == FileStatus::Applied, em)
         .await;
-    if after == After::Next {
-        checks(conn, job).await;
+    if after != After::Next {
+        return after;
     }
+    let findings = super::validate::after_file(conn, place.ws, place.index, em).await;
+    let after = judge(&findings, policy(place), fr);
+    tell(em, fr, &findings).await;
+    fr.findings = findings;
     after
+}
+
+/// The file's batch's `on_failure`.
+fn policy(place: Place<'_>) -> OnFailure {
+    place
+        .ws
+        .batch_of(place.index)
+        .and_then(|b| place.ws.batches.get(b))
+        .map_or(OnFailure::Stop, |b| b.on_failure)
+}
+
+/// What the run does after the file's checks: on, unless a critical one failed under a
+/// rollback policy.
+pub(super) fn judge(findings: &[CheckResult], policy: OnFailure, fr: &FileReport) -> After {
+    let critical = findings
+        .iter()
+        .find(|r| !r.passed && r.severity == Severity::Critical);
+    match (critical, policy) {
+        (Some(c), OnFailure::RollbackFile | OnFailure::RollbackBatch) => After::RollBack {
+            why: format!(
+                "critical check {} failed after {} ({}): {}",
+                c.check, fr.version, fr.file, c.detail
+            ),
+        },
+        _ => After::Next,
+    }
+}
+
+/// Tells the file's checks: validated when all passed; otherwise it stays applied, with
+/// what failed as its detail and one log line per finding.
+async fn tell(em: &Emitter, fr: &FileReport, findings: &[CheckResult]) {
+    let failed: Vec<&CheckResult> = findings.iter().filter(|r| !r.passed).collect();
+    let Some(first) = failed.first() else {
+        em.emit(Event::FileStatus {
+            version: fr.version.clone(),
+            status: FileStatus::Validated,
+            detail: Some(format!("{} check(s) passed", findings.len())),
+        })
+        .await;
+        return;
+    };
+    em.emit(Event::FileStatus {
+        version: fr.version.clone(),
+        status: FileStatus::Applied,
+        detail: Some(format!(
+            "{} of {} check(s) failed: {}: {}",
+            failed.len(),
+            findings.len(),
+            first.check,
+            first.detail
+        )),
+    })
+    .await;
+    for r in failed {
+        em.log(
+            finding_level(r.severity),
+            format!(
+                "after {} ({}): check {} ({}, {}) failed: {}",
+                fr.version,
+                fr.file,
+                r.check,
+                r.kind,
+                r.severity.as_str(),
+                r.detail
+            ),
+        )
+        .await;
+    }
+}
+
+/// A finding that blocks the next batch is an error line; the others warn.
+pub(super) fn finding_level(s: Severity) -> Level {
+    if s.blocks() {
+        Level::Error
+    } else {
+        Level::Warn
+    }
 }
 
 /// Before a file runs: its checkpoint. One that cannot be taken stops the run with the
@@ -72,9 +170,6 @@ async fn checkpoint(
         }
     }
 }
-
-/// After a file is applied: nothing yet (the batch's checks come with validation).
-async fn checks(_conn: &mut Conn, _job: &FileJob<'_>) {}
 
 /// Tells what became of the file and folds it into its report.
 async fn report(result: Result<i64, RunError>, fr: &mut FileReport, em: &Emitter) -> After {
@@ -125,6 +220,13 @@ async fn applied(em: &Emitter, fr: &mut FileReport, ms: i64) {
     em.emit(Event::FileStatus {
         version: fr.version.clone(),
         status: FileStatus::Applied,
+        detail: None,
+    })
+    .await;
+    // Its checks follow at once.
+    em.emit(Event::FileStatus {
+        version: fr.version.clone(),
+        status: FileStatus::Validating,
         detail: None,
     })
     .await;
@@ -203,4 +305,76 @@ async fn cancelled(em: &Emitter, fr: &mut FileReport, f: &FileFailure) {
     fr.line = Some(f.line);
     fr.error = Some(f.message.clone());
     fr.partly_applied = !f.rolled_back;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::FileStatus;
+
+    fn finding(severity: Severity, passed: bool) -> CheckResult {
+        CheckResult {
+            batch: None,
+            file: Some("0002".into()),
+            check: "orphans orders.customer_id -> customers".into(),
+            kind: "orphans".into(),
+            table: Some("orders".into()),
+            severity,
+            passed,
+            detail: "1 orphan row".into(),
+            rows: Vec::new(),
+            elapsed_ms: 1.0,
+        }
+    }
+
+    fn report() -> FileReport {
+        FileReport {
+            version: "0002".into(),
+            name: "orders".into(),
+            file: "m/0002_orders.sql".into(),
+            batch: "one".into(),
+            status: FileStatus::Applied,
+            duration_ms: 1,
+            line: None,
+            error: None,
+            partly_applied: false,
+            connection_lost: false,
+            ledger_status: None,
+            aftermath: None,
+            hint: None,
+            findings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn only_a_failed_critical_check_under_a_rollback_policy_stops_the_run() {
+        let fr = report();
+        let critical = [
+            finding(Severity::Info, true),
+            finding(Severity::Critical, false),
+        ];
+        let error = [finding(Severity::Error, false)];
+        let passed = [finding(Severity::Critical, true)];
+        assert_eq!(judge(&critical, OnFailure::Stop, &fr), After::Next);
+        assert_eq!(judge(&error, OnFailure::RollbackBatch, &fr), After::Next);
+        assert_eq!(judge(&passed, OnFailure::RollbackFile, &fr), After::Next);
+        for policy in [OnFailure::RollbackFile, OnFailure::RollbackBatch] {
+            match judge(&critical, policy, &fr) {
+                After::RollBack { why } => {
+                    assert!(why.contains("orphans orders.customer_id"), "{why}");
+                    assert!(why.contains("after 0002 (m/0002_orders.sql)"), "{why}");
+                    assert!(why.contains("1 orphan row"), "{why}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn blocking_findings_are_errors_in_the_log() {
+        assert_eq!(finding_level(Severity::Critical), Level::Error);
+        assert_eq!(finding_level(Severity::Error), Level::Error);
+        assert_eq!(finding_level(Severity::Warning), Level::Warn);
+        assert_eq!(finding_level(Severity::Info), Level::Warn);
+    }
 }

@@ -1,9 +1,10 @@
 //! Automatic rollback under a batch's `on_failure = rollback-file | rollback-batch`,
-//! after a file failed (and, with issue 9's checks, after a critical finding: call
-//! `after_failure` with that file and the reason).
+//! after a file failed or a critical check failed after it (`after_failure` with that
+//! file and what failed).
 //!
-//! - rollback-file: the failed file is undone. A file that failed inside one
-//!   transaction is already undone by it: nothing else happens, and the report says so.
+//! - rollback-file: the file is undone. A file that failed inside one transaction is
+//!   already undone by it: nothing else happens, and the report says so. An applied
+//!   file whose critical check failed is undone by its down SQL (or a restore).
 //!   A file left `partial` (outside a transaction, or DDL on MySQL) cannot trust its
 //!   down script (it assumes the whole file ran): the nearest backup at or before it is
 //!   restored, which also undoes whatever was applied after that backup.
@@ -13,33 +14,39 @@
 use super::{Request, RollbackReport};
 use crate::db::ledger::{self, Status};
 use crate::engine::{Emitter, FileReport, Session, Workspace};
-use crate::event::{Level, Outcome, RollbackScope};
+use crate::event::{FileStatus, Level, Outcome, RollbackScope};
 use crate::plan::OnFailure;
 
-/// Rolls back what the failed file's batch asks, if it asks. None when its policy is
-/// `stop`.
+/// What failed about `f` when the file itself did: "0003 (path) failed: message".
+pub(crate) fn file_failed(f: &FileReport) -> String {
+    format!(
+        "{} ({}) failed: {}",
+        f.version,
+        f.file,
+        f.error.as_deref().unwrap_or("it failed")
+    )
+}
+
+/// Rolls back what the batch of `failed` asks, if it asks, saying `why` (what failed:
+/// the file itself, or a critical check after it). None when its policy is `stop`.
 pub(crate) async fn after_failure(
     session: &mut Session,
     ws: &Workspace,
     failed: &FileReport,
-    operator: &str,
-    em: &Emitter,
+    why: &str,
+    (operator, em): (&str, &Emitter),
 ) -> Option<RollbackReport> {
     let b = ws.batches.iter().position(|b| b.name == failed.batch)?;
     let policy = ws.batches[b].on_failure;
-    let why = failed.error.clone().unwrap_or_else(|| "it failed".into());
-    let reason = |what: &str| {
-        format!(
-            "{} ({}) failed: {why}; on_failure = {what}",
-            failed.version, failed.file
-        )
-    };
+    let reason = |what: &str| format!("{why}; on_failure = {what}");
     let info = session.target.clone();
     let (scope, reason) = match policy {
         OnFailure::Stop => return None,
         OnFailure::RollbackFile => {
             let reason = reason("rollback-file");
-            if !failed.partly_applied {
+            // A failed file outside that case was undone by its own transaction; an
+            // applied one (a check failed after it) is undone below.
+            if failed.status != FileStatus::Applied && !failed.partly_applied {
                 em.log(
                     Level::Warn,
                     format!("automatic rollback: {reason}: its transaction already undid it; nothing else to undo"),
