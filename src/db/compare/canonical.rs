@@ -49,7 +49,8 @@ pub(crate) struct Own {
     pub class: Option<Class>,
     /// PostgreSQL `timestamp with time zone`, MySQL `TIMESTAMP`: rendered in UTC.
     pub tz: bool,
-    /// MySQL DECIMAL with scale 0 (no `.` to strip zeros after); PostgreSQL float4.
+    /// MySQL DECIMAL with scale 0 or DATETIME/TIMESTAMP without fraction (no `.` to
+    /// strip zeros after); PostgreSQL float4.
     pub narrow: bool,
 }
 
@@ -102,8 +103,13 @@ pub(crate) fn classify(dialect: Dialect, data_type: &str) -> Own {
             } else {
                 Class::Text
             };
-            // `decimal(10,0)` prints no point: stripping zeros would eat its digits.
-            let scale0 = class == Class::Decimal && (!t.contains(',') || t.contains(",0)"));
+            // `decimal(10,0)` prints no point: stripping zeros would eat its digits;
+            // `datetime` without a fraction neither prints one.
+            let scale0 = match class {
+                Class::Decimal => !t.contains(',') || t.contains(",0)"),
+                Class::Timestamp => !t.contains('(') || t.contains("(0)"),
+                _ => false,
+            };
             Own {
                 tz: starts("timestamp"),
                 narrow: scale0,

@@ -6,7 +6,7 @@
 //!
 //! The sessions are also set to render values the same way: PostgreSQL and MySQL in UTC
 //! (so with-time-zone values and key literals mean UTC), PostgreSQL with shortest float
-//! output. MySQL's session time zone is put back afterwards.
+//! output and ISO dates. MySQL's session time zone is put back afterwards.
 
 use crate::db::{Conn, DbError};
 use crate::sql::Dialect;
@@ -26,6 +26,7 @@ pub(crate) async fn begin(conn: &mut Conn) -> Result<Snapshot, DbError> {
             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
             "SET LOCAL TIME ZONE 'UTC'",
             "SET LOCAL extra_float_digits = 1",
+            "SET LOCAL DateStyle = 'ISO, YMD'",
         ],
         Dialect::Mysql => {
             let tz = conn

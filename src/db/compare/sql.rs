@@ -41,7 +41,6 @@ pub(crate) fn value_expr(dialect: Dialect, own: Own, class: Class, col: &str) ->
 }
 
 fn pg_value(own: Own, own_class: Class, class: Class, c: &str) -> String {
-    const TS: &str = "'YYYY-MM-DD HH24:MI:SS.US'";
     match (class, own_class) {
         // No ELSE: NULL stays NULL.
         (Class::Bool, Class::Bool) => format!("CASE WHEN {c} THEN '1' WHEN NOT {c} THEN '0' END"),
@@ -53,18 +52,13 @@ fn pg_value(own: Own, own_class: Class, class: Class, c: &str) -> String {
         (Class::Decimal, Class::Decimal) => format!("trim_scale({c})::text"),
         (Class::Blob, Class::Blob) => format!("encode({c}, 'hex')"),
         (Class::Blob, _) => format!("encode(convert_to({c}::text, 'UTF8'), 'hex')"),
-        (Class::Date, _) | (Class::Text, Class::Date) => format!("to_char({c}, 'YYYY-MM-DD')"),
-        (Class::Timestamp, Class::Date) => {
-            format!("to_char({c}::timestamp, 'YYYY-MM-DD HH24:MI:SS')")
-        }
-        (Class::Timestamp | Class::Text, Class::Timestamp) => {
-            let v = if own.tz {
-                format!("({c} AT TIME ZONE 'UTC')")
-            } else {
-                c.to_string()
-            };
-            // Always `.US`: the zeros, then the bare point, go.
-            format!("rtrim(rtrim(to_char({v}, {TS}), '0'), '.')")
+        // With DateStyle ISO (set by the snapshot), dates print as YYYY-MM-DD and
+        // timestamps as YYYY-MM-DD HH:MM:SS[.ffffff] with trailing fractional zeros
+        // already dropped: the canonical forms, many times cheaper than `to_char`.
+        (Class::Date, _) | (Class::Text, Class::Date) => format!("{c}::date::text"),
+        (Class::Timestamp, Class::Date) => format!("{c}::timestamp::text"),
+        (Class::Timestamp | Class::Text, Class::Timestamp) if own.tz => {
+            format!("({c} AT TIME ZONE 'UTC')::text")
         }
         (Class::Text, Class::Decimal) => format!("trim_scale({c})::text"),
         _ => format!("{c}::text"),
@@ -87,9 +81,15 @@ fn my_value(own: Own, own_class: Class, class: Class, c: &str) -> String {
         }
         (Class::Blob, _) => format!("LOWER(HEX({c}))"),
         (Class::Date, _) | (Class::Text, Class::Date) => format!("DATE_FORMAT({c}, '%Y-%m-%d')"),
-        (Class::Timestamp | Class::Text, Class::Timestamp | Class::Date) => {
-            my_strip(&format!("DATE_FORMAT({c}, '%Y-%m-%d %H:%i:%s.%f')"))
+        // CAST prints `YYYY-MM-DD HH:MM:SS`, then as many fractional digits as the
+        // column keeps (cheaper than DATE_FORMAT).
+        (Class::Timestamp | Class::Text, Class::Timestamp) if own.narrow => {
+            format!("CAST({c} AS CHAR)")
         }
+        (Class::Timestamp | Class::Text, Class::Timestamp) => {
+            my_strip(&format!("CAST({c} AS CHAR)"))
+        }
+        (Class::Timestamp, Class::Date) => format!("DATE_FORMAT({c}, '%Y-%m-%d %H:%i:%s')"),
         (Class::Text, Class::Text) => format!("CONVERT({c} USING utf8mb4)"),
         _ => format!("CAST({c} AS CHAR)"),
     }

@@ -1,0 +1,372 @@
+//! Source versus target on a table of CUTOVER_BENCH_ROWS rows (1,000,000) and six
+//! columns (bigint key, int, bigint, varchar, numeric(12,2), timestamp) with one changed
+//! row, side by side in one run against the tools a user would reach for instead:
+//!
+//! - cutover:            `db::compare::compare_table` (this crate, in process)
+//! - reladiff:           `reladiff` from PyPI, found on PATH or in CUTOVER_BENCH_RELADIFF
+//!   (e.g. `python3 -m venv /tmp/reladiff-venv && /tmp/reladiff-venv/bin/pip install
+//!   'reladiff[postgresql,mysql]'`, then CUTOVER_BENCH_RELADIFF=/tmp/reladiff-venv/bin/reladiff)
+//! - pg_comparator:      Debian `postgresql-comparator` (its `pgcmp` extension is created
+//!   in the PostgreSQL databases); SQLite has no `ck` function there, so against SQLite it
+//!   runs with `--cf md5`. Also run with `-z 4` (4-byte row checksums).
+//!
+//! Pairs: PostgreSQL vs PostgreSQL, PostgreSQL vs MariaDB, SQLite vs PostgreSQL. Every
+//! tool must report the changed row (checked), a tool that is not installed is skipped.
+//! The data is built once and reused (databases `cutover_bench_cmp_*`, SQLite file in
+//! /tmp/cutover-bench-compare). CUTOVER_BENCH_RUNS sets the runs (5); medians printed.
+//!
+//! Servers: CUTOVER_BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres),
+//! CUTOVER_BENCH_MYSQL_URL (mysql://root@127.0.0.1:3306/mysql).
+
+use cutover::db::compare::{compare_table, CompareOptions};
+use cutover::db::{self, ConnectInfo};
+use cutover::emit::Emitter;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Instant;
+
+fn env_or(var: &str, default: &str) -> String {
+    std::env::var(var)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_string())
+}
+
+fn info(url: &str) -> ConnectInfo {
+    ConnectInfo {
+        url: url.to_string(),
+        display: cutover::plan::redacted_url(url),
+        init_sql: Vec::new(),
+        create_missing: true,
+    }
+}
+
+fn with_db(server: &str, db: &str) -> String {
+    let mut u = url::Url::parse(server).expect("server URL");
+    u.set_path(&format!("/{db}"));
+    u.to_string()
+}
+
+struct Setup {
+    rows: u64,
+    changed: u64,
+    pg_a: String,
+    pg_b: String,
+    my: String,
+    sqlite: PathBuf,
+}
+
+async fn exec_all(url: &str, stmts: &[String]) {
+    let (mut c, _) = db::connect(&info(url)).await.expect("connect");
+    for s in stmts {
+        if let Err(f) = c.execute(s).await {
+            panic!("{s}: {}", f.message);
+        }
+    }
+    c.close().await;
+}
+
+async fn count(url: &str) -> Option<i64> {
+    let (mut c, _) = db::connect(&info(url)).await.ok()?;
+    let n = c.scalar_i64("SELECT COUNT(*) FROM bench").await.ok();
+    c.close().await;
+    n
+}
+
+/// Builds (or reuses) the four copies: PostgreSQL A and SQLite hold the data, PostgreSQL
+/// B and MariaDB the same with one row changed.
+async fn setup() -> Setup {
+    let rows: u64 = env_or("CUTOVER_BENCH_ROWS", "1000000")
+        .parse()
+        .expect("rows");
+    let pg = env_or(
+        "CUTOVER_BENCH_PG_URL",
+        "postgres://postgres@127.0.0.1:5432/postgres",
+    );
+    let my = env_or(
+        "CUTOVER_BENCH_MYSQL_URL",
+        "mysql://root@127.0.0.1:3306/mysql",
+    );
+    let dir = PathBuf::from("/tmp/cutover-bench-compare");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let s = Setup {
+        rows,
+        changed: rows * 2 / 3,
+        pg_a: with_db(&pg, "cutover_bench_cmp_a"),
+        pg_b: with_db(&pg, "cutover_bench_cmp_b"),
+        my: with_db(&my, "cutover_bench_cmp"),
+        sqlite: dir.join(format!("source-{rows}.db")),
+    };
+    let change = format!("UPDATE bench SET c = 'changed' WHERE id = {}", s.changed);
+    for (server, url, db, changed) in [
+        (&pg, &s.pg_a, "cutover_bench_cmp_a", false),
+        (&pg, &s.pg_b, "cutover_bench_cmp_b", true),
+    ] {
+        if count(url).await == Some(rows as i64) {
+            continue;
+        }
+        eprintln!("building {db} ({rows} rows)...");
+        exec_all(
+            server,
+            &[
+                format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+                format!("CREATE DATABASE {db}"),
+            ],
+        )
+        .await;
+        let mut stmts = vec![
+            "CREATE EXTENSION IF NOT EXISTS pgcmp".to_string(),
+            "CREATE TABLE bench (id bigint PRIMARY KEY, a int, b bigint, c varchar(40), d numeric(12,2), e timestamp)".into(),
+            format!("INSERT INTO bench SELECT x, x % 1000, x::bigint * 7919, 'name ' || x, (x % 100000) / 100.0, \
+                     timestamp '2024-01-01' + x * interval '1 second' FROM generate_series(1, {rows}) x"),
+            "VACUUM ANALYZE bench".into(),
+        ];
+        if changed {
+            stmts.push(change.clone());
+        }
+        // pgcmp may be missing (no pg_comparator): the rest still runs.
+        let (mut c, _) = db::connect(&info(url)).await.expect("connect");
+        for st in &stmts {
+            if let Err(f) = c.execute(st).await {
+                assert!(st.contains("pgcmp"), "{st}: {}", f.message);
+            }
+        }
+        c.close().await;
+    }
+    if count(&s.my).await != Some(rows as i64) {
+        eprintln!("building MariaDB cutover_bench_cmp ({rows} rows)...");
+        exec_all(
+            &my,
+            &[
+                "DROP DATABASE IF EXISTS cutover_bench_cmp".into(),
+                "CREATE DATABASE cutover_bench_cmp".into(),
+            ],
+        )
+        .await;
+        exec_all(&s.my, &[
+            "CREATE TABLE bench (id bigint PRIMARY KEY, a int, b bigint, c varchar(40), d decimal(12,2), e datetime)".into(),
+            format!("INSERT INTO bench SELECT seq, seq % 1000, seq * 7919, CONCAT('name ', seq), (seq % 100000) / 100.0, \
+                     TIMESTAMP '2024-01-01 00:00:00' + INTERVAL seq SECOND FROM seq_1_to_{rows}"),
+            "ANALYZE TABLE bench".into(),
+            change.clone(),
+        ]).await;
+    }
+    let sqlite_url = format!("sqlite://{}", s.sqlite.display());
+    if count(&sqlite_url).await != Some(rows as i64) {
+        eprintln!("building {} ({rows} rows)...", s.sqlite.display());
+        let _ = std::fs::remove_file(&s.sqlite);
+        exec_all(&sqlite_url, &[
+            "CREATE TABLE bench (id bigint PRIMARY KEY, a int, b bigint, c varchar(40), d numeric(12,2), e timestamp)".into(),
+            format!("INSERT INTO bench WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < {rows}) \
+                     SELECT x, x % 1000, x * 7919, 'name ' || x, (x % 100000) / 100.0, \
+                     datetime('2024-01-01', '+' || x || ' seconds') FROM s"),
+        ]).await;
+    }
+    s
+}
+
+/// One timed cutover comparison; panics unless it names the changed row.
+async fn cutover_once(a: &str, b: &str, changed: u64) -> f64 {
+    let (mut s, _) = db::connect(&info(a)).await.expect("connect");
+    let (mut t, _) = db::connect(&info(b)).await.expect("connect");
+    let (tx, mut rx) = tokio::sync::mpsc::channel(4096);
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let em = Emitter::new(tx);
+    let started = Instant::now();
+    let cmp = compare_table(&mut s, &mut t, "bench", &CompareOptions::default(), &em)
+        .await
+        .expect("compare");
+    let secs = started.elapsed().as_secs_f64();
+    drop(em);
+    let _ = drain.await;
+    let key = format!("id={changed}");
+    assert!(
+        cmp.differences.len() == 1 && cmp.differences[0].key == key,
+        "cutover did not find {key}: {cmp:?}"
+    );
+    s.close().await;
+    t.close().await;
+    secs
+}
+
+/// Runs an external tool; its time, or None when it is not installed or did not report
+/// the changed row (said on stderr).
+fn tool_once(program: &str, args: &[String], env: &[(&str, &str)], changed: u64) -> Option<f64> {
+    let started = Instant::now();
+    let out = Command::new(program)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .ok()?;
+    let secs = started.elapsed().as_secs_f64();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = changed.to_string();
+    let found = text
+        .lines()
+        .any(|l| l.split(|c: char| !c.is_ascii_digit()).any(|w| w == id));
+    if !found {
+        let tail: String = text
+            .chars()
+            .rev()
+            .take(400)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        eprintln!("{program} {args:?} did not report row {id} (not counted):\n{tail}");
+        return None;
+    }
+    Some(secs)
+}
+
+fn reladiff_bin() -> Option<String> {
+    let bin = env_or("CUTOVER_BENCH_RELADIFF", "reladiff");
+    Command::new(&bin)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|_| bin)
+}
+
+fn pg_comparator_bin() -> Option<String> {
+    Command::new("pg_comparator")
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|_| "pg_comparator".to_string())
+}
+
+/// A URL as pg_comparator spells it: `pgsql://user@host:port/db/table?key:cols`.
+fn pgc_url(url: &str) -> String {
+    let u = url::Url::parse(url).expect("URL");
+    let scheme = match u.scheme() {
+        "postgres" | "postgresql" => "pgsql",
+        other => other,
+    };
+    format!(
+        "{scheme}://{}@{}:{}{}/bench?id:a,b,c,d,e",
+        u.username(),
+        u.host_str().unwrap_or("localhost"),
+        u.port().unwrap_or(5432),
+        u.path()
+    )
+}
+
+fn median(v: &mut [f64]) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    Some(v[v.len() / 2])
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let s = rt.block_on(setup());
+    let runs: usize = env_or("CUTOVER_BENCH_RUNS", "5").parse().expect("runs");
+    let sqlite_url = format!("sqlite://{}", s.sqlite.display());
+    let reladiff = reladiff_bin();
+    let pgc = pg_comparator_bin();
+    let pgc_sqlite = format!("sqlite:///{}/bench?id:a,b,c,d,e", s.sqlite.display());
+    let pairs = [
+        (
+            "PostgreSQL vs PostgreSQL",
+            s.pg_a.clone(),
+            s.pg_b.clone(),
+            false,
+        ),
+        ("PostgreSQL vs MariaDB", s.pg_a.clone(), s.my.clone(), false),
+        (
+            "SQLite vs PostgreSQL",
+            sqlite_url.clone(),
+            s.pg_b.clone(),
+            true,
+        ),
+    ];
+    println!(
+        "compare: {} rows, 6 columns, one changed row (id={}), {runs} runs, medians in seconds",
+        s.rows, s.changed
+    );
+    println!("| pair | cutover | reladiff | pg_comparator | pg_comparator -z 4 |");
+    println!("|---|---|---|---|---|");
+    for (name, a, b, sqlite) in pairs {
+        let mut times: [Vec<f64>; 4] = Default::default();
+        for run in 0..runs {
+            // Rotate the order so no tool always runs on a cold or warm cache.
+            for k in 0..4 {
+                let tool = (k + run) % 4;
+                let t = match tool {
+                    0 => Some(rt.block_on(cutover_once(&a, &b, s.changed))),
+                    1 => match (&reladiff, sqlite) {
+                        // reladiff cannot read SQLite.
+                        (Some(bin), false) => {
+                            let args: Vec<String> = [
+                                a.clone(),
+                                "bench".into(),
+                                b.clone(),
+                                "bench".into(),
+                                "-k".into(),
+                                "id".into(),
+                                "-c".into(),
+                                "a".into(),
+                                "-c".into(),
+                                "b".into(),
+                                "-c".into(),
+                                "c".into(),
+                                "-c".into(),
+                                "d".into(),
+                                "-c".into(),
+                                "e".into(),
+                            ]
+                            .to_vec();
+                            tool_once(bin, &args, &[], s.changed)
+                        }
+                        _ => None,
+                    },
+                    _ => match &pgc {
+                        Some(bin) if !b.starts_with("mysql") => {
+                            let mut args = Vec::new();
+                            if sqlite {
+                                args.push("--cf=md5".to_string());
+                            }
+                            if tool == 3 {
+                                args.push("-z".into());
+                                args.push("4".into());
+                            }
+                            args.push(if sqlite {
+                                pgc_sqlite.clone()
+                            } else {
+                                pgc_url(&a)
+                            });
+                            args.push(pgc_url(&b));
+                            tool_once(bin, &args, &[], s.changed)
+                        }
+                        _ => None,
+                    },
+                };
+                if let Some(t) = t {
+                    times[tool].push(t);
+                }
+            }
+        }
+        let cell = |v: &mut Vec<f64>| match median(v) {
+            Some(m) => format!("{m:.2} s"),
+            None => "—".to_string(),
+        };
+        let [c, r, p, z] = &mut times;
+        println!(
+            "| {name} | {} | {} | {} | {} |",
+            cell(c),
+            cell(r),
+            cell(p),
+            cell(z)
+        );
+    }
+}
