@@ -443,3 +443,60 @@ fn row_diffs_keep_the_key_and_both_values() {
     let f = s.files[0].checks.findings().next().expect("a finding");
     assert_eq!(f.rows[0].key, "id=7");
 }
+
+#[test]
+fn a_recorded_validate_and_bench_session_refolds_to_the_same_state_through_json() {
+    use crate::ui::record::{fold, refold, Recording};
+    let mut live = plan();
+    let opening = live.clone();
+    let mut rec = Recording::default();
+    let mut fx = Vec::new();
+    let mut feed = |s: &mut State, input: Input| {
+        fold(s, &mut rec, input, &mut fx).expect("in memory");
+    };
+    let engine = |at_ms, event| Input::Engine(Stamped { at_ms, event });
+    feed(
+        &mut live,
+        engine(
+            3,
+            check(Some("2"), Some(1), "orphans x", Severity::Critical, false),
+        ),
+    );
+    feed(
+        &mut live,
+        engine(
+            4,
+            Event::BatchValidated {
+                batch: 1,
+                verdict: BatchVerdict::Failed,
+                passed: 0,
+                total: 1,
+            },
+        ),
+    );
+    for run in 0..40 {
+        feed(
+            &mut live,
+            engine(5 + i64::from(run), sample(run, f64::from(run % 9))),
+        );
+    }
+    feed(&mut live, engine(50, summary(BenchVerdict::Regressed, 8.0)));
+    feed(&mut live, Input::action(Action::ApplyNext, 51));
+    for (i, c) in "on".chars().enumerate() {
+        feed(&mut live, Input::action(Action::Type(c), 52 + i as i64));
+    }
+    assert!(matches!(live.overlay, Some(Overlay::Force(_))));
+    // Through JSON, as a journal stores each input.
+    let lines: Vec<Input> = rec
+        .inputs
+        .iter()
+        .map(|i| serde_json::from_str(&serde_json::to_string(i).expect("json")).expect("back"))
+        .collect();
+    let mut replayed = opening;
+    let mut none = Vec::new();
+    for i in &lines {
+        replayed.apply(i, &mut none);
+    }
+    assert_eq!(replayed, live);
+    assert_eq!(refold(&rec.inputs).benches, live.benches);
+}
