@@ -6,7 +6,7 @@
 //! benchmark (or many runs of one) never grows the state.
 
 use super::dialog::rollback::Tone;
-use super::{Ring, State};
+use super::{Panel, Ring, State};
 use crate::event::{BenchResult, BenchVerdict, Level};
 
 /// How many recent samples the running p95 is taken over.
@@ -225,7 +225,20 @@ impl State {
     }
 
     pub(super) fn bench_sample(&mut self, name: &str, batch: usize, ms: f64) -> bool {
-        self.bench_mut(name, batch).sample(ms);
+        let b = self.bench_mut(name, batch);
+        let starts = !b.running;
+        b.sample(ms);
+        // The panel follows the benchmark that runs, as the files table follows the
+        // file, unless the operator is moving through the panel.
+        if starts && self.focus != Panel::Benches {
+            if let Some(i) = self
+                .benches
+                .iter()
+                .position(|b| b.name == name && b.batch == batch)
+            {
+                self.selected_bench = i;
+            }
+        }
         true
     }
 

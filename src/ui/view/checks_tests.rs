@@ -275,8 +275,11 @@ fn the_sparkline_grows_with_each_sample() {
 #[test]
 fn a_benchmarks_detail_shows_its_plan_and_suggestion() {
     let mut s = benched();
+    // The panel followed the running benchmark; the finished one is first.
+    assert_eq!(s.selected_bench, 1);
     act(&mut s, Action::NextPanel);
     act(&mut s, Action::NextPanel);
+    act(&mut s, Action::Top);
     act(&mut s, Action::Open);
     let screen = render(&s, 100, 30);
     assert!(screen.contains("SCAN orders"), "{screen}");
