@@ -3,6 +3,7 @@
 //! the batch its verdict; `b` draws the benchmarks' sparklines, which fill while keys
 //! still answer.
 
+mod common;
 mod screen;
 use screen::Screen;
 use std::time::{Duration, Instant};
@@ -39,7 +40,10 @@ fn applying_shows_file_checks_and_v_gives_the_batch_its_verdict() {
     // Each applied file shows its checks passed of total (integrity, the orphans of
     // each foreign key): none shows before a check ran.
     let screen = s.text();
-    let rows: Vec<&str> = screen.lines().filter(|l| l.contains("✔ applied")).collect();
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("✔ applied") || l.contains("✓ validated"))
+        .collect();
     assert_eq!(rows.len(), 4, "{screen}");
     for row in &rows {
         let cell = row.trim_end().trim_end_matches('│').trim_end();
@@ -119,7 +123,9 @@ fn b_fills_the_sparklines_while_keys_still_answer() {
         bars(&seen[seen.len() - 1]) > bars(&seen[0]),
         "it fills: {seen:?}"
     );
-    let done = s.wait_for("bench finished", 60);
+    // The job's end: "bench finished", or "bench failed" when a benchmark of the demo
+    // went over its threshold on a loaded machine.
+    let done = s.wait_for("bench f", 60);
     let (head, spark) = bench_rows(&done, "slow count").expect("the slow bench");
     assert!(head.contains("✔ ok"), "{done}");
     assert!(spark.contains("p95"), "{done}");
@@ -131,4 +137,54 @@ fn b_fills_the_sparklines_while_keys_still_answer() {
     s.wait_gone("Plan (EXPLAIN):", 10);
     s.send("q");
     assert_eq!(s.wait_exit(20), 0);
+}
+
+#[test]
+fn going_on_past_a_failed_batch_needs_its_name_typed_and_is_recorded() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (mut s, dir) = Screen::demo(tmp.path(), 120, 36);
+    s.wait_for("simple-replacements", 30);
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+    // Batch 1's critical row count cannot pass: its validation fails.
+    let plan = dir.join("cutover.toml");
+    let text = std::fs::read_to_string(&plan).expect("plan");
+    assert!(text.contains("compare = { min = 60000 }"), "{text}");
+    let text = text.replace("compare = { min = 60000 }", "compare = { min = 999999999 }");
+    std::fs::write(&plan, text).expect("plan");
+
+    let mut s = Screen::spawn(&["-p", plan.to_str().expect("utf8")], tmp.path(), 120, 36);
+    s.wait_for("simple-replacements", 30);
+    s.send("A");
+    s.wait_for("✖ checks FAILED", 120);
+    s.wait_for("apply f", 60);
+    // Batch 2 waits behind the typed name of batch 1.
+    s.send("jA");
+    let dialog = s.wait_for("Type simple-replacements and press Enter to go on", 10);
+    assert!(
+        dialog.contains("✖ critical"),
+        "the finding is listed: {dialog}"
+    );
+    s.send("service-layer\r");
+    s.wait_for(
+        "\"service-layer\" is not \"simple-replacements\": nothing done",
+        10,
+    );
+    s.wait_for("wrong word typed, nothing done", 10);
+    s.send("simple-replacements\r");
+    s.wait_gone("Type simple-replacements", 10);
+    s.wait_for("⚑ forced by", 120);
+    s.wait_for("3/3 · ✔ done", 120);
+    s.wait_for("apply finished", 120);
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+    // The state database records the override with the reason.
+    let state = common::TestDb::sqlite_at(&dir.join(".cutover/state.db"));
+    let reasons = state.strings("SELECT reason FROM overrides");
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r == "confirmed in the cockpit by typing simple-replacements"),
+        "{reasons:?}"
+    );
 }

@@ -80,6 +80,7 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
 fn verdict(v: &Validation, t: &Theme) -> (String, Style) {
     let count = format!("{}/{}", v.passed, v.total);
     match (v.verdict, &v.forced) {
+        (BatchVerdict::Passed, _) if v.total == 0 => ("✔ validated (no checks)".into(), t.ok),
         (BatchVerdict::Passed, _) => (format!("✔ checks passed {count}"), t.ok),
         (BatchVerdict::Warnings, _) => (format!("⚠ checks warn {count}"), t.warn),
         (BatchVerdict::Failed, _) => (format!("✖ checks FAILED {count}"), t.error),
