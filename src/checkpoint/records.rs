@@ -46,8 +46,25 @@ impl Store {
         target: &str,
         baseline: &StoredBaseline,
     ) -> Result<(), CheckpointError> {
-        let _ = (target, baseline);
-        todo!("issue 9: Store::save_baseline")
+        let samples = serde_json::to_string(&baseline.samples_ms)
+            .map_err(|e| super::store::err("storing a baseline", e))?;
+        let mut c = self.conn.lock().await;
+        sqlx::query(
+            "INSERT INTO baselines (target, bench, query_sha256, created_at, created_by, \
+             p50_ms, p95_ms, samples_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(target)
+        .bind(&baseline.bench)
+        .bind(&baseline.query_sha256)
+        .bind(&baseline.created_at)
+        .bind(&baseline.created_by)
+        .bind(baseline.p50_ms)
+        .bind(baseline.p95_ms)
+        .bind(samples)
+        .execute(&mut *c)
+        .await
+        .map_err(|e| super::store::err("storing a baseline", e))?;
+        Ok(())
     }
 
     /// The latest baseline of `bench` on `target`.
@@ -56,8 +73,31 @@ impl Store {
         target: &str,
         bench: &str,
     ) -> Result<Option<StoredBaseline>, CheckpointError> {
-        let _ = (target, bench);
-        todo!("issue 9: Store::baseline")
+        let mut c = self.conn.lock().await;
+        let row: Option<(String, String, String, String, f64, f64, String)> = sqlx::query_as(
+            "SELECT bench, query_sha256, created_at, created_by, p50_ms, p95_ms, samples_json \
+             FROM baselines WHERE target = ? AND bench = ? ORDER BY id DESC LIMIT 1",
+        )
+        .bind(target)
+        .bind(bench)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(|e| super::store::err("reading a baseline", e))?;
+        let Some((bench, query_sha256, created_at, created_by, p50_ms, p95_ms, samples)) = row
+        else {
+            return Ok(None);
+        };
+        let samples_ms: Vec<f64> = serde_json::from_str(&samples)
+            .map_err(|e| super::store::err(&format!("reading the baseline of {bench:?}"), e))?;
+        Ok(Some(StoredBaseline {
+            bench,
+            query_sha256,
+            created_at,
+            created_by,
+            p50_ms,
+            p95_ms,
+            samples_ms,
+        }))
     }
 
     /// Records a batch's validation (in the open window, if any).

@@ -2,12 +2,12 @@
 //! enum values, paths resolved against the plan's folder.
 
 use super::expand::expand;
-use super::raw::{RawBatch, RawDb, RawPlan};
+use super::raw::{RawBatch, RawCheck, RawDb, RawPlan};
 use super::span::{error_at, from_toml};
 use super::urls::{is_supported, resolve_sqlite, scheme_of};
 use super::{
-    BackupPolicy, BatchSpec, CheckpointSpec, MigrationsSpec, OnFailure, Plan, PlanError, Risk,
-    Selector, Target,
+    BackupPolicy, BatchSpec, CheckSpec, CheckpointSpec, MigrationsSpec, OnFailure, Plan, PlanError,
+    Risk, Selector, Target,
 };
 use crate::source::Format;
 use sha2::{Digest, Sha256};
@@ -115,7 +115,7 @@ pub fn build(
             checksum_row_limit: DEFAULT_CHECKSUM_ROW_LIMIT,
         },
     };
-    let batches = cx.batches(raw.batch)?;
+    let batches = cx.batches(raw.batch, raw.source.is_some())?;
 
     Ok(Plan {
         file: Some(path.to_path_buf()),
@@ -422,7 +422,7 @@ impl Cx<'_> {
         }
     }
 
-    fn batches(&self, raw: Vec<RawBatch>) -> Result<Vec<BatchSpec>, PlanError> {
+    fn batches(&self, raw: Vec<RawBatch>, has_source: bool) -> Result<Vec<BatchSpec>, PlanError> {
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut out = Vec::with_capacity(raw.len());
         for b in raw {
@@ -472,6 +472,10 @@ impl Cx<'_> {
             for sel in b.files.get_ref() {
                 files.push(self.selector(&name, sel)?);
             }
+            let mut checks = Vec::with_capacity(b.check.len());
+            for c in &b.check {
+                checks.push(self.check(&name, c, has_source)?);
+            }
             out.push(BatchSpec {
                 risk: match &b.risk {
                     Some(r) => self.choice(r, "risk", "[[batch]]", RISKS)?,
@@ -483,11 +487,74 @@ impl Cx<'_> {
                 },
                 name,
                 files,
-                checks: b.check,
+                checks,
                 benches: b.bench,
             });
         }
         Ok(out)
+    }
+
+    /// A `[[batch.check]]`: a known kind and severity, what the kind needs, a `compare`
+    /// it understands (and a `[source]` when it compares with one).
+    fn check(&self, batch: &str, c: &RawCheck, has_source: bool) -> Result<CheckSpec, PlanError> {
+        use crate::check::{compare_of, missing, Compare, COMPARE_HINT, KINDS};
+        let spec = c.spec();
+        if !KINDS.contains(&spec.kind.as_str()) {
+            return Err(self.at(
+                &c.kind,
+                format!("unknown check kind `{}` in batch '{batch}'", spec.kind),
+                Some(format!("expected one of: {}", KINDS.join(", "))),
+            ));
+        }
+        if let Some(s) = &c.severity {
+            if crate::event::Severity::parse(s.get_ref().trim()).is_none() {
+                return Err(self.at(
+                    s,
+                    format!(
+                        "invalid severity `{}` in batch '{batch}'",
+                        s.get_ref().trim()
+                    ),
+                    Some("expected one of: critical, error, warning, info".to_string()),
+                ));
+            }
+        }
+        if let Some(m) = missing(&spec) {
+            return Err(self.at(
+                &c.kind,
+                format!("{m} in batch '{batch}'"),
+                Some(format!(
+                    "add the missing key to this [[batch.check]] of kind {}",
+                    spec.kind
+                )),
+            ));
+        }
+        if let Some(cmp) = &c.compare {
+            if !matches!(spec.kind.as_str(), "row_count" | "checksum") {
+                return Err(self.at(
+                    cmp,
+                    format!("a {} check takes no compare (batch '{batch}')", spec.kind),
+                    Some("compare is for row_count and checksum checks".to_string()),
+                ));
+            }
+            match compare_of(cmp.get_ref(), &spec.kind) {
+                Err(e) => {
+                    return Err(self.at(
+                        cmp,
+                        format!("{e} in batch '{batch}'"),
+                        Some(COMPARE_HINT.to_string()),
+                    ))
+                }
+                Ok(Compare::Source) if !has_source => {
+                    return Err(self.at(
+                        cmp,
+                        format!("compare = \"source\" in batch '{batch}', but the plan has no [source]"),
+                        Some("add [source] with url = \"...\" naming the database to compare with, or compare with \"checkpoint\"".to_string()),
+                    ))
+                }
+                Ok(_) => {}
+            }
+        }
+        Ok(spec)
     }
 
     fn selector(&self, batch: &str, s: &Spanned<String>) -> Result<Selector, PlanError> {

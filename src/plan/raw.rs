@@ -73,7 +73,63 @@ pub struct RawBatch {
     #[serde(default)]
     pub on_failure: Option<Spanned<String>>,
     #[serde(default)]
-    pub check: Vec<CheckSpec>,
+    pub check: Vec<RawCheck>,
     #[serde(default)]
     pub bench: Vec<BenchSpec>,
+}
+
+/// `[[batch.check]]` as written: the values whose errors point at themselves are kept
+/// with their spans; `build` checks them and makes the `CheckSpec`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheck {
+    pub kind: Spanned<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub table: Option<String>,
+    #[serde(default)]
+    pub tables: Vec<String>,
+    #[serde(default)]
+    pub columns: Vec<String>,
+    #[serde(default)]
+    pub indexes: Vec<String>,
+    #[serde(default)]
+    pub absent: Vec<String>,
+    #[serde(default)]
+    pub column: Option<String>,
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub compare: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    pub query: Option<String>,
+    #[serde(default)]
+    pub expect: Option<toml::Value>,
+    #[serde(default)]
+    pub severity: Option<Spanned<String>>,
+}
+
+impl RawCheck {
+    /// The check as the rest of the program reads it.
+    pub fn spec(&self) -> CheckSpec {
+        CheckSpec {
+            kind: self.kind.get_ref().trim().to_string(),
+            name: self.name.clone(),
+            table: self.table.clone(),
+            tables: self.tables.clone(),
+            columns: self.columns.clone(),
+            indexes: self.indexes.clone(),
+            absent: self.absent.clone(),
+            column: self.column.clone(),
+            key: self.key.clone(),
+            compare: self.compare.as_ref().map(|c| c.get_ref().clone()),
+            query: self.query.clone(),
+            expect: self.expect.clone(),
+            severity: self
+                .severity
+                .as_ref()
+                .map(|s| s.get_ref().trim().to_string()),
+        }
+    }
 }

@@ -777,3 +777,56 @@ fn files_left_between_batches() {
         "{e}"
     );
 }
+
+const CHECK_PLAN: &str = "[target]\nurl = \"sqlite://shop.db\"\n\n[[batch]]\nname = \"first\"\nfiles = [\"0001\"]\n\n  [[batch.check]]\n";
+
+#[test]
+fn checks_keep_what_they_say() {
+    let p = plan(&format!(
+        "[source]\nurl = \"sqlite://old.db\"\n{CHECK_PLAN}  kind = \"checksum\"\n  table = \"orders\"\n  compare = \"source\"\n  severity = \"critical\"\n\n  [[batch.check]]\n  kind = \"row_count\"\n  table = \"orders\"\n  compare = {{ min = 1, max = 9 }}\n"
+    ))
+    .expect("valid");
+    let checks = &p.batches[0].checks;
+    assert_eq!(checks.len(), 2);
+    assert_eq!(checks[0].kind, "checksum");
+    assert_eq!(checks[0].severity.as_deref(), Some("critical"));
+    let parsed = crate::check::parse(&checks[1]).expect("a valid check");
+    assert_eq!(
+        parsed.compare(),
+        Ok(crate::check::Compare::Bounds {
+            min: Some(1),
+            max: Some(9)
+        })
+    );
+}
+
+#[test]
+fn check_errors_point_at_the_value() {
+    let at = |body: &str| err(&format!("{CHECK_PLAN}{body}"));
+    let e = at("  kind = \"rowcount\"\n");
+    assert!(
+        e.starts_with("/plans/shop/cutover.toml:9:10: unknown check kind `rowcount`"),
+        "{e}"
+    );
+    assert!(e.contains("expected one of: schema, row_count"), "{e}");
+    let e = at("  kind = \"sql\"\n  severity = \"fatal\"\n");
+    assert!(e.contains(":10:14: invalid severity `fatal`"), "{e}");
+    let e = at("  kind = \"not_null\"\n  table = \"t\"\n");
+    assert!(e.contains(":9:10: not_null check needs column"), "{e}");
+    let e = at("  kind = \"row_count\"\n");
+    assert!(e.contains("row_count check needs table"), "{e}");
+    let e = at("  kind = \"checksum\"\n  table = \"t\"\n  compare = \"source\"\n");
+    assert!(
+        e.contains(":11:13: compare = \"source\" in batch 'first', but the plan has no [source]"),
+        "{e}"
+    );
+    let e = at("  kind = \"row_count\"\n  table = \"t\"\n  compare = { min = -1 }\n");
+    assert!(e.contains("compare.min must be a whole number"), "{e}");
+    let e = at("  kind = \"sql\"\n  query = \"SELECT 1\"\n  compare = \"checkpoint\"\n");
+    assert!(e.contains("a sql check takes no compare"), "{e}");
+    let e = at("  kind = \"row_count\"\n  table = \"t\"\n  colour = \"red\"\n");
+    assert!(
+        e.contains(":11:3: unknown key `colour` in [[batch.check]]"),
+        "{e}"
+    );
+}

@@ -34,6 +34,7 @@ mod stats;
 
 pub use diff::{diff, Change, Op, SchemaDiff};
 pub use normalize::normalize_sql;
+pub(crate) use stats::fold_decimal;
 pub use stats::{table_stat, table_stats};
 
 use super::{Conn, DbError};

@@ -160,7 +160,7 @@ async fn server_sum(conn: &mut Conn, sql: &str, ctx: &str) -> Result<(u64, u64),
 }
 
 /// A decimal integer of any size (a server's exact SUM), modulo 2^64.
-fn fold_decimal(s: &str) -> Option<u64> {
+pub(crate) fn fold_decimal(s: &str) -> Option<u64> {
     let s = s.trim();
     let (neg, digits) = match s.strip_prefix('-') {
         Some(d) => (true, d),

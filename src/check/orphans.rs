@@ -1,0 +1,148 @@
+//! `orphans`: rows whose foreign key points at no row of the table it references. By
+//! default one check per foreign key introspection finds; a plan may list its own
+//! (`table` alone: every foreign key of that table; with `column`/`columns`: the one on
+//! those columns), which also works where the database has no such constraint declared
+//! only if it does (the referenced table comes from the constraint).
+//!
+//! One anti-join per key (`NOT EXISTS` against the referenced key, which is indexed as
+//! a primary or unique key), reading a few example keys first: with no orphan, as is
+//! usual, that is the only query; the count runs only when there is something to count.
+//! A key with a NULL column references nothing and is no orphan (MATCH SIMPLE).
+
+use super::rows::{as_text, count, key_columns, text_rows};
+use super::{Check, Env, Found};
+use crate::db::names::quote_ident;
+use crate::db::schema::{ForeignKey, Table};
+
+const EXAMPLES: usize = 5;
+
+pub(super) async fn run(env: &mut Env<'_, '_>, check: &Check) -> Found {
+    let spec = &check.spec;
+    if check.enforced {
+        return Found::pass(
+            "enforced: the database checked every row the file wrote against this key",
+        );
+    }
+    let schema = match env.schema().await {
+        Ok(s) => s.clone(),
+        Err(e) => return Found::fail(e),
+    };
+    // Which tables' keys: the one named, or all.
+    let tables: Vec<(String, Table)> = match &spec.table {
+        Some(t) => match super::lookup(&schema, t) {
+            Some(found) => vec![found],
+            None => return Found::fail(format!("table {t} does not exist")),
+        },
+        None => schema
+            .tables
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    };
+    let wanted: Vec<String> = spec.column.iter().chain(&spec.columns).cloned().collect();
+    let mut keys = Vec::new();
+    for (name, table) in &tables {
+        for fk in &table.foreign_keys {
+            if wanted.is_empty() || same_columns(&fk.columns, &wanted) {
+                keys.push((name.clone(), table.clone(), fk.clone()));
+            }
+        }
+    }
+    if keys.is_empty() {
+        return match (&spec.table, wanted.is_empty()) {
+            (Some(t), false) => Found::fail(format!(
+                "{t} has no foreign key on {}: nothing says what it references",
+                wanted.join(",")
+            )),
+            (Some(t), true) => Found::pass(format!("{t} has no foreign key")),
+            (None, _) => Found::pass("no foreign key in the database"),
+        };
+    }
+    let mut wrong = Vec::new();
+    for (name, table, fk) in &keys {
+        match orphans(env, name, table, fk).await {
+            Ok(None) => {}
+            Ok(Some(w)) => wrong.push(w),
+            Err(e) => wrong.push(e),
+        }
+    }
+    if wrong.is_empty() {
+        let what: Vec<String> = keys.iter().map(|(n, _, fk)| describe(n, fk)).collect();
+        Found::pass(format!("no orphan: {}", what.join("; ")))
+    } else {
+        Found::fail(wrong.join("; "))
+    }
+}
+
+fn same_columns(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
+}
+
+fn describe(table: &str, fk: &ForeignKey) -> String {
+    format!(
+        "{table}.{} -> {}.{}",
+        fk.columns.join(","),
+        fk.ref_table,
+        fk.ref_columns.join(",")
+    )
+}
+
+/// What is wrong with one key, if anything (Err: the query failed).
+async fn orphans(
+    env: &mut Env<'_, '_>,
+    name: &str,
+    table: &Table,
+    fk: &ForeignKey,
+) -> Result<Option<String>, String> {
+    let conn = &mut *env.ctx.target;
+    let d = conn.dialect;
+    let q = |s: &str| quote_ident(d, s);
+    let child = conn.table(name);
+    let parent = conn.table(&fk.ref_table);
+    let not_null: Vec<String> = fk
+        .columns
+        .iter()
+        .map(|c| format!("c.{} IS NOT NULL", q(c)))
+        .collect();
+    let join: Vec<String> = fk
+        .columns
+        .iter()
+        .zip(&fk.ref_columns)
+        .map(|(c, r)| format!("p.{} = c.{}", q(r), q(c)))
+        .collect();
+    let filter = format!(
+        "{} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {})",
+        not_null.join(" AND "),
+        join.join(" AND ")
+    );
+    let keys = key_columns(table, &fk.columns);
+    let select: Vec<String> = keys
+        .iter()
+        .chain(fk.columns.iter().filter(|c| !keys.contains(c)))
+        .map(|k| format!("{} AS {}", as_text(d, &format!("c.{}", q(k))), q(k)))
+        .collect();
+    let what = describe(name, fk);
+    let sql = format!(
+        "SELECT {} FROM {child} c WHERE {filter} LIMIT {EXAMPLES}",
+        select.join(", ")
+    );
+    let examples = text_rows(conn, &sql)
+        .await
+        .map_err(|e| format!("{what}: {}", e.message))?;
+    if examples.rows.is_empty() {
+        return Ok(None);
+    }
+    let n = count(
+        conn,
+        &format!("SELECT COUNT(*) FROM {child} c WHERE {filter}"),
+    )
+    .await
+    .map_err(|e| format!("{what}: {}", e.message))?;
+    let listed: Vec<String> = (0..examples.rows.len())
+        .map(|i| examples.describe(i))
+        .collect();
+    Ok(Some(format!(
+        "{n} orphan row(s) in {what} (e.g. {})",
+        listed.join("; ")
+    )))
+}
