@@ -500,3 +500,27 @@ fn a_recorded_validate_and_bench_session_refolds_to_the_same_state_through_json(
     assert_eq!(replayed, live);
     assert_eq!(refold(&rec.inputs).benches, live.benches);
 }
+
+#[test]
+fn a_job_that_ends_closes_the_questions_about_it() {
+    let mut s = plan();
+    ev(
+        &mut s,
+        3,
+        Event::JobStarted {
+            job: "bench".into(),
+        },
+    );
+    key(&mut s, Action::Quit);
+    assert_eq!(s.overlay, Some(Overlay::ConfirmQuit));
+    ev(
+        &mut s,
+        4,
+        Event::JobFinished {
+            job: "bench".into(),
+            outcome: crate::event::Outcome::Succeeded,
+        },
+    );
+    assert_eq!(s.overlay, None, "a yes would wait for a job that is gone");
+    assert_eq!(key(&mut s, Action::Quit), [Effect::Quit]);
+}

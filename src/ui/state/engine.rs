@@ -168,6 +168,14 @@ impl State {
         self.job = None;
         self.compare = None;
         self.benches_stopped();
+        // "Quit after this file?" and "cancel the running statement?" no longer stand:
+        // a yes would wait for a job that is gone.
+        if matches!(
+            self.overlay,
+            Some(super::Overlay::ConfirmQuit | super::Overlay::ConfirmCancel)
+        ) {
+            self.overlay = None;
+        }
         // A preview that never came (the job could not run) no longer shows as coming.
         self.rollback.preparing = None;
         self.pause_requested = false;
