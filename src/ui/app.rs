@@ -341,6 +341,19 @@ fn command_for(effect: Effect) -> Option<Command> {
         Effect::Rehearse(batch) => Some(Command::Rehearse {
             batch: Some(batch.to_string()),
         }),
+        Effect::ApplyForced { to, batch, reason } => apply(ApplyRequest {
+            to,
+            batch: batch.map(|n| n.to_string()),
+            force_progress: Some(reason),
+            ..Default::default()
+        }),
+        Effect::Validate(batch) => Some(Command::Validate {
+            batch: batch.map(|n| n.to_string()),
+        }),
+        Effect::Bench(batch) => Some(Command::Bench {
+            batch: batch.map(|n| n.to_string()),
+            baseline: false,
+        }),
         Effect::Quit => None,
     }
 }

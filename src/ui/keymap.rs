@@ -89,6 +89,10 @@ pub const BINDINGS: &[Binding] = &[
     b("R", &[k(Char('R'))], Action::RollbackBatch, "roll back batch", Main, true),
     b("E", &[k(Char('E'))], Action::RollbackEmergency, "emergency rollback", Main, true),
     b("t", &[k(Char('t'))], Action::Rehearse, "rehearse batch", Main, true),
+    b("v", &[k(Char('v'))], Action::Validate, "validate", Main, true),
+    b("V", &[k(Char('V'))], Action::ValidateBatch, "validate batch", Main, false),
+    b("b", &[k(Char('b'))], Action::Bench, "benchmark", Main, true),
+    b("B", &[k(Char('B'))], Action::BenchBatch, "benchmark batch", Main, false),
     b("↑/k", &[k(Up), k(Char('k'))], Action::Up, "move up", Main, false),
     b("↓/j", &[k(Down), k(Char('j'))], Action::Down, "move down", Main, false),
     b("g/Home", &[k(Char('g')), k(Home)], Action::Top, "first", Main, false),
@@ -135,7 +139,7 @@ pub fn context(state: &State) -> Context {
         Some(Overlay::ConfirmQuit) => Context::Confirm,
         Some(Overlay::ConfirmCancel) => Context::ConfirmCancel,
         Some(Overlay::Resolve(_)) => Context::Resolve,
-        Some(Overlay::Typed(_) | Overlay::Rollback(_)) => Context::Typed,
+        Some(Overlay::Typed(_) | Overlay::Rollback(_) | Overlay::Force(_)) => Context::Typed,
         Some(_) => Context::Overlay,
         None => Context::Main,
     }
@@ -226,6 +230,10 @@ pub fn available(action: Action, state: &State) -> bool {
             let pending = files.iter().any(|&i| to_run(state.files[i].status));
             !state.read_only && !busy && pending
         }
+        Action::Validate | Action::Bench => !state.read_only && !busy,
+        Action::ValidateBatch | Action::BenchBatch => {
+            !state.read_only && !busy && !state.batches.is_empty()
+        }
         Action::Yes => !matches!(&state.overlay, Some(Overlay::Resolve(d)) if d.choice.is_none()),
         _ => true,
     }
@@ -263,15 +271,19 @@ pub fn help() -> Vec<(&'static str, &'static str, Context)> {
 /// The contexts help lists, with their headings, in order.
 pub const HELP_CONTEXTS: [(Context, &str); 6] = [
     (Context::Main, "Main screen"),
-    (Context::Typed, "Typed confirmation (rollback, restore)"),
-    (Context::Overlay, "Help and SQL view"),
+    (
+        Context::Typed,
+        "Typed confirmation (rollback, restore, going on past a failed batch)",
+    ),
+    (Context::Overlay, "Help, SQL and benchmark views"),
     (Context::Confirm, "Quit dialog"),
     (Context::ConfirmCancel, "Cancel dialog"),
     (Context::Resolve, "Resolve dialog"),
 ];
 
-/// What the marks in the files table mean (help shows them after the keys).
-pub const MARKS: [(&str, &str); 4] = [
+/// What the marks in the files table, the batches and the benchmarks mean (help shows
+/// them after the keys).
+pub const MARKS: [(&str, &str); 8] = [
     ("↶ / ↺", "rolling back / rolled back"),
     (
         "#12○◎●◌✖",
@@ -282,6 +294,19 @@ pub const MARKS: [(&str, &str); 4] = [
         "rehearsal: reversible / not (why: under the table)",
     ),
     ("⚠", "runs outside one transaction"),
+    (
+        "3/3 ✖2/3",
+        "checks passed/total: ✖ error or critical, ⚠ warning",
+    ),
+    (
+        "✔ ✖ ⚑ checks",
+        "batch checks: passed, failed (next waits), forced",
+    ),
+    (
+        "▁▃▅ ✔ ✖ ▲",
+        "benchmark p95 over time: ok, over/failed, regressed",
+    ),
+    ("⟳", "benchmark running"),
 ];
 
 /// One line of the help screen.
@@ -304,7 +329,7 @@ pub fn help_lines() -> Vec<HelpLine> {
             }
         }
     }
-    lines.push(HelpLine::Heading("Marks in the files table"));
+    lines.push(HelpLine::Heading("Marks"));
     for (mark, meaning) in MARKS {
         lines.push(HelpLine::Entry(mark, meaning));
     }

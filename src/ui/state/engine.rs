@@ -55,16 +55,22 @@ impl State {
                     drift: false,
                     checkpoint: None,
                     rehearsal: None,
+                    checks: Default::default(),
                 });
             }
             self.batches.push(BatchView {
                 name: pb.name.clone(),
                 risk: pb.risk,
                 files: ids,
+                validation: None,
+                checks: Default::default(),
             });
         }
         self.selected_batch = 0;
         self.selected_file = 0;
+        self.benches.clear();
+        self.selected_bench = 0;
+        self.db_checks.clear();
     }
 
     fn load_ledger(&mut self, at: i64, files: &[LedgerFile]) {
@@ -129,9 +135,13 @@ impl State {
         if matches!(status, FileStatus::Applying | FileStatus::RollingBack) {
             self.follow(version);
         }
-        let Some(f) = self.file_mut(version) else {
+        let Some(&i) = self.index.get(version) else {
             return false;
         };
+        if matches!(status, FileStatus::Applying | FileStatus::RolledBack) {
+            self.checks_outdated(i);
+        }
+        let f = &mut self.files[i];
         f.status = status;
         if status == FileStatus::Applying {
             f.error = None;
@@ -156,6 +166,16 @@ impl State {
 
     fn job_finished(&mut self, at: i64, job: &str, outcome: Outcome) {
         self.job = None;
+        self.compare = None;
+        self.benches_stopped();
+        // "Quit after this file?" and "cancel the running statement?" no longer stand:
+        // a yes would wait for a job that is gone.
+        if matches!(
+            self.overlay,
+            Some(super::Overlay::ConfirmQuit | super::Overlay::ConfirmCancel)
+        ) {
+            self.overlay = None;
+        }
         // A preview that never came (the job could not run) no longer shows as coming.
         self.rollback.preparing = None;
         self.pause_requested = false;
@@ -303,13 +323,23 @@ impl State {
                 verdict,
                 detail,
             } => return self.rehearsed(at, version, *verdict, detail),
-            // Issue 9: the cockpit's checks and benchmarks views fold these.
-            Event::CheckFinished(_)
-            | Event::BatchValidated { .. }
-            | Event::ProgressForced { .. }
-            | Event::CompareProgress(_)
-            | Event::BenchSample { .. }
-            | Event::BenchSummary(_) => return false,
+            Event::CheckFinished(r) => return self.check_finished(at, r),
+            Event::BatchValidated {
+                batch,
+                verdict,
+                passed,
+                total,
+            } => return self.batch_validated(at, *batch, *verdict, (*passed, *total)),
+            Event::ProgressForced {
+                batch,
+                operator,
+                reason,
+            } => return self.progress_forced(at, *batch, operator, reason),
+            Event::CompareProgress(p) => return self.compare_progress(p),
+            Event::BenchSample {
+                bench, batch, ms, ..
+            } => return self.bench_sample(bench, *batch, *ms),
+            Event::BenchSummary(r) => return self.bench_summary(at, r),
         }
         true
     }

@@ -23,6 +23,7 @@ impl State {
                 }
             }
             Panel::Files => self.selected_file = step(self.selected_file, self.batch_files().len()),
+            Panel::Benches => self.selected_bench = step(self.selected_bench, self.benches.len()),
             Panel::Log => {
                 let max = self.log.len().saturating_sub(1) as isize;
                 self.log_scroll = (self.log_scroll as isize - delta).clamp(0, max) as usize;
@@ -73,6 +74,23 @@ impl State {
                 }
                 other => keep(Overlay::Typed(d), other),
             },
+            Overlay::Force(mut d) => match d.handle(a) {
+                Outcome::Confirmed(_) => {
+                    self.force_confirmed(at, &d, effects);
+                    (None, true)
+                }
+                Outcome::Cancelled => {
+                    self.force_note(at, &d, true);
+                    (None, true)
+                }
+                other => {
+                    if a == Action::Submit {
+                        self.force_note(at, &d, false);
+                    }
+                    keep(Overlay::Force(d), other)
+                }
+            },
+            Overlay::Bench { bench, scroll } => self.bench_detail_action(a, bench, scroll),
             Overlay::Rollback(mut d) => match d.handle(a, self.width, self.height) {
                 Outcome::Confirmed(effect) => {
                     self.rollback_confirmed(at, &d, effect, effects);
@@ -133,6 +151,32 @@ impl State {
         (Some(Overlay::Help { scroll: to }), to != scroll)
     }
 
+    /// Keys while a benchmark's detail shows: scrolling within what it draws, or closing.
+    fn bench_detail_action(
+        &self,
+        a: Action,
+        bench: usize,
+        scroll: usize,
+    ) -> (Option<Overlay>, bool) {
+        let lines = self
+            .benches
+            .get(bench)
+            .map_or(0, |b| b.detail_lines().len());
+        let max = lines.saturating_sub(1) as isize;
+        let to = match a {
+            Action::Back | Action::Open | Action::Quit => return (None, true),
+            Action::Up => scroll as isize - 1,
+            Action::Down => scroll as isize + 1,
+            Action::PageUp => scroll as isize - self.page(),
+            Action::PageDown => scroll as isize + self.page(),
+            Action::Top => 0,
+            Action::Bottom => max,
+            _ => scroll as isize,
+        };
+        let to = to.clamp(0, max.max(0)) as usize;
+        (Some(Overlay::Bench { bench, scroll: to }), to != scroll)
+    }
+
     /// `t`: rehearse the selected batch's pending files on a scratch copy (up, down,
     /// up); the verdicts mark the files. Withheld while a job runs.
     fn rehearse(&mut self, at: i64, effects: &mut Vec<Effect>) -> bool {
@@ -154,9 +198,9 @@ impl State {
         true
     }
 
-    /// Tab / Shift-Tab: the focus moves `step` panels on (2 of 3 is one back).
+    /// Tab / Shift-Tab: the focus moves `step` panels on (3 of 4 is one back).
     fn cycle_focus(&mut self, step: usize) {
-        let order = [Panel::Batches, Panel::Files, Panel::Log];
+        let order = [Panel::Batches, Panel::Files, Panel::Benches, Panel::Log];
         let i = order.iter().position(|p| *p == self.focus).unwrap_or(0);
         self.focus = order[(i + step) % order.len()];
     }
@@ -178,6 +222,9 @@ impl State {
             return true;
         };
         let version = self.files[i].version.clone();
+        if self.ask_force(at, self.files[i].batch, &Effect::ApplyTo(version.clone())) {
+            return true;
+        }
         self.log_line(
             at,
             Level::Info,
@@ -212,6 +259,9 @@ impl State {
             self.log_line(at, Level::Warn, why);
             return true;
         }
+        if self.ask_force(at, b, &Effect::ApplyBatch(b + 1)) {
+            return true;
+        }
         self.log_line(
             at,
             Level::Info,
@@ -239,7 +289,7 @@ impl State {
             Action::Top => self.move_cursor(isize::MIN / 2),
             Action::Bottom => self.move_cursor(isize::MAX / 2),
             Action::NextPanel => self.cycle_focus(1),
-            Action::PrevPanel => self.cycle_focus(2),
+            Action::PrevPanel => self.cycle_focus(3),
             Action::Open => match self.focus {
                 Panel::Batches => self.focus = Panel::Files,
                 Panel::Files => {
@@ -253,12 +303,18 @@ impl State {
                         .map_or(0, |(line, _)| line.saturating_sub(4));
                     self.overlay = Some(Overlay::Detail { file, scroll });
                 }
-                Panel::Log => return false,
+                Panel::Benches if self.selected_bench < self.benches.len() => {
+                    self.overlay = Some(Overlay::Bench {
+                        bench: self.selected_bench,
+                        scroll: 0,
+                    });
+                }
+                Panel::Benches | Panel::Log => return false,
             },
             // Esc acknowledges an automatic rollback's banner before it moves the focus.
             Action::Back if self.dismiss_banner() => {}
             Action::Back => match self.focus {
-                Panel::Files | Panel::Log => self.focus = Panel::Batches,
+                Panel::Files | Panel::Benches | Panel::Log => self.focus = Panel::Batches,
                 Panel::Batches => return false,
             },
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
@@ -292,6 +348,10 @@ impl State {
             Action::RollbackBatch => return self.ask_rollback(Which::Batch, at, effects),
             Action::RollbackEmergency => return self.ask_rollback(Which::Emergency, at, effects),
             Action::Rehearse => return self.rehearse(at, effects),
+            Action::Validate => return self.validate(at, false, effects),
+            Action::ValidateBatch => return self.validate(at, true, effects),
+            Action::Bench => return self.bench(at, false, effects),
+            Action::BenchBatch => return self.bench(at, true, effects),
             Action::Yes
             | Action::No
             | Action::ResolveApplied

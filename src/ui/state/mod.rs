@@ -3,15 +3,20 @@
 //! the clock or does I/O — it returns effects for the event loop to carry out. So a
 //! replay that feeds the same inputs shows the same screens.
 
+mod bench;
 mod checkpoints;
+mod checks;
 mod decisions;
 pub mod dialog;
 mod engine;
+mod jobs;
 mod keys;
 mod ring;
 mod rollback;
 
+pub use bench::{ms_text, verdict_mark, verdict_word, BenchView};
 pub use checkpoints::{verdict_text, CheckpointMark, Rehearsal};
+pub use checks::{compare_text, finding_text, severity_mark, Checks, Forced, Validation};
 pub use ring::Ring;
 pub use rollback::{Banner, RestoreOffer, RollbackRun, Rollbacks};
 
@@ -112,6 +117,14 @@ pub enum Action {
     RollbackEmergency,
     /// Up, down, up of the selected batch's pending files on a scratch copy.
     Rehearse,
+    /// Run the checks of every applied batch, the database's and the verify scripts.
+    Validate,
+    /// Run the selected batch's checks.
+    ValidateBatch,
+    /// Run every benchmark of the plan.
+    Bench,
+    /// Run the selected batch's benchmarks.
+    BenchBatch,
 }
 
 /// Something the event loop must do for the reducer.
@@ -142,6 +155,17 @@ pub enum Effect {
     },
     /// Rehearse a batch (1-based number) on a scratch copy of the target.
     Rehearse(usize),
+    /// Apply past a batch whose validation failed, after the operator typed its name:
+    /// up to a version, or a batch (1-based), with the reason the engine records.
+    ApplyForced {
+        to: Option<String>,
+        batch: Option<usize>,
+        reason: String,
+    },
+    /// Run the checks (of one batch, 1-based; None: every applied batch).
+    Validate(Option<usize>),
+    /// Run the benchmarks (of one batch, 1-based; None: all).
+    Bench(Option<usize>),
     /// Leave the cockpit (after the running job stopped, if any).
     Quit,
 }
@@ -150,6 +174,7 @@ pub enum Effect {
 pub enum Panel {
     Batches,
     Files,
+    Benches,
     Log,
 }
 
@@ -172,6 +197,10 @@ pub enum Overlay {
     /// What a rollback (or the restore after a failed one) will undo, confirmed by
     /// typing the word the engine named.
     Rollback(Box<dialog::rollback::RollbackDialog>),
+    /// Going on past a failed batch validation, confirmed by typing the batch's name.
+    Force(Box<dialog::force::ForceDialog>),
+    /// A benchmark's figures, query plan and suggestion (index into `benches`), scrolled.
+    Bench { bench: usize, scroll: usize },
 }
 
 pub use crate::event::Risk;
@@ -182,6 +211,10 @@ pub struct BatchView {
     pub risk: Risk,
     /// Indices into `State::files`.
     pub files: Vec<usize>,
+    /// Its last validation's verdict.
+    pub validation: Option<Validation>,
+    /// Its own checks (`[[batch.check]]`), run after its last file.
+    pub checks: Checks,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -209,6 +242,8 @@ pub struct FileView {
     pub checkpoint: Option<CheckpointMark>,
     /// The last rehearsal's word on it.
     pub rehearsal: Option<Rehearsal>,
+    /// The checks that ran after it (its verify script, the default checks).
+    pub checks: Checks,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -261,6 +296,13 @@ pub struct State {
     pub window_checkpoint: Option<CheckpointMark>,
     /// Rollbacks asked for, running, and the automatic one's banner.
     pub rollback: Rollbacks,
+    /// The database's own checks (integrity, orphans), from `v`.
+    pub db_checks: Checks,
+    /// The plan's benchmarks, in the order their first event came.
+    pub benches: Vec<BenchView>,
+    pub selected_bench: usize,
+    /// The comparison's latest progress while a job runs.
+    pub compare: Option<crate::event::CompareProgress>,
 }
 
 impl Default for State {
@@ -291,6 +333,10 @@ impl Default for State {
             checkpoints: std::collections::HashMap::new(),
             window_checkpoint: None,
             rollback: Rollbacks::default(),
+            db_checks: Checks::default(),
+            benches: Vec::new(),
+            selected_bench: 0,
+            compare: None,
         }
     }
 }
@@ -401,6 +447,8 @@ impl Standing for State {
     }
 }
 
+#[cfg(test)]
+mod checks_tests;
 #[cfg(test)]
 mod marks_tests;
 #[cfg(test)]

@@ -46,6 +46,19 @@ impl<T> Ring<T> {
     pub fn get(&self, i: usize) -> Option<&T> {
         self.items.get(i)
     }
+
+    pub fn last(&self) -> Option<&T> {
+        self.items.back()
+    }
+
+    /// Empties it (what went in before still counts in `pushed`).
+    pub fn clear(&mut self) {
+        self.items.clear();
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
 }
 
 #[cfg(test)]

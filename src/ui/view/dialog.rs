@@ -99,6 +99,14 @@ pub fn detail(f: &mut Frame, area: Rect, s: &State, t: &Theme, file: usize, scro
             lines.push(Line::from(Span::styled(format!("    {l}"), style)));
         }
     }
+    // Its checks take at most half of the view: the SQL stays in sight.
+    let room = (inner.height as usize / 2).saturating_sub(lines.len());
+    lines.extend(super::findings::lines(
+        &fv.checks,
+        t,
+        inner.width as usize,
+        room,
+    ));
     let err_line = fv.error.as_ref().map(|(l, _)| *l);
     // The failing statement: from where it began to the line the database pointed at.
     let in_failing = |n: usize| match (fv.statement_line, err_line) {

@@ -1,4 +1,4 @@
-use super::super::state::{CheckpointMark, FileView, Panel, State};
+use super::super::state::{severity_mark, CheckpointMark, Checks, FileView, Panel, State};
 use super::super::theme::Theme;
 use crate::event::{CheckpointState, FileStatus};
 use ratatui::layout::Rect;
@@ -46,6 +46,9 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
 /// one), and the checks column on a wide screen.
 struct Columns {
     wide: bool,
+    /// The checks column: always on a wide screen, on a narrow one once a check ran on a
+    /// file of the batch (the name keeps the room until then).
+    checks: bool,
     status_w: usize,
     ver_w: usize,
     name_w: usize,
@@ -59,7 +62,8 @@ impl Columns {
             .map(|&i| s.files[i].version.chars().count())
             .max();
         let ver_w = longest.unwrap_or(0).clamp(if wide { 7 } else { 3 }, 16);
-        let extra = if wide { 15 + 5 + 6 } else { 6 + 2 };
+        let checks = wide || ids.iter().any(|&i| s.files[i].checks.total() > 0);
+        let extra = if wide { 15 + 5 } else { 6 + 2 } + if checks { 6 } else { 0 };
         let undoing = ids.iter().any(|&i| {
             matches!(
                 s.files[i].status,
@@ -71,6 +75,7 @@ impl Columns {
         let name_w = width.saturating_sub(fixed).max(8);
         Columns {
             wide,
+            checks,
             status_w,
             ver_w,
             name_w,
@@ -85,9 +90,12 @@ impl Columns {
             "STATUS", "NAME", "TIME"
         );
         if self.wide {
-            head.push_str(&format!(" {:<14}{:>5}{:>6}", "CHECKPOINT", "UNDO", "CHECK"));
+            head.push_str(&format!(" {:<14}{:>5}", "CHECKPOINT", "UNDO"));
         } else {
             head.push_str(&format!("{:>6}{:>2}", "CKPT", "U"));
+        }
+        if self.checks {
+            head.push_str(&format!("{:>6}", if self.wide { "CHECK" } else { "CHK" }));
         }
         head
     }
@@ -152,7 +160,6 @@ impl Columns {
                 ckpt_style,
             ));
             spans.push(Span::styled(format!("{undo:>5}"), undo_style));
-            spans.push(Span::styled(format!("{:>6}", "-"), t.muted));
         } else {
             spans.push(Span::styled(
                 format!("{:>6}", super::fit(&ckpt, 5)),
@@ -160,7 +167,30 @@ impl Columns {
             ));
             spans.push(Span::styled(format!("{undo:>2}"), undo_style));
         }
+        if self.checks {
+            let (checks, checks_style) = checks_cell(&file.checks, t);
+            spans.push(Span::styled(
+                format!("{:>6}", super::fit(&checks, 5)),
+                checks_style,
+            ));
+        }
         spans
+    }
+}
+
+/// Checks passed of total, marked and coloured by the worst failed one's severity
+/// (`3/3`, `✖2/3`, `⚠2/3`); `-` when none ran.
+fn checks_cell(c: &Checks, t: &Theme) -> (String, ratatui::style::Style) {
+    if c.total() == 0 {
+        return ("-".into(), t.muted);
+    }
+    let count = format!("{}/{}", c.passed(), c.total());
+    match c.worst() {
+        None => (count, t.ok),
+        Some(s) => (
+            format!("{}{count}", severity_mark(s)),
+            super::findings::severity_style(s, t),
+        ),
     }
 }
 
@@ -220,6 +250,20 @@ fn notes(lines: &mut Vec<Line<'_>>, s: &State, t: &Theme, width: usize, height: 
                 None => format!("✗ rehearsal: {verdict}"),
             };
             lines.push(Line::from(Span::styled(super::fit(&text, width), t.warn)));
+        }
+    }
+    // The file's worst finding; ⏎ lists them all.
+    if let Some(r) = s
+        .cursor_file()
+        .and_then(|i| s.files[i].checks.findings().next())
+    {
+        if lines.len() < height {
+            let text = format!(
+                "{} (⏎ lists every finding)",
+                crate::ui::state::finding_text(r)
+            );
+            let style = super::findings::severity_style(r.severity, t);
+            lines.push(Line::from(Span::styled(super::fit(&text, width), style)));
         }
     }
     // The failing file's message, under the table, where the eye already is.

@@ -20,6 +20,14 @@ pub fn draw(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
     if s.rollback.preparing.is_some() && s.overlay.is_none() {
         spans.push(Span::styled(" preparing rollback… ", t.warn));
     }
+    if let Some(p) = &s.compare {
+        let text = crate::ui::state::compare_text(p);
+        let room = (area.width as usize) / 2;
+        spans.push(Span::styled(
+            format!(" {} ", super::fit(&text, room)),
+            t.running,
+        ));
+    }
     let entries = keymap::bar(s);
     let width = |(k, d): &(&str, &str)| k.chars().count() + d.chars().count() + 3;
     let used: usize = spans.iter().map(|s| s.width()).sum();

@@ -3,8 +3,11 @@
 mod banner;
 mod batches;
 mod bench;
+mod bench_detail;
 mod dialog;
 mod files;
+mod findings;
+mod force;
 mod header;
 mod keybar;
 mod log;
@@ -59,6 +62,10 @@ pub fn draw(f: &mut Frame, s: &State, t: &Theme) {
         Some(Overlay::Resolve(d)) => dialog::resolve(f, area, s, t, d.file, d.choice),
         Some(Overlay::Typed(d)) => dialog::typed(f, area, t, d),
         Some(Overlay::Rollback(d)) => rollback::draw(f, area, t, d),
+        Some(Overlay::Force(d)) => force::draw(f, area, t, d),
+        Some(Overlay::Bench { bench, scroll }) => {
+            bench_detail::draw(f, area, s, t, *bench, *scroll)
+        }
         None => {}
     }
 }
@@ -132,6 +139,8 @@ fn window(selected: usize, len: usize, height: usize) -> usize {
     selected.saturating_sub(half).min(len - height)
 }
 
+#[cfg(test)]
+mod checks_tests;
 #[cfg(test)]
 mod rollback_tests;
 #[cfg(test)]

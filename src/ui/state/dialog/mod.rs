@@ -11,8 +11,11 @@
 //!   an expected word (rollback: the version, the batch name, or `EMERGENCY`).
 //! - [`rollback`]: the rollback preview (files, restores, lost rows, notes) around a
 //!   [`TypedConfirm`], and the restore offered after a failed rollback.
+//! - [`force`]: going on past a batch whose validation failed, confirmed by typing the
+//!   batch's name.
 
 pub mod confirm;
+pub mod force;
 pub mod resolve;
 pub mod rollback;
 pub mod text;
