@@ -386,6 +386,10 @@ fn sqitch_flipr_postgres() {
 
 fn drop_flipr_user(db: &TestDb) {
     db.exec("DROP USER IF EXISTS flipr");
+    // Sqitch's MariaDB registry is server-wide (a `sqitch` database), and cutover keeps
+    // it as Sqitch would: a run that left it would make the next one adopt flipr's
+    // changes as applied and apply nothing. Only this test writes it in this binary.
+    db.exec("DROP DATABASE IF EXISTS sqitch");
 }
 
 #[test]

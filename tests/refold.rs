@@ -126,7 +126,8 @@ fn seen(s: &State) -> Seen {
         applied: s
             .files
             .iter()
-            .filter(|f| f.status == FileStatus::Applied)
+            // Applied, then validated once its checks after the file passed.
+            .filter(|f| matches!(f.status, FileStatus::Applied | FileStatus::Validated))
             .count(),
         job: s.job.is_some(),
         width: s.width,

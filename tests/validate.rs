@@ -213,8 +213,11 @@ files = ["0001"]
 "#,
     );
     let dir = db.dir.path();
+    // The apply applies the file, then its batch's validation fails (exit 1): the
+    // same findings `validate` reports next.
     let out = cutover(dir, &["apply", "-p", "cutover.toml"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("applied 0001_t.sql"), "{}", text(&out));
     let (code, said) = validate(dir, &plan, &["--json", "r.json"]);
     assert_eq!(code, 1, "{said}");
     assert!(!said.contains("panicked"), "{said}");

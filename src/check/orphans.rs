@@ -60,7 +60,10 @@ pub(super) async fn run(env: &mut Env<'_, '_>, check: &Check) -> Found {
     }
     let mut wrong = Vec::new();
     for (name, table, fk) in &keys {
-        match orphans(env, name, table, fk).await {
+        // SQLite lets a key reference a table a later file creates: until then every
+        // row that references it is an orphan, and a table with none is fine.
+        let parent_exists = super::lookup(&schema, &fk.ref_table).is_some();
+        match orphans(env, name, table, fk, parent_exists).await {
             Ok(None) => {}
             Ok(Some(w)) => wrong.push(w),
             Err(e) => wrong.push(e),
@@ -93,6 +96,7 @@ async fn orphans(
     name: &str,
     table: &Table,
     fk: &ForeignKey,
+    parent_exists: bool,
 ) -> Result<Option<String>, String> {
     let conn = &mut *env.ctx.target;
     let d = conn.dialect;
@@ -110,18 +114,30 @@ async fn orphans(
         .zip(&fk.ref_columns)
         .map(|(c, r)| format!("p.{} = c.{}", q(r), q(c)))
         .collect();
-    let filter = format!(
-        "{} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {})",
-        not_null.join(" AND "),
-        join.join(" AND ")
-    );
+    let filter = if parent_exists {
+        format!(
+            "{} AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE {})",
+            not_null.join(" AND "),
+            join.join(" AND ")
+        )
+    } else {
+        not_null.join(" AND ")
+    };
     let keys = key_columns(table, &fk.columns);
     let select: Vec<String> = keys
         .iter()
         .chain(fk.columns.iter().filter(|c| !keys.contains(c)))
         .map(|k| format!("{} AS {}", as_text(d, &format!("c.{}", q(k))), q(k)))
         .collect();
-    let what = describe(name, fk);
+    let what = if parent_exists {
+        describe(name, fk)
+    } else {
+        format!(
+            "{} ({} does not exist yet)",
+            describe(name, fk),
+            fk.ref_table
+        )
+    };
     let sql = format!(
         "SELECT {} FROM {child} c WHERE {filter} LIMIT {EXAMPLES}",
         select.join(", ")

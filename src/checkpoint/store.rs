@@ -607,10 +607,20 @@ async fn migrate(conn: &mut SqliteConnection, path: &Path) -> Result<(), Checkpo
     if version == SCHEMA_VERSION {
         return Ok(());
     }
+    // BEGIN IMMEDIATE: two cutovers opening a new store at once must take turns (the
+    // second waits out the busy timeout), not both read version 0 and then deadlock
+    // upgrading their read locks, which SQLite answers with "database is locked".
     let mut tx = conn
-        .begin()
+        .begin_with("BEGIN IMMEDIATE")
         .await
         .map_err(|e| err("creating its tables", e))?;
+    let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| err("reading its version", e))?;
+    if version >= SCHEMA_VERSION {
+        return Ok(());
+    }
     if version < 1 {
         sqlx::Executor::execute(&mut *tx, SCHEMA_V1)
             .await

@@ -8,7 +8,7 @@
 use super::{workspace, Global};
 use crate::command::Command;
 use crate::engine;
-use crate::event::{BenchResult, Event, Level, Outcome, Stamped};
+use crate::event::{BenchResult, Event, Outcome, Stamped};
 use crate::report::{exit, validation};
 use clap::Args;
 use std::path::PathBuf;
@@ -110,18 +110,7 @@ fn show(s: &Stamped, seen: &mut Seen) {
             env!("CARGO_PKG_VERSION")
         ),
         Event::BenchSummary(r) => outln!("{}", describe(r)),
-        Event::Log { level, text } => {
-            let tag = match level {
-                Level::Debug => return,
-                Level::Info => "note",
-                Level::Warn => "warning",
-                Level::Error => {
-                    seen.errors.push(text.clone());
-                    "error"
-                }
-            };
-            outln!("  {tag}: {text}");
-        }
+        Event::Log { level, text } => super::progress::log_line(*level, text, &mut seen.errors),
         Event::JobFinished { job, outcome } if job == "bench" => seen.outcome = Some(*outcome),
         _ => {}
     }

@@ -124,6 +124,22 @@ impl Printer {
 
 /// The closing line of a headless apply. `wall` is the time the command took: the sum
 /// of the files' durations leaves out connecting, locking and the checks.
+/// A job's log line as the headless commands print it (`  note: ...`, `  warning:
+/// ...`, `  error: ...`; debug lines are left to the log file). Errors are also kept in
+/// `errors`, for the summary.
+pub(crate) fn log_line(level: Level, text: &str, errors: &mut Vec<String>) {
+    let tag = match level {
+        Level::Debug => return,
+        Level::Info => "note",
+        Level::Warn => "warning",
+        Level::Error => {
+            errors.push(text.to_string());
+            "error"
+        }
+    };
+    outln!("  {tag}: {text}");
+}
+
 pub fn summary(r: &ApplyReport, wall: std::time::Duration) {
     let applied = r
         .files

@@ -7,7 +7,7 @@
 use super::{workspace, Global};
 use crate::command::Command;
 use crate::engine::{self, Commands};
-use crate::event::{Event, Level, Outcome, RehearsalVerdict, Stamped};
+use crate::event::{Event, Outcome, RehearsalVerdict, Stamped};
 use crate::report::{exit, json};
 use crate::signals::Signals;
 use clap::Args;
@@ -131,18 +131,7 @@ fn show(s: &Stamped, names: &HashMap<String, String>, seen: &mut Seen) {
             }
             seen.files.push((version.clone(), *verdict, detail.clone()));
         }
-        Event::Log { level, text } => {
-            let tag = match level {
-                Level::Debug => return,
-                Level::Info => "note",
-                Level::Warn => "warning",
-                Level::Error => {
-                    seen.errors.push(text.clone());
-                    "error"
-                }
-            };
-            outln!("  {tag}: {text}");
-        }
+        Event::Log { level, text } => super::progress::log_line(*level, text, &mut seen.errors),
         Event::JobFinished { job, outcome } if job == "rehearse" => seen.outcome = Some(*outcome),
         _ => {}
     }

@@ -8,7 +8,7 @@
 use super::{workspace, Global};
 use crate::command::Command;
 use crate::engine;
-use crate::event::{Event, Level, Outcome, Stamped};
+use crate::event::{Event, Outcome, Stamped};
 use crate::report::exit;
 use crate::report::validation::{summary, write_json, write_junit, Collector};
 use clap::Args;
@@ -152,18 +152,7 @@ fn show(s: &Stamped, seen: &mut Seen) {
                 b.detail
             );
         }
-        Event::Log { level, text } => {
-            let tag = match level {
-                Level::Debug => return,
-                Level::Info => "note",
-                Level::Warn => "warning",
-                Level::Error => {
-                    seen.errors.push(text.clone());
-                    "error"
-                }
-            };
-            outln!("  {tag}: {text}");
-        }
+        Event::Log { level, text } => super::progress::log_line(*level, text, &mut seen.errors),
         Event::JobFinished { job, outcome } if job == "validate" => seen.outcome = Some(*outcome),
         _ => {}
     }

@@ -197,11 +197,15 @@ async fn decide(
     match &run.opts.force_progress {
         Some(reason) => force(run, store, b, reason, &failed).await,
         None => {
+            let then = if b + 1 < run.ws.batches.len() {
+                format!("batch {} does not start", batch.number + 1)
+            } else {
+                "it is the last batch: the window is not ready to close".to_string()
+            };
             let why = format!(
-                "batch {n} {name} failed its validation: {failed}; batch {next} does not start\n  hint: fix what failed and run `cutover apply` again (it validates batch {n} again first), or go on anyway: `cutover apply --force-progress \"REASON\"` (recorded with your name and the reason) or the cockpit's typed confirmation",
+                "batch {n} {name} failed its validation: {failed}; {then}\n  hint: fix what failed and run `cutover apply` again (it validates batch {n} again first), or go on anyway: `cutover apply --force-progress \"REASON\"` (recorded with your name and the reason) or the cockpit's typed confirmation",
                 n = batch.number,
                 name = batch.name,
-                next = batch.number + 1,
             );
             run.em.log(Level::Error, why.clone()).await;
             Gate::Closed { why }
