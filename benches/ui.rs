@@ -3,13 +3,16 @@
 //! - draw: one full 200x60 frame with 1,000 files and 10,000 log lines (target: median < 1 ms)
 //! - reducer: events folded per second (target: >= 1M/s)
 //! - key latency: a key press until the frame showing it, while a job streams 100k events/s
-//!   through the real event loop (target: < 50 ms)
+//!   through the real event loop (target: < 50 ms); and again recording every input to a
+//!   real session journal while the job streams 200k events/s (issue: the journal writer
+//!   sustains 200k inputs/s without the key-to-frame latency passing 50 ms)
 //! - idle: CPU used by the real `cutover demo` cockpit doing nothing, in a pseudo-terminal
 //!   (target: < 1% of one core)
 
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use cutover::event::{Event, FileStatus, Level, PlanBatch, PlanFile, Stamped};
-use cutover::ui::app::event_loop;
+use cutover::ui::app::{event_loop, event_loop_recorded, Record};
+use cutover::ui::record::{JournalRecorder, SessionInfo};
 use cutover::ui::state::{Input, State};
 use cutover::ui::theme::Theme;
 use ratatui::backend::TestBackend;
@@ -81,6 +84,11 @@ fn big_state() -> State {
     s
 }
 
+/// Lines in a file.
+fn count_lines(p: &std::path::Path) -> usize {
+    std::fs::read(p).map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -137,7 +145,8 @@ fn bench_reducer() {
     );
 }
 
-fn bench_key_latency() {
+fn bench_key_latency(journal: bool) {
+    let rate = if journal { 200_000.0 } else { 100_000.0 };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -165,7 +174,7 @@ fn bench_key_latency() {
                 // Paced by the clock: catch up to 100k events per elapsed second, then
                 // sleep a little (tokio's sleeps run long, so a fixed burst undershoots).
                 while !stop.load(Ordering::Relaxed) {
-                    let due = (start.elapsed().as_secs_f64() * 100_000.0) as u64;
+                    let due = (start.elapsed().as_secs_f64() * rate) as u64;
                     while sent < due {
                         let ev = Event::StatementStarted { version: format!("{:04}", i % 1000), index: i % 9 + 1, total: 9, line: 1 };
                         if etx.send(Stamped { at_ms: T0, event: ev }).await.is_err() {
@@ -215,8 +224,19 @@ fn bench_key_latency() {
             }
         };
         // The job never finishes, so 'q' would ask; end the loop when the keys are done.
-        let lp = event_loop(&mut term, input, &mut erx, &theme, &ctx, &mut signals, Some(&mut hook), false);
-        let _ = tokio::time::timeout(Duration::from_secs(10), lp).await;
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut rec = JournalRecorder::new(tmp.path().join("sessions"), T0, None);
+        if journal {
+            let record = Record { session: SessionInfo::default(), recorder: &mut rec };
+            let lp = event_loop_recorded(&mut term, input, &mut erx, &theme, &ctx, &mut signals, Some(&mut hook), false, record);
+            let _ = tokio::time::timeout(Duration::from_secs(10), lp).await;
+        } else {
+            let lp = event_loop(&mut term, input, &mut erx, &theme, &ctx, &mut signals, Some(&mut hook), false);
+            let _ = tokio::time::timeout(Duration::from_secs(10), lp).await;
+        }
+        let path = rec.path();
+        let _ = rec.finish();
+        let lines = path.map(|p| count_lines(&p));
         stop.store(true, Ordering::Relaxed);
         let _ = keys.await;
         let rate = producer.await.unwrap_or(0.0);
@@ -224,8 +244,12 @@ fn bench_key_latency() {
         let n = v.len();
         let m = median(&mut v);
         let max = v.last().copied().unwrap_or(f64::NAN);
+        let recording = match lines {
+            Some(l) => format!(", every input journaled ({l} lines)"),
+            None => String::new(),
+        };
         println!(
-            "key to screen while streaming {:.0}k events/s: median {m:.2} ms, max {max:.2} ms over {n} keys (target < 50 ms)",
+            "key to screen while streaming {:.0}k events/s{recording}: median {m:.2} ms, max {max:.2} ms over {n} keys (target < 50 ms)",
             rate / 1000.0
         );
     });
@@ -287,7 +311,10 @@ fn main() {
         bench_reducer();
     }
     if run("latency") {
-        bench_key_latency();
+        bench_key_latency(false);
+    }
+    if run("journal") {
+        bench_key_latency(true);
     }
     if run("idle") {
         bench_idle();

@@ -13,6 +13,7 @@ pub mod db;
 pub mod emit;
 pub mod engine;
 pub mod event;
+pub mod journal;
 pub mod logging;
 pub mod plan;
 pub mod report;

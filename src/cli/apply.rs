@@ -78,8 +78,18 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
     };
     let mut collector = Collector::new();
     collector.fold(&plan_names(&ws));
+    let rec = match super::journal::open("apply", &ws, &target.display, global.operator()) {
+        Ok(r) => r,
+        Err(e) => {
+            super::print_error(&e);
+            return exit::CANNOT_RUN;
+        }
+    };
+    let mut journal = None;
     let result = match engine::start(setup, Sessions::PerJob).await {
         Ok(handle) => {
+            let (handle, j) = super::journal::attach(rec, handle);
+            journal = Some(j);
             let (result, c) = run_job(handle, &ws, request, signals, collector).await;
             collector = c;
             result
@@ -141,7 +151,7 @@ pub async fn run(global: &Global, args: ApplyArgs) -> i32 {
             code = unwritten(code);
         }
     }
-    code
+    workspace::close_journal(journal, code).await
 }
 
 /// A report that was asked for and not written must not pass silently.

@@ -9,10 +9,17 @@ use crate::event::{Event, Level, Outcome};
 use crate::report::exit;
 
 pub async fn run(global: &Global) -> i32 {
-    let headless = match workspace::headless(global).await {
+    let mut headless = match workspace::headless(global, "close").await {
         Ok(h) => h,
         Err(code) => return code,
     };
+    let journal = headless.journal.take();
+    let code = recorded(headless).await;
+    workspace::close_journal(journal, code).await
+}
+
+/// The command's work, recorded in the session journal.
+async fn recorded(headless: workspace::Headless) -> i32 {
     let engine::Handle {
         commands,
         mut events,

@@ -19,14 +19,17 @@ macro_rules! errln {
 }
 
 mod apply;
+mod audit;
 mod bench;
 mod checkpoints;
 mod close;
 mod demo;
+mod journal;
 
 pub use demo::prepare as prepare_demo;
 mod progress;
 mod rehearse;
+mod replay;
 mod rollback;
 mod status;
 mod tui;
@@ -97,6 +100,10 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Run the plan's query benchmarks against thresholds and baselines (--baseline stores them)
     Bench(bench::BenchArgs),
+    /// Replay a recorded session (.cutover/sessions/*.jsonl) in the cockpit, or as text
+    Replay(replay::ReplayArgs),
+    /// Check a session journal's hash chain and list who did what, when (--all: every session)
+    Audit(audit::AuditArgs),
 }
 
 /// Runs a parsed command line and returns the process exit code.
@@ -124,6 +131,8 @@ pub fn run(cli: Cli) -> i32 {
             Command::Rehearse(args) => rehearse::run(&cli.global, args).await,
             Command::Validate(args) => validate::run(&cli.global, args).await,
             Command::Bench(args) => bench::run(&cli.global, args).await,
+            Command::Replay(args) => replay::run(&cli.global, args).await,
+            Command::Audit(args) => audit::run(&cli.global, args).await,
         }
     })
 }

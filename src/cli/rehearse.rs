@@ -37,10 +37,17 @@ struct Seen {
 }
 
 pub async fn run(global: &Global, args: RehearseArgs) -> i32 {
-    let headless = match workspace::headless(global).await {
+    let mut headless = match workspace::headless(global, "rehearse").await {
         Ok(h) => h,
         Err(code) => return code,
     };
+    let journal = headless.journal.take();
+    let code = recorded(args, headless).await;
+    workspace::close_journal(journal, code).await
+}
+
+/// The command's work, recorded in the session journal.
+async fn recorded(args: RehearseArgs, headless: workspace::Headless) -> i32 {
     let ws = headless.ws.clone();
     let names: HashMap<String, String> = ws
         .folder

@@ -57,10 +57,17 @@ struct Seen {
 }
 
 pub async fn run(global: &Global, args: RollbackArgs) -> i32 {
-    let headless = match workspace::headless(global).await {
+    let mut headless = match workspace::headless(global, "rollback").await {
         Ok(h) => h,
         Err(code) => return code,
     };
+    let journal = headless.journal.take();
+    let code = recorded(args, headless).await;
+    workspace::close_journal(journal, code).await
+}
+
+/// The command's work, recorded in the session journal.
+async fn recorded(args: RollbackArgs, headless: workspace::Headless) -> i32 {
     let scope = args.scope();
     let cmd = match (args.yes, args.restore) {
         (true, restore) => Command::Rollback {

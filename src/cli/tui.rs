@@ -46,6 +46,21 @@ pub async fn run(global: &Global) -> i32 {
         host: engine::host(),
         version: env!("CARGO_PKG_VERSION").to_string(),
     };
+    // Every session is recorded: one that cannot be is refused before it starts.
+    let sessions = crate::journal::sessions_dir(&ws.plan.base_dir.join(".cutover"));
+    if let Err(source) = crate::journal::prepare(&sessions) {
+        super::print_error(&crate::journal::JournalError::Create {
+            path: sessions,
+            source,
+        });
+        return exit::CANNOT_RUN;
+    }
+    let sha = (!ws.plan.sha256.is_empty()).then(|| ws.plan.sha256.clone());
+    let mut journal = crate::ui::record::JournalRecorder::new(
+        sessions,
+        chrono::Utc::now().timestamp_millis(),
+        sha,
+    );
     let setup = engine::Setup {
         ws: Arc::new(ws),
         target,
@@ -62,13 +77,34 @@ pub async fn run(global: &Global) -> i32 {
         }
     };
     tracing::info!(plan = %plan, target = %shown, "cockpit opened");
-    match crate::ui::app::run(handle, theme, session).await {
+    let result = crate::ui::app::run(handle, theme, session, &mut journal).await;
+    let recorded = journal.finish();
+    let code = match result {
         Ok(None) => exit::OK,
         // SIGTERM or SIGHUP: the job stopped after its current file, as on Ctrl-C.
         Ok(Some(_)) => exit::INTERRUPTED,
+        Err(e) if journal_error(&e) => {
+            super::print_error(&e);
+            exit::CANNOT_RUN
+        }
         Err(e) => {
             super::print_error(&format!("terminal: {e}"));
             exit::CANNOT_RUN
         }
+    };
+    match recorded {
+        Ok(Some(path)) => errln!("session recorded in {}", path.display()),
+        Ok(None) => {}
+        Err(e) => {
+            super::print_error(&e);
+            return exit::CANNOT_RUN;
+        }
     }
+    code
+}
+
+/// Whether the loop ended because the journal could not be written.
+fn journal_error(e: &std::io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|inner| inner.is::<crate::journal::JournalError>())
 }

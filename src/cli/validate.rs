@@ -39,10 +39,17 @@ struct Seen {
 }
 
 pub async fn run(global: &Global, args: ValidateArgs) -> i32 {
-    let headless = match workspace::headless(global).await {
+    let mut headless = match workspace::headless(global, "validate").await {
         Ok(h) => h,
         Err(code) => return code,
     };
+    let journal = headless.journal.take();
+    let code = recorded(args, headless).await;
+    workspace::close_journal(journal, code).await
+}
+
+/// The command's work, recorded in the session journal.
+async fn recorded(args: ValidateArgs, headless: workspace::Headless) -> i32 {
     let engine::Handle {
         commands,
         events,

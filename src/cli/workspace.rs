@@ -55,6 +55,8 @@ pub struct Headless {
     pub ws: std::sync::Arc<Workspace>,
     pub display: String,
     pub handle: crate::engine::Handle,
+    /// The session's journal: `close_journal` it once the events are read.
+    pub journal: Option<super::journal::Recording>,
     _log: Option<(
         tracing_appender::non_blocking::WorkerGuard,
         std::path::PathBuf,
@@ -63,7 +65,7 @@ pub struct Headless {
 
 /// Loads the plan, starts the log and the engine's per-job worker. On Err the error is
 /// already printed and the value is the exit code.
-pub async fn headless(global: &Global) -> Result<Headless, i32> {
+pub async fn headless(global: &Global, mode: &str) -> Result<Headless, i32> {
     use crate::engine::{self, Sessions, Setup};
     let (ws, target) = load(global).map_err(|e| {
         super::print_error(&e);
@@ -75,6 +77,10 @@ pub async fn headless(global: &Global) -> Result<Headless, i32> {
         .flatten();
     let ws = std::sync::Arc::new(ws);
     let display = target.display.clone();
+    let rec = super::journal::open(mode, &ws, &display, global.operator()).map_err(|e| {
+        super::print_error(&e);
+        crate::report::exit::CANNOT_RUN
+    })?;
     let setup = Setup {
         ws: ws.clone(),
         target,
@@ -85,10 +91,21 @@ pub async fn headless(global: &Global) -> Result<Headless, i32> {
         super::print_error(&e);
         crate::report::exit::CANNOT_RUN
     })?;
+    let (handle, journal) = super::journal::attach(rec, handle);
     Ok(Headless {
         ws,
         display,
         handle,
+        journal: Some(journal),
         _log: log,
     })
+}
+
+/// Closes a headless session's journal once the command's events were read: says where
+/// it is; a journal that could not be written makes the exit code 2.
+pub async fn close_journal(journal: Option<super::journal::Recording>, code: i32) -> i32 {
+    match journal {
+        Some(j) => j.close(code).await,
+        None => code,
+    }
 }

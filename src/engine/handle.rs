@@ -10,7 +10,7 @@ use super::{
 use super::{Session, Stop, Workspace};
 use crate::command::{ApplyRequest, Command};
 use crate::db::ConnectInfo;
-use crate::event::{Level, Stamped};
+use crate::event::{Event, Level, Stamped};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -205,6 +205,8 @@ async fn held(
         }
     }
     session.close(&em).await;
+    // The cockpit's journal keeps it (as unseen: the screen is gone by then).
+    em.emit(Event::SessionEnded).await;
     last
 }
 

@@ -5,7 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod input;
 mod validation;
+pub use input::{Action, Did, Input};
 pub use validation::{
     BatchVerdict, BenchResult, BenchVerdict, CheckResult, ColumnDiff, CompareProgress, RowDiff,
     RowDiffKind, Severity, Side,

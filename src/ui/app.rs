@@ -4,7 +4,7 @@
 //! bulk so that a job streaming thousands of events a second never delays a key.
 
 use super::keymap;
-use super::record::{fold, NoRecorder, Recorder, SessionHeader, SessionInfo};
+use super::record::{fold, initial, NoRecorder, Recorder, SessionHeader, SessionInfo};
 use super::state::{Effect, Input, State};
 use super::theme::Theme;
 use super::view;
@@ -47,10 +47,11 @@ impl<T: futures_util::Stream<Item = std::io::Result<TermEvent>> + Unpin> InputSo
 /// current file, and `Ok(Some(signal))` says so. The engine's session is already open
 /// (so a lock held elsewhere is refused before the screen is taken); the events it
 /// emitted while opening show up first.
-pub async fn run(
+pub async fn run<R: Recorder>(
     engine: Handle,
     theme: Theme,
     session: SessionInfo,
+    recorder: &mut R,
 ) -> std::io::Result<Option<Sig>> {
     let Handle {
         commands,
@@ -62,10 +63,10 @@ pub async fn run(
 
     let mut terminal = ratatui::init();
     let input = EventStream::new();
-    // The one input stream goes to a recorder; a no-op until the journal writer comes.
+    // The one input stream goes to the recorder (the session journal).
     let rec = Record {
         session,
-        recorder: &mut NoRecorder,
+        recorder: &mut *recorder,
     };
     let result = event_loop_recorded(
         &mut terminal,
@@ -91,21 +92,33 @@ pub async fn run(
         let why = exit.map_or("the terminal failed", Sig::name);
         errln(&format!("{why}: stopping after the current file (a file is never left half-done); Ctrl-C cancels its running statement"));
     }
-    finish(worker, events, &mut signals, &commands).await;
+    finish(worker, events, &mut signals, &commands, recorder).await;
     result.map(|_| exit)
 }
 
 /// Waits for the worker to end (it closes the session once the current file is done),
-/// reading its events so it never blocks on a full channel. Out of raw mode, Ctrl-C
-/// arrives as a signal again: it cancels the running statement.
-async fn finish(
+/// reading its events so it never blocks on a full channel; they are recorded as
+/// unseen (no screen shows them). Out of raw mode, Ctrl-C arrives as a signal again:
+/// it cancels the running statement.
+async fn finish<R: Recorder>(
     worker: Worker,
     mut events: mpsc::Receiver<Stamped>,
     signals: &mut Signals,
     commands: &Commands,
+    recorder: &mut R,
 ) {
     signals.add_interrupt();
-    let drain = async { while events.recv().await.is_some() {} };
+    let drain = async {
+        let mut failed = false;
+        while let Some(s) = events.recv().await {
+            if !failed {
+                if let Err(e) = recorder.record(Input::Unseen(s)) {
+                    errln(&format!("error: {e}"));
+                    failed = true;
+                }
+            }
+        }
+    };
     let signalled = async {
         loop {
             if signals.next().await == Sig::Interrupt && commands.send(Command::CancelStatement) {
@@ -189,11 +202,14 @@ where
     B::Error: std::error::Error + Send + Sync + 'static,
 {
     let recorder = rec.recorder;
-    let mut state = State::default();
     let mut effects = Vec::new();
     let size = terminal.size().ok();
-    let (width, height) = size.map_or((state.width, state.height), |s| (s.width, s.height));
-    recorder.start(&SessionHeader::new(width, height, theme, rec.session))?;
+    let blank = State::default();
+    let (width, height) = size.map_or((blank.width, blank.height), |s| (s.width, s.height));
+    let mut header = SessionHeader::new(width, height, theme, rec.session);
+    header.recording = recorder.keeps();
+    recorder.start(&header)?;
+    let mut state = initial(&header);
     if size.is_some() {
         let at_ms = chrono::Utc::now().timestamp_millis();
         let first = Input::Resize {
@@ -354,7 +370,7 @@ fn command_for(effect: Effect) -> Option<Command> {
             batch: batch.map(|n| n.to_string()),
             baseline: false,
         }),
-        Effect::Quit => None,
+        Effect::Quit | Effect::Note(_) => None,
     }
 }
 

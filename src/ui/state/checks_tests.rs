@@ -2,6 +2,7 @@
 //! synthetic events and keys.
 
 use super::*;
+use crate::event::Stamped;
 use crate::event::{
     BatchVerdict, BenchResult, BenchVerdict, CheckResult, ColumnDiff, Event, FileStatus,
     LedgerFile, PlanBatch, PlanFile, RowDiff, RowDiffKind, Severity,
@@ -13,9 +14,11 @@ fn ev(s: &mut State, at_ms: i64, event: Event) -> Vec<Effect> {
     fx
 }
 
+/// The effects for the engine (the journal's notes are tested on their own).
 fn key(s: &mut State, a: Action) -> Vec<Effect> {
     let mut fx = Vec::new();
     s.apply(&Input::action(a, 10), &mut fx);
+    fx.retain(|e| !matches!(e, Effect::Note(_)));
     fx
 }
 

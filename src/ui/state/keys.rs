@@ -2,7 +2,7 @@
 
 use super::dialog::{self, Outcome};
 use super::rollback::Which;
-use super::{Action, Effect, Overlay, Panel, State};
+use super::{Action, Did, Effect, Overlay, Panel, State};
 use crate::engine::rules::{can_run, Ask, Refusal};
 use crate::event::Level;
 
@@ -40,6 +40,23 @@ impl State {
     /// carried out.
     fn overlay_action(&mut self, a: Action, at: i64, effects: &mut Vec<Effect>) -> Option<bool> {
         let overlay = self.overlay.take()?;
+        let asked = asked(&overlay);
+        let changed = self.overlay_handle(overlay, a, at, effects);
+        if let Some(did) = asked.and_then(|q| q.verdict(a, self.overlay.is_some())) {
+            effects.push(Effect::Note(did));
+        }
+        Some(changed)
+    }
+
+    /// Carries out what the open overlay did with one key; returns whether the screen
+    /// changed.
+    fn overlay_handle(
+        &mut self,
+        overlay: Overlay,
+        a: Action,
+        at: i64,
+        effects: &mut Vec<Effect>,
+    ) -> bool {
         let (kept, changed) = match overlay {
             Overlay::ConfirmQuit => match dialog::confirm::yes_no(a, ()) {
                 Outcome::Confirmed(()) => {
@@ -112,7 +129,7 @@ impl State {
                 let lines = self.files.get(file).map_or(0, |f| f.sql.lines().count());
                 let max = lines.saturating_sub(1) as isize;
                 let new = match a {
-                    Action::Back | Action::Open | Action::Quit => return Some(true),
+                    Action::Back | Action::Open | Action::Quit => return true,
                     Action::Up => scroll as isize - 1,
                     Action::Down => scroll as isize + 1,
                     Action::PageUp => scroll as isize - self.page(),
@@ -121,7 +138,7 @@ impl State {
                     Action::Bottom => max,
                     _ => {
                         self.overlay = Some(Overlay::Detail { file, scroll });
-                        return Some(false);
+                        return false;
                     }
                 };
                 let scroll = new.clamp(0, max.max(0)) as usize;
@@ -129,7 +146,7 @@ impl State {
             }
         };
         self.overlay = kept;
-        Some(changed)
+        changed
     }
 
     /// Keys while help shows: scrolling (so every binding can be read at 80x24), or
@@ -372,5 +389,49 @@ fn keep<P>(open: Overlay, outcome: Outcome<P>) -> (Option<Overlay>, bool) {
         Outcome::Ignored => (Some(open), false),
         Outcome::Changed => (Some(open), true),
         Outcome::Cancelled | Outcome::Confirmed(_) => (None, true),
+    }
+}
+
+/// A dialog that asks the operator something, as the journal words it: what it asks
+/// for, and for a typed confirmation the word typed so far and the word expected.
+struct Asked {
+    what: String,
+    typed: Option<(String, String)>,
+}
+
+/// What an open overlay asks, if it is a dialog (help and detail views ask nothing).
+fn asked(o: &Overlay) -> Option<Asked> {
+    let typed = |c: &dialog::TypedConfirm<Effect>| Some((c.input.text(), c.expected.clone()));
+    let (what, typed) = match o {
+        Overlay::ConfirmQuit => ("quit while a job runs".to_string(), None),
+        Overlay::ConfirmCancel => ("cancel the running statement".to_string(), None),
+        Overlay::Resolve(_) => ("resolve an unfinished file".to_string(), None),
+        Overlay::Typed(d) => (d.prompt.clone(), typed(d)),
+        Overlay::Rollback(d) => (d.confirm.prompt.clone(), typed(&d.confirm)),
+        Overlay::Force(d) => (d.confirm.prompt.clone(), typed(&d.confirm)),
+        Overlay::Help { .. } | Overlay::Detail { .. } | Overlay::Bench { .. } => return None,
+    };
+    Some(Asked { what, typed })
+}
+
+impl Asked {
+    /// What the key did to the dialog: closed by a cancelling key, closed otherwise
+    /// (confirmed), or a typed word submitted and refused (the dialog stays open).
+    fn verdict(self, a: Action, still_open: bool) -> Option<Did> {
+        let what = self.what;
+        match (still_open, a, self.typed) {
+            (false, Action::Back | Action::No | Action::Quit, _) => Some(Did::Cancelled { what }),
+            (false, _, Some((typed, _))) => Some(Did::Confirmed { what, typed }),
+            (false, a, None) => Some(Did::Confirmed {
+                what,
+                typed: format!("{a:?}").to_lowercase(),
+            }),
+            (true, Action::Submit, Some((typed, expected))) => Some(Did::Mistyped {
+                what,
+                typed,
+                expected,
+            }),
+            (true, ..) => None,
+        }
     }
 }

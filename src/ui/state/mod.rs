@@ -21,111 +21,11 @@ pub use ring::Ring;
 pub use rollback::{Banner, RestoreOffer, RollbackRun, Rollbacks};
 
 use crate::engine::rules::{can_run, done, Ask, Refusal, Runnable, Standing};
-use crate::event::{FileStatus, Level, Stamped};
+pub use crate::event::{Action, Did, Input};
+use crate::event::{FileStatus, Level};
 
 /// How many log lines the screen keeps (older ones fall off; the journal keeps all).
 pub const LOG_CAPACITY: usize = 10_000;
-
-/// One input to the reducer, with its time: everything the screen shows is a fold of
-/// these (and the session header), so a recording of them replays the screen exactly.
-/// Serialized one per line in a journal; variants are only ever added.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "input", rename_all = "snake_case")]
-pub enum Input {
-    /// An engine event, stamped by the engine.
-    Engine(Stamped),
-    /// An operator's key, at the wall time it was pressed (ms since the epoch): the key
-    /// as pressed (e.g. `C-c`, `j`; none when an action was not typed) and the action the
-    /// keymap resolved it to. The reducer folds the action, so a replay needs no keymap.
-    Action {
-        action: Action,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        key: Option<String>,
-        at_ms: i64,
-    },
-    /// The terminal's size changed (or was first read), at this wall time.
-    Resize { width: u16, height: u16, at_ms: i64 },
-    /// The animation timer fired, at this wall time (ms since the epoch).
-    Tick { at_ms: i64 },
-}
-
-impl Input {
-    /// An action that no key made (tests, scripted sessions).
-    pub fn action(action: Action, at_ms: i64) -> Input {
-        Input::Action {
-            action,
-            key: None,
-            at_ms,
-        }
-    }
-
-    /// When it happened, in ms since the epoch.
-    pub fn at_ms(&self) -> i64 {
-        match self {
-            Input::Engine(s) => s.at_ms,
-            Input::Action { at_ms, .. } | Input::Resize { at_ms, .. } | Input::Tick { at_ms } => {
-                *at_ms
-            }
-        }
-    }
-}
-
-/// What an operator's key means, once the keymap has read it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Up,
-    Down,
-    Top,
-    Bottom,
-    PageUp,
-    PageDown,
-    NextPanel,
-    PrevPanel,
-    Open,
-    Back,
-    Help,
-    ApplyNext,
-    ApplyBatch,
-    Pause,
-    Quit,
-    Yes,
-    No,
-    /// Cancel the running statement (asks first).
-    CancelStatement,
-    /// Say what a `running` or `partial` file turned out to be (asks first).
-    Resolve,
-    /// In the resolve dialog: all of it took effect.
-    ResolveApplied,
-    /// In the resolve dialog: none of it remains.
-    ResolvePending,
-    /// In a dialog with a text field: a typed character.
-    Type(char),
-    /// In a dialog with a text field: erase the character before the cursor.
-    Backspace,
-    /// In a dialog with a text field: cursor one character left.
-    CursorLeft,
-    /// In a dialog with a text field: cursor one character right.
-    CursorRight,
-    /// In a dialog with a text field: submit what was typed.
-    Submit,
-    /// Roll back the selected file and every file applied after it (asks first).
-    RollbackFile,
-    /// Roll back the selected batch's applied files (asks first).
-    RollbackBatch,
-    /// Restore the backup taken when the migration window opened (asks first).
-    RollbackEmergency,
-    /// Up, down, up of the selected batch's pending files on a scratch copy.
-    Rehearse,
-    /// Run the checks of every applied batch, the database's and the verify scripts.
-    Validate,
-    /// Run the selected batch's checks.
-    ValidateBatch,
-    /// Run every benchmark of the plan.
-    Bench,
-    /// Run the selected batch's benchmarks.
-    BenchBatch,
-}
 
 /// Something the event loop must do for the reducer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,6 +68,8 @@ pub enum Effect {
     Bench(Option<usize>),
     /// Leave the cockpit (after the running job stopped, if any).
     Quit,
+    /// Nothing to carry out: what the operator did, for the journal.
+    Note(Did),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -362,6 +264,7 @@ impl State {
                 self.now_ms = self.now_ms.max(*at_ms);
                 self.clock_text() != before || self.animating()
             }
+            Input::Operator { .. } | Input::Unseen(_) => false,
         }
     }
 

@@ -3,6 +3,7 @@
 
 use super::dialog::rollback::RESTORE_WORD;
 use super::*;
+use crate::event::Stamped;
 use crate::event::{
     Event, FileStatus, LedgerFile, Outcome, PlanBatch, PlanFile, RollbackPreview, RollbackScope,
     TableLoss, Undo, UndoFile,
@@ -12,9 +13,13 @@ pub(super) fn ev(s: &mut State, at_ms: i64, event: Event) -> bool {
     s.apply(&Input::Engine(Stamped { at_ms, event }), &mut Vec::new())
 }
 
+/// Folds a key; `fx` gets the effects for the engine (the journal's notes are tested
+/// on their own).
 pub(super) fn key(s: &mut State, a: Action, fx: &mut Vec<Effect>) -> bool {
     let at = s.now_ms + 1;
-    s.apply(&Input::action(a, at), fx)
+    let changed = s.apply(&Input::action(a, at), fx);
+    fx.retain(|e| !matches!(e, Effect::Note(_)));
+    changed
 }
 
 fn typed(s: &mut State, word: &str, fx: &mut Vec<Effect>) {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::event::Stamped;
 use crate::event::{Event, FileStatus, Outcome, PlanBatch, PlanFile};
 
 fn stamped(at_ms: i64, event: Event) -> Input {
@@ -89,7 +90,19 @@ fn quit_asks_while_a_job_runs_and_defaults_to_no() {
     assert!(!s.quitting);
     s.apply(&Input::action(Action::Quit, 0), &mut fx);
     s.apply(&Input::action(Action::Yes, 0), &mut fx);
-    assert_eq!(fx, [Effect::Pause]);
+    // The journal's notes: the first dialog cancelled, the second confirmed.
+    let what = || "quit while a job runs".to_string();
+    assert_eq!(
+        fx,
+        [
+            Effect::Note(Did::Cancelled { what: what() }),
+            Effect::Pause,
+            Effect::Note(Did::Confirmed {
+                what: what(),
+                typed: "yes".into()
+            }),
+        ]
+    );
     assert!(!s.quitting, "waits for the job to stop");
     s.apply(
         &stamped(
@@ -268,8 +281,12 @@ fn started(s: &mut State) {
     );
 }
 
+/// Folds a key; `fx` gets the effects for the engine (the journal's notes are tested
+/// on their own).
 fn key(s: &mut State, action: Action, at_ms: i64, fx: &mut Vec<Effect>) -> bool {
-    s.apply(&Input::action(action, at_ms), fx)
+    let changed = s.apply(&Input::action(action, at_ms), fx);
+    fx.retain(|e| !matches!(e, Effect::Note(_)));
+    changed
 }
 
 #[test]

@@ -8,7 +8,7 @@ use ratatui::Frame;
 
 pub fn draw(f: &mut Frame, area: Rect, s: &State, t: &Theme) {
     let rec = if s.recording {
-        Span::styled(" ● REC ", t.recording.patch(t.header))
+        Span::styled(" ● rec ", t.recording.patch(t.header))
     } else {
         Span::styled(" ○ rec off ", t.header)
     };
