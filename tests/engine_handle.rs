@@ -92,7 +92,8 @@ fn a_held_session_starts_once_and_applies_on_command() {
                 "plan",
                 "ledger",
                 "job_started",
-                "job_finished"
+                "job_finished",
+                "session_ended"
             ],
             "{:?}",
             db.backend

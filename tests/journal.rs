@@ -299,3 +299,65 @@ fn a_killed_cockpit_keeps_its_journal_up_to_the_last_sync() {
         "a killed session has no end"
     );
 }
+
+/// A tmpfs of a few kilobytes mounted over a folder, unmounted when dropped: a disk
+/// that really fills up. Needs the right to mount (root in CI); otherwise the test says
+/// it was skipped.
+struct TinyDisk(PathBuf);
+
+impl TinyDisk {
+    fn mount(at: &Path, bytes: usize) -> Option<TinyDisk> {
+        std::fs::create_dir_all(at).expect("mkdir");
+        let ok = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={bytes},mode=0700"),
+                "tmpfs",
+            ])
+            .arg(at)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| TinyDisk(at.to_path_buf()))
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_stops_the_job_at_a_safe_point_and_says_so() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = demo(tmp.path());
+    let Some(_disk) = TinyDisk::mount(&dir.join(".cutover/sessions"), 16 * 1024) else {
+        skipped("a_full_disk_stops_the_job_at_a_safe_point_and_says_so: cannot mount a tmpfs here");
+        return;
+    };
+    let out = cutover(&dir, &["apply"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("cannot write the session journal"), "{t}");
+    assert!(t.contains("No space left on device"), "{t}");
+    assert!(t.contains("stopping after the current file"), "{t}");
+    // Nothing half-done: every file the ledger has is whole, and the rest is pending.
+    let db = TestDb::sqlite_at(&dir.join("shop.db"));
+    let applied = db.scalar("SELECT COUNT(*) FROM cutover_history WHERE status = 'applied'");
+    let other = db.scalar("SELECT COUNT(*) FROM cutover_history WHERE status <> 'applied'");
+    assert!(
+        applied < 10,
+        "the job stopped before the end: {applied} applied"
+    );
+    assert_eq!(other, 0, "no file left running or partial");
+    // What was written before the disk filled is a valid (cut-off) journal.
+    let j = journal::read::<SessionHeader, Input>(&journals(&dir)[0]).expect("journal");
+    assert!(!j.integrity.is_broken(), "{:?}", j.integrity);
+    // With room again, the next apply goes on from where it stopped.
+    drop(_disk);
+    let out = cutover(&dir, &["apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
