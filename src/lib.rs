@@ -16,6 +16,7 @@ pub mod event;
 pub mod journal;
 pub mod logging;
 pub mod plan;
+pub mod private;
 pub mod report;
 pub mod signals;
 pub mod source;

@@ -39,7 +39,7 @@ pub fn create(dir: &Path, plan: &str, started_ms: i64) -> std::io::Result<(File,
 /// refused before it starts.
 pub fn prepare(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    restrict(dir, 0o700)
+    crate::private::owner_only(dir, 0o700)
 }
 
 #[cfg(unix)]
@@ -57,16 +57,6 @@ fn open_new(path: &Path) -> std::io::Result<File> {
     OpenOptions::new().write(true).create_new(true).open(path)
 }
 
-#[cfg(unix)]
-fn restrict(dir: &Path, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn restrict(_: &Path, _: u32) -> std::io::Result<()> {
-    Ok(())
-}
 
 /// A plan name as part of a file name: letters, digits, `.` and `_` kept, every other
 /// run of characters one `-` ("shop v2 (demo)" -> "shop-v2-demo").

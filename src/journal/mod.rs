@@ -2,7 +2,8 @@
 //! input a session folded, hash-chained so that an edited, deleted, inserted or moved
 //! line is found (`chain`), written from a thread of its own (`writer`), read back and
 //! checked (`reader`). It knows nothing of what the lines mean beyond `event`'s inputs:
-//! the cockpit replays them, `cutover audit` reports on them.
+//! the cockpit replays them, `cutover audit` reports on them. Besides `event` it uses
+//! only the leaf `private` (owner-only file modes).
 
 pub mod chain;
 pub mod describe;

@@ -7,6 +7,7 @@ mod mysql;
 mod postgres;
 mod sqlite;
 
+use crate::private::owner_only;
 use super::tools::ToolCommand;
 use super::{verify_backup, Backup, CheckpointError};
 use crate::db::Conn;
@@ -88,18 +89,6 @@ pub async fn restore(
             "cannot restore: the target URL has an unknown scheme".into(),
         )),
     }
-}
-
-/// Sets a backup file's or folder's mode (the data in it is the target's).
-#[cfg(unix)]
-fn owner_only(path: &Path, mode: u32) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-}
-
-#[cfg(not(unix))]
-fn owner_only(_path: &Path, _mode: u32) -> std::io::Result<()> {
-    Ok(())
 }
 
 /// A file being written: removed on drop unless `finish` renamed it into place.
