@@ -4,6 +4,7 @@
 //! checked (`reader`). It knows nothing of what the lines mean beyond `event`'s inputs:
 //! the cockpit replays them, `cutover audit` reports on them.
 
+pub mod audit;
 pub mod chain;
 pub mod describe;
 pub mod files;
