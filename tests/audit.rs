@@ -279,6 +279,18 @@ fn all_lists_each_session_with_its_operator_and_outcome() {
     );
     assert!(rows[1].contains("rollback succeeded"), "{said}");
 
+    let out = cutover(&dir, &["audit", "--all", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON array");
+    let who: Vec<&str> = v
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|s| s["operator"].as_str())
+        .collect();
+    assert_eq!(who, ["ana", "bob"], "{v:#}");
+    assert_eq!(v[1]["outcome"], "rollback succeeded", "{v:#}");
+
     // From elsewhere, with -p; and one broken journal makes it exit 2.
     let mut all = lines(&files[0]);
     all.swap(3, 4);

@@ -54,8 +54,8 @@ fn one(file: &Path, json: bool) -> i32 {
 /// Says why a file could not be audited; always exit 2.
 fn unreadable(e: &AuditError) -> i32 {
     super::print_error(e);
-    if e.tampered() {
-        errln!("journal broken at line 1: tampered");
+    if let AuditError::Read(crate::journal::ReadError::Io { .. }) = e {
+        errln!("  hint: pass a journal file; `cutover audit --all` lists the plan's sessions");
     }
     exit::CANNOT_RUN
 }
@@ -268,6 +268,7 @@ fn sessions_dir(global: &Global) -> Result<PathBuf, String> {
         },
         None => PathBuf::from("."),
     };
+    let base = std::path::absolute(&base).unwrap_or(base);
     Ok(crate::journal::sessions_dir(&base.join(".cutover")))
 }
 

@@ -407,3 +407,7 @@ fn outcome(a: &Collect, i: &Integrity) -> SessionOutcome {
         summary: format!("{}; {end}", parts.join(", ")),
     }
 }
+
+#[cfg(test)]
+#[path = "audit_tests.rs"]
+mod tests;
