@@ -5,7 +5,9 @@
 //! `--all` lists a plan's sessions; what is not a journal is refused, never a panic.
 
 mod common;
+mod screen;
 use common::*;
+use screen::Screen;
 use std::path::{Path, PathBuf};
 
 fn demo(tmp: &Path) -> PathBuf {
@@ -368,4 +370,81 @@ fn a_failed_check_shows_in_the_audit() {
         text_out.contains("critical \"row_count orders"),
         "{text_out}"
     );
+}
+
+/// A cockpit session: the apply asked for, a typed confirmation wrong then right, the
+/// rollback's files, and the session's end (recorded after the screen closed).
+#[test]
+fn a_cockpit_session_lists_confirmations_right_and_wrong() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (mut s, dir) = Screen::demo(tmp.path(), 120, 40);
+    s.wait_for("simple-replacements", 30);
+    s.send("A");
+    s.wait_for("apply finished", 60);
+    s.send("R");
+    s.wait_for("Type simple-replacements and press Enter", 30);
+    s.send("wrong\r");
+    s.wait_for("nothing done", 10);
+    s.send("simple-replacements\r");
+    s.wait_for("rollback of batch 1 simple-replacements finished", 120);
+    s.send("q");
+    assert_eq!(s.wait_exit(20), 0);
+    let files = journals(&dir);
+    assert_eq!(files.len(), 1, "{files:?}");
+    let (code, out, err) = audit(&dir, &files[0], false);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("session   cockpit on "), "{out}");
+    let actions = out
+        .split("operator actions")
+        .nth(1)
+        .and_then(|a| a.split("files applied").next())
+        .expect("an actions section");
+    let at = |needle: &str| {
+        actions
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} not in {actions}"))
+    };
+    let asked = at("asked to apply batch 1");
+    let wrong = at("typed \"wrong\" for \"Roll back batch 1 simple-replacements\"");
+    let right =
+        at("confirmed \"Roll back batch 1 simple-replacements\" with \"simple-replacements\"");
+    assert!(
+        asked < wrong && wrong < right,
+        "in the order done: {actions}"
+    );
+    at("(expected \"simple-replacements\"): nothing done");
+    assert!(out.contains("files applied (4)"), "{out}");
+    assert!(out.contains("files rolled back (4)"), "{out}");
+    assert!(
+        out.contains("apply succeeded, rollback succeeded; the session ended cleanly"),
+        "{out}"
+    );
+}
+
+/// SIGKILL mid-session: the audit holds (nothing was tampered with) and says the session
+/// did not end cleanly.
+#[cfg(unix)]
+#[test]
+fn a_killed_cockpit_did_not_end_cleanly() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (mut s, dir) = Screen::demo(tmp.path(), 120, 40);
+    s.wait_for("simple-replacements", 30);
+    s.send("A");
+    s.wait_for("apply finished", 60);
+    let pid = s.child.process_id().expect("pid");
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    s.wait_exit(20);
+    let files = journals(&dir);
+    let (code, out, err) = audit(&dir, &files[0], false);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("did not end cleanly"), "{out}");
+    assert!(out.contains("crashed or was killed"), "{out}");
+    assert!(out.contains("files applied (4)"), "{out}");
+    let out = cutover(&dir, &["audit", "--all"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("no end recorded"), "{}", text(&out));
 }
