@@ -302,7 +302,10 @@ fn all_lists_each_session_with_its_operator_and_outcome() {
     let said = text(&out);
     assert_eq!(out.status.code(), Some(2), "{said}");
     assert!(said.contains("BROKEN at line 4"), "{said}");
-    assert!(said.contains("1 of 2 journals cannot be trusted"), "{said}");
+    assert!(
+        said.contains("1 of 2 journals cannot be trusted or read"),
+        "{said}"
+    );
 }
 
 #[test]

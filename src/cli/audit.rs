@@ -65,6 +65,14 @@ fn verdict(a: &Audit) -> i32 {
     let c = &a.integrity;
     let why = c.why.as_deref().unwrap_or("");
     match c.broken_line {
+        Some(line) if c.status == "unreadable" => {
+            errln!(
+                "error: {} cannot be read from line {line}: {why}\n  {}",
+                a.file.display(),
+                c.meaning
+            );
+            exit::CANNOT_RUN
+        }
         Some(line) => {
             errln!(
                 "error: {} is broken at line {line}: {why}\n  {}\n  hint: compare it with a copy kept elsewhere (a backup, the CI's artifacts); this file cannot be trusted as a record",
@@ -92,6 +100,9 @@ pub fn text(a: &Audit) -> String {
     let mut out = Vec::new();
     out.push(format!("journal   {}", a.file.display()));
     let chain = match (c.broken_line, &c.why) {
+        (Some(n), Some(why)) if c.status == "unreadable" => {
+            format!("UNREADABLE from line {n}: {why}; {}", c.meaning)
+        }
         (Some(n), Some(why)) => format!("BROKEN at line {n}: {why}; {}", c.meaning),
         (None, Some(why)) => format!("truncated: {why}; {}", c.meaning),
         _ => format!("intact: {}", c.meaning),
@@ -250,7 +261,7 @@ fn all(global: &Global, json: bool) -> i32 {
     let broken = rows.iter().filter(|r| r.broken).count();
     if broken > 0 {
         errln!(
-            "error: {broken} of {} journals cannot be trusted\n  hint: `cutover audit FILE` names the first broken line of each",
+            "error: {broken} of {} journals cannot be trusted or read\n  hint: `cutover audit FILE` names the first broken line of each",
             rows.len()
         );
         return exit::CANNOT_RUN;
@@ -287,6 +298,7 @@ fn row(file: &Path) -> Row {
         Ok(a) => {
             let s = &a.session;
             let chain = match (a.integrity.status, a.integrity.broken_line) {
+                ("unreadable", Some(n)) => format!("UNREADABLE from line {n}"),
                 (_, Some(n)) => format!("BROKEN at line {n}"),
                 (status, None) => status.to_string(),
             };

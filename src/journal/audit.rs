@@ -51,7 +51,7 @@ pub struct Audit {
 /// Whether the chain held.
 #[derive(Debug, Clone, Serialize)]
 pub struct Chain {
-    /// `intact`, `truncated` or `broken`.
+    /// `intact`, `truncated`, `broken`, or `unreadable` (sealed lines of a newer cutover).
     pub status: &'static str,
     /// Lines verified (the header included).
     pub verified_lines: usize,
@@ -349,6 +349,9 @@ fn kind(d: &Did) -> &'static str {
     }
 }
 
+/// How the reader says a sealed line could not be read (a newer cutover's input).
+const NEWER: &str = "the line is sealed but cannot be read";
+
 fn chain(i: &Integrity) -> Chain {
     match i {
         Integrity::Intact { lines } => Chain {
@@ -368,6 +371,17 @@ fn chain(i: &Integrity) -> Chain {
             )),
             meaning: format!(
                 "the {lines} lines before it are as recorded; the cut line is not counted"
+            ),
+        },
+        // Sealed (its hash holds) but of a kind this cutover does not know: not tampering.
+        Integrity::Broken { line, why } if why.starts_with(NEWER) => Chain {
+            status: "unreadable",
+            verified_lines: line - 1,
+            broken_line: Some(*line),
+            why: Some(why.clone()),
+            meaning: format!(
+                "line {line} is sealed but this cutover cannot read it; the {} lines before it are as recorded; audit the journal with the cutover that wrote it",
+                line - 1
             ),
         },
         Integrity::Broken { line, why } => Chain {

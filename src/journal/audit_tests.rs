@@ -192,3 +192,32 @@ fn a_session_with_its_end_ended_cleanly() {
     assert_eq!(json["outcome"]["jobs"][0]["outcome"], "succeeded");
     assert_eq!(json["checks_failed"][0]["severity"], "critical");
 }
+
+#[test]
+fn a_newer_cutovers_input_is_unreadable_not_tampered() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let header = serde_json::json!({ "format": 2, "mode": "apply", "plan": "shop" });
+    let mut w =
+        Writer::<serde_json::Value>::create(tmp.path(), "shop", T0, &header).expect("journal");
+    let known = serde_json::to_value(op(
+        1,
+        Did::Requested {
+            what: "apply".into(),
+        },
+    ));
+    w.append(T0 + 1, known.expect("json"), false)
+        .expect("append");
+    let newer = serde_json::json!({ "input": "hologram", "at_ms": T0 + 2 });
+    w.append(T0 + 2, newer, false).expect("append");
+    let path = w.finish().expect("finish");
+    let a = open(&path).expect("audited");
+    assert_eq!(a.integrity.status, "unreadable");
+    assert_eq!(a.integrity.broken_line, Some(3));
+    assert!(
+        a.integrity.meaning.contains("cannot read it"),
+        "{:?}",
+        a.integrity
+    );
+    assert_eq!(a.session.format, 2);
+    assert_eq!(a.actions.len(), 1);
+}
