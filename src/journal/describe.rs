@@ -4,8 +4,8 @@
 
 use super::Entry;
 use crate::event::{
-    Action, CheckpointInfo, Did, Event, FileStatus, Input, Outcome, RollbackPreview, RollbackScope,
-    Stamped, Undo,
+    Action, CheckResult, CheckpointInfo, CompareProgress, Did, Event, FileStatus, Input, Outcome,
+    RollbackPreview, RollbackScope, Stamped, Undo,
 };
 
 /// One input in words, or None for what a timeline leaves out (timer ticks).
@@ -230,15 +230,7 @@ pub fn event(e: &Event) -> String {
             outcome,
             detail,
             offers_restore,
-        } => {
-            let restore = if *offers_restore {
-                " (a backup restore is offered)"
-            } else {
-                ""
-            };
-            let (scope, outcome) = (scope_words(scope), outcome_words(*outcome));
-            format!("rollback of {scope} {outcome}{}{restore}", because(detail))
-        }
+        } => rollback_finished(scope, *outcome, detail, *offers_restore),
         Event::Rehearsed {
             version,
             verdict,
@@ -248,20 +240,7 @@ pub fn event(e: &Event) -> String {
             format!("{version} rehearsed: {}{}", spaced(&v), because(detail))
         }
         Event::WindowClosed { window } => format!("migration window #{window} closed"),
-        Event::CheckFinished(c) => {
-            let table = c
-                .table
-                .as_deref()
-                .map(|t| format!(", table {t}"))
-                .unwrap_or_default();
-            let verdict = if c.passed { "passed" } else { "failed" };
-            let sev = c.severity.as_str();
-            format!(
-                "check {:?} {verdict} ({sev}{table}): {}",
-                c.check,
-                one_line(&c.detail)
-            )
-        }
+        Event::CheckFinished(c) => check(c),
         Event::BatchValidated {
             batch,
             verdict,
@@ -279,11 +258,7 @@ pub fn event(e: &Event) -> String {
             "operator {operator} went on past batch {batch}'s failed validation: {}",
             one_line(reason)
         ),
-        Event::CompareProgress(p) => {
-            let side = format!("{:?}", p.side).to_lowercase();
-            let total = p.total.map(|t| format!("/{t}")).unwrap_or_default();
-            format!("compare {} ({side}): {}{total} rows", p.table, p.rows)
-        }
+        Event::CompareProgress(p) => compare(p),
         Event::BenchSample {
             bench,
             run,
@@ -303,6 +278,42 @@ pub fn event(e: &Event) -> String {
             ms(b.max_ms)
         ),
     }
+}
+
+fn rollback_finished(
+    scope: &RollbackScope,
+    outcome: Outcome,
+    detail: &Option<String>,
+    offers_restore: bool,
+) -> String {
+    let restore = if offers_restore {
+        " (a backup restore is offered)"
+    } else {
+        ""
+    };
+    let (scope, outcome) = (scope_words(scope), outcome_words(outcome));
+    format!("rollback of {scope} {outcome}{}{restore}", because(detail))
+}
+
+fn check(c: &CheckResult) -> String {
+    let table = c
+        .table
+        .as_deref()
+        .map(|t| format!(", table {t}"))
+        .unwrap_or_default();
+    let verdict = if c.passed { "passed" } else { "failed" };
+    let sev = c.severity.as_str();
+    format!(
+        "check {:?} {verdict} ({sev}{table}): {}",
+        c.check,
+        one_line(&c.detail)
+    )
+}
+
+fn compare(p: &CompareProgress) -> String {
+    let side = format!("{:?}", p.side).to_lowercase();
+    let total = p.total.map(|t| format!("/{t}")).unwrap_or_default();
+    format!("compare {} ({side}): {}{total} rows", p.table, p.rows)
 }
 
 /// `DownDiffers` -> `down differs`.
@@ -390,7 +401,7 @@ pub fn engine_event(i: &Input) -> Option<&Stamped> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{CheckResult, Severity};
+    use crate::event::Severity;
 
     fn engine(event: Event) -> Input {
         Input::Engine(Stamped { at_ms: 0, event })
