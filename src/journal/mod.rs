@@ -5,6 +5,7 @@
 //! the cockpit replays them, `cutover audit` reports on them. Besides `event` it uses
 //! only the leaf `private` (owner-only file modes).
 
+pub mod audit;
 pub mod chain;
 pub mod describe;
 pub mod files;
