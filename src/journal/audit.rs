@@ -349,9 +349,6 @@ fn kind(d: &Did) -> &'static str {
     }
 }
 
-/// How the reader says a sealed line could not be read (a newer cutover's input).
-const NEWER: &str = "the line is sealed but cannot be read";
-
 fn chain(i: &Integrity) -> Chain {
     match i {
         Integrity::Intact { lines } => Chain {
@@ -374,7 +371,7 @@ fn chain(i: &Integrity) -> Chain {
             ),
         },
         // Sealed (its hash holds) but of a kind this cutover does not know: not tampering.
-        Integrity::Broken { line, why } if why.starts_with(NEWER) => Chain {
+        Integrity::Unreadable { line, why } => Chain {
             status: "unreadable",
             verified_lines: line - 1,
             broken_line: Some(*line),
@@ -410,6 +407,9 @@ fn outcome(a: &Collect, i: &Integrity) -> SessionOutcome {
         (true, _) => "the session ended cleanly".to_string(),
         (false, Integrity::Broken { line, .. }) => {
             format!("how the session ended is unknown: the chain breaks at line {line}")
+        }
+        (false, Integrity::Unreadable { line, .. }) => {
+            format!("how the session ended is unknown: line {line} cannot be read here")
         }
         (false, _) => {
             "the session did not end cleanly (no end recorded): it crashed or was killed".into()

@@ -75,9 +75,18 @@ impl std::fmt::Display for Unsealed {
     }
 }
 
-/// Checks one line (without its newline) against the previous line's hash; returns its
-/// own hash.
-pub fn check(line: &[u8], prev: &str) -> Result<String, Unsealed> {
+/// What a line says of itself: the previous hash it names, its own hash as stored,
+/// and whether that hash matches its bytes. Lines can be unsealed in any order (on
+/// several threads); `link` then checks that each names the one before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    pub prev: String,
+    pub hash: String,
+    pub matches: bool,
+}
+
+/// Reads a line's (without its newline) seal.
+pub fn unseal(line: &[u8]) -> Result<Sealed, Unsealed> {
     if line.len() < SUFFIX_LEN || !line.ends_with(b"\"}") {
         return Err(Unsealed::NoHash);
     }
@@ -86,15 +95,41 @@ pub fn check(line: &[u8], prev: &str) -> Result<String, Unsealed> {
         return Err(Unsealed::NoHash);
     }
     let stored = &tail[HASH_OPEN.len()..HASH_OPEN.len() + 64];
-    let prev_field = format!(",\"prev\":\"{prev}\"");
-    if !body.ends_with(prev_field.as_bytes()) {
+    // The body ends with `,"prev":"<64 hex>"`.
+    let prev_open = b",\"prev\":\"";
+    let Some(prev) = body
+        .len()
+        .checked_sub(prev_open.len() + 64 + 1)
+        .map(|at| &body[at..])
+        .filter(|p| p.starts_with(prev_open) && p.ends_with(b"\""))
+        .map(|p| &p[prev_open.len()..p.len() - 1])
+    else {
+        return Err(Unsealed::WrongPrev);
+    };
+    let prev = String::from_utf8_lossy(prev).into_owned();
+    let hash = digest(&prev, body);
+    Ok(Sealed {
+        matches: hash.as_bytes() == stored,
+        hash: String::from_utf8_lossy(stored).into_owned(),
+        prev,
+    })
+}
+
+/// Whether an unsealed line follows the line whose hash is `prev`; its hash if so.
+pub fn link(s: &Sealed, prev: &str) -> Result<String, Unsealed> {
+    if s.prev != prev {
         return Err(Unsealed::WrongPrev);
     }
-    let hash = digest(prev, body);
-    if hash.as_bytes() != stored {
+    if !s.matches {
         return Err(Unsealed::WrongHash);
     }
-    Ok(hash)
+    Ok(s.hash.clone())
+}
+
+/// Checks one line (without its newline) against the previous line's hash; returns its
+/// own hash.
+pub fn check(line: &[u8], prev: &str) -> Result<String, Unsealed> {
+    link(&unseal(line)?, prev)
 }
 
 #[cfg(test)]

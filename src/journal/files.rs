@@ -57,7 +57,6 @@ fn open_new(path: &Path) -> std::io::Result<File> {
     OpenOptions::new().write(true).create_new(true).open(path)
 }
 
-
 /// A plan name as part of a file name: letters, digits, `.` and `_` kept, every other
 /// run of characters one `-` ("shop v2 (demo)" -> "shop-v2-demo").
 fn file_safe(plan: &str) -> String {

@@ -1,7 +1,7 @@
 //! Reading a journal back and checking its chain, line by line. What precedes a broken
 //! line is as recorded; a last line without its newline is a crash's cut, not tampering.
 
-use super::chain::{check, GENESIS};
+use super::chain::{check, link, unseal, Sealed, Unsealed, GENESIS};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -40,11 +40,18 @@ pub enum Integrity {
     /// Line `line` (1-based) breaks the chain: the lines before it are as recorded,
     /// nothing from it on can be trusted.
     Broken { line: usize, why: String },
+    /// Line `line` is sealed (its hash holds) but this cutover cannot read it: written by
+    /// a newer one. Not tampering; the lines before it are as recorded.
+    Unreadable { line: usize, why: String },
 }
 
 impl Integrity {
+    /// Whether some line cannot be trusted or read (a replay refuses such a journal).
     pub fn is_broken(&self) -> bool {
-        matches!(self, Integrity::Broken { .. })
+        matches!(
+            self,
+            Integrity::Broken { .. } | Integrity::Unreadable { .. }
+        )
     }
 }
 
@@ -74,7 +81,7 @@ struct InputLine<T> {
 }
 
 /// Reads and checks a journal.
-pub fn read<H: DeserializeOwned, T: DeserializeOwned>(
+pub fn read<H: DeserializeOwned, T: DeserializeOwned + Send>(
     path: &Path,
 ) -> Result<Journal<H, T>, ReadError> {
     let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
@@ -85,7 +92,7 @@ pub fn read<H: DeserializeOwned, T: DeserializeOwned>(
 }
 
 /// `read`, from the file's bytes.
-pub fn parse<H: DeserializeOwned, T: DeserializeOwned>(
+pub fn parse<H: DeserializeOwned, T: DeserializeOwned + Send>(
     path: &Path,
     bytes: &[u8],
 ) -> Result<Journal<H, T>, ReadError> {
@@ -98,7 +105,7 @@ pub fn parse<H: DeserializeOwned, T: DeserializeOwned>(
         .next()
         .ok_or_else(|| not("the file is empty".into()))?;
     let first = first.strip_suffix(b"\n").unwrap_or(first);
-    let mut prev = check(first, GENESIS).map_err(|e| not(format!("line 1: {e}")))?;
+    let prev = check(first, GENESIS).map_err(|e| not(format!("line 1: {e}")))?;
     let head: HeaderLine<H> =
         serde_json::from_slice(first).map_err(|e| not(format!("line 1: {e}")))?;
     if head.seq != 0 {
@@ -107,27 +114,19 @@ pub fn parse<H: DeserializeOwned, T: DeserializeOwned>(
     let started_ms = chrono::DateTime::parse_from_rfc3339(&head.at)
         .map(|t| t.timestamp_millis())
         .map_err(|e| not(format!("line 1: its time {:?}: {e}", head.at)))?;
-    let mut entries = Vec::new();
-    let mut integrity = None;
-    for (i, raw) in lines.enumerate() {
-        let n = i + 2;
-        let Some(line) = raw.strip_suffix(b"\n") else {
-            integrity = Some(Integrity::Truncated { lines: n - 1 });
-            break;
-        };
-        match entry(line, n, &prev, entries.len() as u64 + 1) {
-            Ok((e, hash)) => {
-                entries.push(e);
-                prev = hash;
-            }
-            Err(why) => {
-                integrity = Some(Integrity::Broken { line: n, why });
-                break;
-            }
+    let rest: Vec<&[u8]> = lines.collect();
+    // A last line without its newline was cut off by a crash, not tampered with.
+    let cut = rest.last().is_some_and(|l| !l.ends_with(b"\n"));
+    let whole = &rest[..rest.len() - usize::from(cut)];
+    let (entries, integrity) = chain_of(opened(whole), prev);
+    let integrity = integrity.unwrap_or(if cut {
+        Integrity::Truncated {
+            lines: entries.len() + 1,
         }
-    }
-    let integrity = integrity.unwrap_or(Integrity::Intact {
-        lines: entries.len() + 1,
+    } else {
+        Integrity::Intact {
+            lines: entries.len() + 1,
+        }
     });
     Ok(Journal {
         path: path.to_path_buf(),
@@ -138,27 +137,75 @@ pub fn parse<H: DeserializeOwned, T: DeserializeOwned>(
     })
 }
 
-/// One input line checked against the chain and read.
-fn entry<T: DeserializeOwned>(
-    line: &[u8],
-    n: usize,
-    prev: &str,
-    seq: u64,
-) -> Result<(Entry<T>, String), String> {
-    let hash = check(line, prev).map_err(|e| e.to_string())?;
-    let l: InputLine<T> = serde_json::from_slice(line).map_err(|e| {
-        format!("the line is sealed but cannot be read ({e}): written by a newer cutover?")
-    })?;
-    if l.seq != seq {
-        return Err(format!("its sequence number is {}, not {seq}", l.seq));
+/// A line unsealed and read, before its place in the chain is checked.
+type Opened<T> = (Result<Sealed, Unsealed>, Result<InputLine<T>, String>);
+
+/// Unseals and reads every line, on every core: the costly part (hashing, JSON) does
+/// not depend on the line before.
+fn opened<T: DeserializeOwned + Send>(lines: &[&[u8]]) -> Vec<Opened<T>> {
+    let one = |raw: &&[u8]| -> Opened<T> {
+        let line = raw.strip_suffix(b"\n").unwrap_or(raw);
+        (
+            unseal(line),
+            serde_json::from_slice(line).map_err(|e| e.to_string()),
+        )
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || lines.len() < 10_000 {
+        return lines.iter().map(one).collect();
     }
-    Ok((
-        Entry {
+    let chunk = lines.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = lines
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// Walks the opened lines in order: each must name the one before it, hold its hash,
+/// be readable and carry the next sequence number. Stops at the first that does not.
+fn chain_of<T>(opened: Vec<Opened<T>>, mut prev: String) -> (Vec<Entry<T>>, Option<Integrity>) {
+    let mut entries = Vec::with_capacity(opened.len());
+    for (i, (sealed, read)) in opened.into_iter().enumerate() {
+        let n = i + 2;
+        let seq = i as u64 + 1;
+        let hash = match sealed.and_then(|s| link(&s, &prev)) {
+            Ok(h) => h,
+            Err(e) => {
+                return (
+                    entries,
+                    Some(Integrity::Broken {
+                        line: n,
+                        why: e.to_string(),
+                    }),
+                )
+            }
+        };
+        let l = match read {
+            Ok(l) => l,
+            Err(e) => {
+                let why = format!(
+                    "the line is sealed but cannot be read ({e}): written by a newer cutover?"
+                );
+                return (entries, Some(Integrity::Unreadable { line: n, why }));
+            }
+        };
+        if l.seq != seq {
+            let why = format!("its sequence number is {}, not {seq}", l.seq);
+            return (entries, Some(Integrity::Broken { line: n, why }));
+        }
+        entries.push(Entry {
             line: n,
             seq,
             t_ms: l.t_ms,
             input: l.input,
-        },
-        hash,
-    ))
+        });
+        prev = hash;
+    }
+    (entries, None)
 }

@@ -180,8 +180,10 @@ impl Thread {
                 if let Err(e) = self.line(&mut buf, at_ms, &input) {
                     return self.fail(e);
                 }
+                // A line that asks for a sync does not end the burst: the lines queued
+                // behind it reach the disk with it, in one fsync.
                 sync |= s;
-                if buf.len() >= BURST_BYTES || sync {
+                if buf.len() >= BURST_BYTES {
                     break;
                 }
                 next = rx.try_recv().ok();

@@ -7,10 +7,10 @@ mod mysql;
 mod postgres;
 mod sqlite;
 
-use crate::private::owner_only;
 use super::tools::ToolCommand;
 use super::{verify_backup, Backup, CheckpointError};
 use crate::db::Conn;
+use crate::private::owner_only;
 use crate::sql::Dialect;
 use std::path::{Path, PathBuf};
 use tokio::io::{AsyncBufReadExt, BufReader};
