@@ -134,7 +134,23 @@ fn the_replay_in_a_terminal_pauses_disables_action_keys_and_reaches_the_final_sc
     let path = live.journal.to_str().expect("utf8");
     let mut s = Screen::spawn(&["replay", path, "--speed", "0.5"], &live.dir, COLS, ROWS);
     s.wait_for("REPLAY", 20);
-    s.wait_for("▶ playing", 20);
+    let total = journal::read::<SessionHeader, Input>(&live.journal)
+        .expect("the journal")
+        .entries
+        .len();
+    // To the start (paused), one input forward, back, then play and pause.
+    s.send("g");
+    s.wait_for(&format!("‖ paused x0.5 │ 0/{total} "), 10);
+    s.send("\x1b[C");
+    s.wait_for(&format!("‖ paused x0.5 │ 1/{total} "), 10);
+    s.send("\x1b[C");
+    s.wait_for(&format!("│ 2/{total} "), 10);
+    s.send("\x1b[D");
+    s.wait_for(&format!("│ 1/{total} "), 10);
+    s.send("+");
+    s.wait_for("‖ paused x1 │", 10);
+    s.send(" ");
+    s.wait_for("▶ playing x1", 10);
     s.send(" ");
     let paused = s.wait_for("‖ paused", 10);
     // Paused: nothing moves.

@@ -54,16 +54,18 @@ pub async fn run(global: &Global, args: ReplayArgs) -> i32 {
     if !(0.5..=64.0).contains(&args.speed) {
         errln!("note: --speed {} is outside 0.5..64: clamped", args.speed);
     }
-    let steps = journal
-        .entries
-        .iter()
+    let Journal {
+        header, entries, ..
+    } = journal;
+    let steps = entries
+        .into_iter()
         .map(|e| Step {
             t_ms: e.t_ms,
-            input: e.input.clone(),
+            input: e.input,
         })
         .collect();
     let now = std::time::Instant::now();
-    let mut player = Player::new(&journal.header, steps, args.speed, now);
+    let mut player = Player::new(&header, steps, args.speed, now);
     match replay::run(&mut player, &theme).await {
         Ok(None) => exit::OK,
         Ok(Some(_)) => exit::INTERRUPTED,

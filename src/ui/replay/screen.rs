@@ -90,3 +90,51 @@ pub fn theme_for(header: &SessionHeader) -> (Theme, Option<String>) {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Event, Stamped};
+    use crate::ui::state::Action;
+
+    /// The live loop draws only when `apply` says something changed; a replay draws
+    /// the fold. So an input `apply` calls unchanged must leave the screen as it was.
+    #[test]
+    fn an_input_that_changes_nothing_drawn_says_so_and_one_that_moves_the_clock_redraws() {
+        let t = Theme::monochrome();
+        let mut s = State::default();
+        let start = 1_000_000;
+        let started = Input::Engine(Stamped {
+            at_ms: start,
+            event: Event::SessionStarted {
+                plan: "p".into(),
+                target: "sqlite://x".into(),
+                operator: "ana".into(),
+                host: "h".into(),
+                version: "0".into(),
+            },
+        });
+        let mut fx = Vec::new();
+        s.apply(&started, &mut fx);
+        // Idle, the clock shows minutes: a key that does nothing at 59 s, one just past
+        // the minute, then the minute's tick a few ms later.
+        let inputs = [
+            Input::action(Action::Submit, start + 59_000),
+            Input::action(Action::Submit, start + 60_001),
+            Input::Tick {
+                at_ms: start + 60_005,
+            },
+        ];
+        let mut shown = render(&s, &t, 100, 30);
+        for i in &inputs {
+            let changed = s.apply(i, &mut fx);
+            let now = render(&s, &t, 100, 30);
+            assert!(
+                changed || now == shown,
+                "{i:?} changed the screen but said not"
+            );
+            shown = now;
+        }
+        assert!(rows(&shown)[0].contains("0h01m"), "{:?}", rows(&shown)[0]);
+    }
+}
