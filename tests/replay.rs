@@ -290,6 +290,23 @@ fn an_altered_journal_is_refused_with_its_line_and_a_missing_one_too() {
         );
     }
 
+    // Cut off mid-line, as by a crash while writing: replayed, with a warning.
+    let cut = tmp.path().join("cut.jsonl");
+    let whole = text.len();
+    std::fs::write(&cut, &text.as_bytes()[..whole - 20]).expect("write");
+    let out = cutover(
+        &["replay", cut.to_str().expect("utf8"), "--headless"],
+        tmp.path(),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("warning") && err.contains("cut off"), "{err}");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("truncated") && said.contains("final screen"),
+        "{said}"
+    );
+
     let missing = tmp.path().join("nope.jsonl");
     let out = cutover(
         &["replay", missing.to_str().expect("utf8"), "--headless"],

@@ -64,9 +64,7 @@ where
                 shot = Some((p.pos(), render(p.state(), theme, w, h)));
             }
             if let Some((_, buf)) = &shot {
-                terminal
-                    .draw(|f| bar::draw(f, buf, p, theme, note))
-                    .map_err(std::io::Error::other)?;
+                draw(terminal, |f| bar::draw(f, buf, p, theme, note))?;
             }
             dirty = false;
             last_draw = Some(now);
@@ -98,6 +96,23 @@ where
             _ = tokio::time::sleep_until(wake.unwrap_or_else(tokio::time::Instant::now)), if wake.is_some() => {}
         }
     }
+}
+
+/// One frame, in a synchronized update so the terminal never shows half of it.
+fn draw<B: Backend>(
+    terminal: &mut Terminal<B>,
+    frame: impl FnOnce(&mut ratatui::Frame),
+) -> std::io::Result<()>
+where
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    use std::io::Write;
+    let mut out = std::io::stdout();
+    let _ = crossterm::queue!(out, crossterm::terminal::BeginSynchronizedUpdate);
+    let r = terminal.draw(frame).map(|_| ());
+    let _ = crossterm::queue!(out, crossterm::terminal::EndSynchronizedUpdate);
+    let _ = out.flush();
+    r.map_err(std::io::Error::other)
 }
 
 /// The replay's keys; every other key is one of the cockpit's, disabled here.
