@@ -6,9 +6,12 @@ use crate::ui::record::{initial, SessionHeader};
 use crate::ui::state::{Input, State};
 use std::time::{Duration, Instant};
 
-/// A copy of the state kept every this many inputs: stepping back refolds from the
-/// nearest one instead of from the start (a 1M-input journal keeps ~100).
+/// A copy of the state is kept every this many inputs at least: stepping back refolds
+/// from the nearest one instead of from the start.
 const SNAPSHOT_EVERY: usize = 10_000;
+/// At most this many copies (a state holds up to 10,000 log lines, ~1 MB): a 1M-input
+/// journal keeps one every 62,500 inputs, a step back refolds at most that many.
+const MAX_SNAPSHOTS: usize = 16;
 pub const MIN_SPEED: f64 = 0.5;
 pub const MAX_SPEED: f64 = 64.0;
 
@@ -42,6 +45,7 @@ pub struct Player {
     /// The size the session's terminal had at `pos`.
     size: (u16, u16),
     snapshots: Vec<Snapshot>,
+    snapshot_every: usize,
     speed: f64,
     clock: Clock,
 }
@@ -54,7 +58,9 @@ impl Player {
             state: initial(header),
             size: (header.width, header.height),
         };
+        let snapshot_every = SNAPSHOT_EVERY.max(steps.len().div_ceil(MAX_SNAPSHOTS));
         Player {
+            snapshot_every,
             steps,
             pos: 0,
             state: start.state.clone(),
@@ -223,7 +229,7 @@ impl Player {
         }
         self.pos += 1;
         let known = self.snapshots.last().map_or(0, |s| s.pos);
-        if self.pos.is_multiple_of(SNAPSHOT_EVERY) && self.pos > known {
+        if self.pos.is_multiple_of(self.snapshot_every) && self.pos > known {
             self.snapshots.push(Snapshot {
                 pos: self.pos,
                 state: self.state.clone(),
@@ -275,6 +281,10 @@ mod tests {
     #[test]
     fn stepping_back_and_forth_gives_the_state_of_a_fold_from_the_start() {
         let all = steps(25_000);
+        assert_eq!(
+            Player::new(&header(), steps(1_000_000), 1.0, Instant::now()).snapshot_every,
+            62_500
+        );
         let now = Instant::now();
         let mut p = Player::new(&header(), all.clone(), 1.0, now);
         p.jump(true);
