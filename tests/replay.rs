@@ -172,7 +172,16 @@ fn the_replay_in_a_terminal_pauses_disables_action_keys_and_reaches_the_final_sc
     );
     s.send("G");
     let end = s.wait_for("■ end", 10);
-    assert!(end.contains("⏵ REPLAY"), "{end}");
+    assert!(
+        end.lines()
+            .next()
+            .is_some_and(|h| h.trim_end().ends_with("0h00m  REPLAY")),
+        "{end}"
+    );
+    assert!(
+        end.contains(&format!(" REPLAY ■ end x1 │ {total}/{total} │")),
+        "{end}"
+    );
     let rows: Vec<String> = s
         .parser
         .lock()
@@ -183,7 +192,7 @@ fn the_replay_in_a_terminal_pauses_disables_action_keys_and_reaches_the_final_sc
         .collect();
     // The same screen but for the replay's mark (the header's right end) and its bar
     // (over the key bar).
-    let mark = " ⏵ REPLAY ".chars().count();
+    let mark = " ● rec ".chars().count();
     let cut = |r: &str| r.chars().take(COLS as usize - mark).collect::<String>();
     assert_eq!(cut(&rows[0]).trim_end(), cut(&live.screen[0]).trim_end());
     let last = ROWS as usize - 1;

@@ -13,7 +13,8 @@ use ratatui::Frame;
 
 /// What the replay's own keys do, in the bar.
 pub const KEYS: &str = "space pause · ←/→ step · g/G start/end · +/- speed · q quit";
-const MARK: &str = " ⏵ REPLAY ";
+/// The header's mark: where `● rec` shows in the live cockpit.
+pub const MARK: &str = " REPLAY";
 
 /// Draws the recorded screen (`shot`, at the recorded size) from the top left, clipped
 /// to the terminal, with the replay's mark and bar. `note` replaces the keys' help.
@@ -30,12 +31,19 @@ pub fn draw(f: &mut Frame, shot: &Buffer, p: &Player, t: &Theme, note: Option<&s
         return;
     }
     let clipped = shown != shot.area;
-    let mark_w = Span::raw(MARK).width() as u16;
+    // Over the header's recording mark (` ● rec `, or ` ○ rec off `), right-aligned.
+    let rec_w = if p.state().recording { 7 } else { 11 };
+    let mark = format!("{MARK:>rec_w$}");
+    let mark_w = Span::raw(mark.as_str()).width() as u16;
     let mark_at = shown.right().saturating_sub(mark_w).max(shown.left());
-    let mark = Rect::new(mark_at, shown.top(), shown.right() - mark_at, 1);
     let style = t.warn.patch(t.header).add_modifier(Modifier::BOLD);
-    buf.set_line(mark.x, mark.y, &Line::styled(MARK, style), mark.width);
+    let room = shown.right() - mark_at;
+    buf.set_line(mark_at, shown.top(), &Line::styled(mark, style), room);
+    // Over the key bar, which offered keys the replay does not take.
     let row = Rect::new(shown.left(), shown.bottom() - 1, shown.width, 1);
+    for x in row.left()..row.right() {
+        buf[(x, row.y)].reset();
+    }
     let size = (shot.area.width, shot.area.height);
     let text = bar_text(p, size, clipped, note, row.width as usize);
     buf.set_style(row, t.header);
