@@ -8,7 +8,7 @@ use crate::ui::record::SessionHeader;
 use crate::ui::replay::{self, player::Step, Player};
 use crate::ui::state::Input;
 use clap::Args;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -115,7 +115,6 @@ fn open(args: &ReplayArgs) -> Result<Journal<SessionHeader, Input>, i32> {
 
 /// The heading, the timeline, and the final screen as text.
 fn headless(j: &Journal<SessionHeader, Input>, theme: &crate::ui::theme::Theme) {
-    let h = &j.header;
     let started = chrono::DateTime::from_timestamp_millis(j.started_ms).map_or_else(
         || j.started_ms.to_string(),
         |t| t.format("%Y-%m-%d %H:%M:%S%.3f UTC").to_string(),
@@ -127,29 +126,44 @@ fn headless(j: &Journal<SessionHeader, Input>, theme: &crate::ui::theme::Theme) 
         }
         Integrity::Broken { line, .. } => format!("altered at line {line}"),
     };
-    outln!("replay of {}", j.path.display());
-    outln!("  plan      {}", h.session.plan);
-    outln!("  operator  {}", h.session.operator);
-    outln!("  host      {}", h.session.host);
-    outln!("  target    {}", h.session.target);
-    outln!("  mode      {}", h.mode);
-    outln!("  started   {started}");
-    outln!("  inputs    {}", j.entries.len());
-    outln!("  chain     {chain}");
-    outln!("  version   {}", h.session.version);
-    outln!();
-    outln!("timeline:");
+    // One buffered writer: a million-line timeline is not a million writes. A closed
+    // pipe (`| head`) stops the output, not the command.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let _ = print_all(&mut out, j, theme, &started, &chain).and_then(|_| out.flush());
+}
+
+fn print_all(
+    out: &mut impl Write,
+    j: &Journal<SessionHeader, Input>,
+    theme: &crate::ui::theme::Theme,
+    started: &str,
+    chain: &str,
+) -> std::io::Result<()> {
+    let h = &j.header;
+    writeln!(out, "replay of {}", j.path.display())?;
+    writeln!(out, "  plan      {}", h.session.plan)?;
+    writeln!(out, "  operator  {}", h.session.operator)?;
+    writeln!(out, "  host      {}", h.session.host)?;
+    writeln!(out, "  target    {}", h.session.target)?;
+    writeln!(out, "  mode      {}", h.mode)?;
+    writeln!(out, "  started   {started}")?;
+    writeln!(out, "  inputs    {}", j.entries.len())?;
+    writeln!(out, "  chain     {chain}")?;
+    writeln!(out, "  version   {}", h.session.version)?;
+    writeln!(out)?;
+    writeln!(out, "timeline:")?;
     for line in describe::timeline(&j.entries) {
-        outln!("  {line}");
+        writeln!(out, "  {line}")?;
     }
-    outln!();
+    writeln!(out)?;
     let inputs = j.entries.iter().map(|e| &e.input);
     let state = replay::final_state(h, inputs.clone());
     let (w, hgt) = replay::final_size(h, inputs);
-    outln!("final screen ({w}x{hgt}):");
+    writeln!(out, "final screen ({w}x{hgt}):")?;
     for row in replay::rows(&replay::render(&state, theme, w, hgt)) {
-        outln!("{row}");
+        writeln!(out, "{row}")?;
     }
+    Ok(())
 }
 
 /// `--to-cast OUT`: the session as an asciicast v2 file.
