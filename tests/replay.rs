@@ -356,3 +356,55 @@ fn an_altered_journal_is_refused_with_its_line_and_a_missing_one_too() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("--headless"), "{err}");
 }
+
+/// The lead's measure: a 1M-input journal (the live demo's inputs over and over, the
+/// times running on) replays to its final frame in under 3 s in a release build.
+/// `cargo test --release --test replay -- --ignored`.
+#[test]
+#[ignore = "a million-line journal: run on request, in release"]
+fn a_million_input_journal_replays_to_its_final_frame_in_under_3_s() {
+    let live = live();
+    let j = journal::read::<SessionHeader, Input>(&live.journal).expect("the journal");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut w = journal::Writer::<Input>::create(tmp.path(), "big", j.started_ms, &j.header)
+        .expect("a journal");
+    let span = j.entries.last().map_or(1, |e| e.t_ms + 1);
+    let mut n = 0usize;
+    'fill: for round in 0.. {
+        for e in &j.entries {
+            let at = j.started_ms + round * span + e.t_ms;
+            w.append(at, shifted(&e.input, round * span), false)
+                .expect("append");
+            n += 1;
+            if n == 1_000_000 {
+                break 'fill;
+            }
+        }
+    }
+    let path = w.finish().expect("written");
+    let t0 = std::time::Instant::now();
+    let big = journal::read::<SessionHeader, Input>(&path).expect("read back");
+    let read = t0.elapsed();
+    let inputs: Vec<&Input> = big.entries.iter().map(|e| &e.input).collect();
+    let state = replay::final_state(&big.header, inputs.iter().copied());
+    let (theme, _) = replay::theme_for(&big.header);
+    let shown = replay::rows(&replay::render(&state, &theme, COLS, ROWS));
+    let took = t0.elapsed();
+    eprintln!("1M inputs: read and checked in {read:?}, folded and drawn by {took:?}");
+    assert!(shown[0].contains("cutover"));
+    if cfg!(not(debug_assertions)) {
+        assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+    }
+}
+
+fn shifted(i: &Input, by: i64) -> Input {
+    let mut i = i.clone();
+    match &mut i {
+        Input::Engine(s) | Input::Unseen(s) => s.at_ms += by,
+        Input::Action { at_ms, .. }
+        | Input::Resize { at_ms, .. }
+        | Input::Tick { at_ms }
+        | Input::Operator { at_ms, .. } => *at_ms += by,
+    }
+    i
+}
