@@ -12,6 +12,8 @@ pub struct Screen {
     pub writer: Box<dyn Write + Send>,
     pub child: Box<dyn Child + Send + Sync>,
     pub master: Box<dyn MasterPty + Send>,
+    /// Every byte the program printed, in order (to rebuild a screen at any point).
+    pub raw: Arc<Mutex<Vec<u8>>>,
 }
 
 impl Screen {
@@ -36,12 +38,15 @@ impl Screen {
         let writer = pty.master.take_writer().expect("writer");
         let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let p = parser.clone();
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let log = raw.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
+                log.lock().expect("raw log").extend_from_slice(&buf[..n]);
                 p.lock().expect("parser").process(&buf[..n]);
             }
         });
@@ -50,7 +55,26 @@ impl Screen {
             writer,
             child,
             master: pty.master,
+            raw,
         }
+    }
+
+    /// What the full-screen program last showed before it left the alternate screen
+    /// (its last frame, from the raw output up to the last `ESC [?1049l`), one line per
+    /// row, trailing spaces trimmed.
+    pub fn last_frame(&self, cols: u16, rows: u16) -> Vec<String> {
+        let raw = self.raw.lock().expect("raw log").clone();
+        let leave = b"\x1b[?1049l";
+        let end = raw
+            .windows(leave.len())
+            .rposition(|w| w == leave)
+            .expect("the program left the alternate screen");
+        let mut p = vt100::Parser::new(rows, cols, 0);
+        p.process(&raw[..end]);
+        p.screen()
+            .rows(0, cols)
+            .map(|r| r.trim_end().to_string())
+            .collect()
     }
 
     pub fn text(&self) -> String {

@@ -247,6 +247,15 @@ impl State {
     /// Folds one input. Returns whether anything visible changed; effects for the
     /// event loop are pushed onto `effects`.
     pub fn apply(&mut self, input: &Input, effects: &mut Vec<Effect>) -> bool {
+        // Any input carries a time, and so may move the header's clock: a key that does
+        // nothing else, pressed just past a minute, must still redraw, or the live
+        // screen keeps the old minute that a replay of the same inputs does not show.
+        let clock = self.clock_shown();
+        let changed = self.apply_input(input, effects);
+        changed || self.clock_shown() != clock
+    }
+
+    fn apply_input(&mut self, input: &Input, effects: &mut Vec<Effect>) -> bool {
         match input {
             Input::Engine(s) => self.apply_engine(s, effects),
             Input::Action { action, at_ms, .. } => {
@@ -260,9 +269,9 @@ impl State {
                 changed
             }
             Input::Tick { at_ms } => {
-                let before = self.clock_text();
                 self.now_ms = self.now_ms.max(*at_ms);
-                self.clock_text() != before || self.animating()
+                // The clock is compared by `apply`; a running job's spinner moves too.
+                self.animating()
             }
             Input::Operator { .. } | Input::Unseen(_) => false,
         }
@@ -271,6 +280,14 @@ impl State {
     /// Whether something on screen moves by itself (a running job's spinner and clock).
     pub fn animating(&self) -> bool {
         self.job.is_some()
+    }
+
+    /// What the header's clock shows, cheaply: whether it counts seconds, and the
+    /// seconds or minutes it shows (`clock_text` is its words).
+    fn clock_shown(&self) -> Option<(bool, i64)> {
+        let secs = (self.now_ms - self.started_ms?).max(0) / 1000;
+        let animating = self.animating();
+        Some((animating, if animating { secs } else { secs / 60 }))
     }
 
     /// The header's clock: elapsed since the session started, to the second while a job
