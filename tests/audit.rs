@@ -88,7 +88,7 @@ fn an_intact_journal_lists_the_command_and_the_files_applied() {
     );
     assert!(out.contains("files applied (4)"), "{out}");
     for v in ["0001", "0002", "0003", "0004"] {
-        assert!(out.contains(&format!(")  {v} (")), "{v} missing: {out}");
+        assert!(out.contains(&format!(")  {v} ")), "{v} missing: {out}");
     }
     assert!(
         out.contains("apply succeeded; the session ended cleanly"),

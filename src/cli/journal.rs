@@ -54,6 +54,12 @@ pub fn open(
     };
     rec.record(Input::Operator { did, at_ms: now })
         .map_err(unwritable)?;
+    // The plan's batches and files, as the cockpit's session starts with: a headless
+    // session's replay shows them, and its audit names the files.
+    let dialect = crate::db::dialect_of(&ws.plan.target.url).unwrap_or(crate::sql::Dialect::Sqlite);
+    let event = engine::job::plan_event(ws, dialect);
+    rec.record(Input::Engine(Stamped { at_ms: now, event }))
+        .map_err(unwritable)?;
     Ok(rec)
 }
 

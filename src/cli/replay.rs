@@ -102,6 +102,14 @@ fn open(args: &ReplayArgs) -> Result<Journal<SessionHeader, Input>, i32> {
             ));
             Err(exit::CANNOT_RUN)
         }
+        Integrity::Unreadable { line, why } => {
+            super::print_error(&format!(
+                "{} cannot be read from line {line} on ({why})\n  hint: replay it with the cutover that wrote it (version {})",
+                path.display(),
+                journal.header.session.version
+            ));
+            Err(exit::CANNOT_RUN)
+        }
         Integrity::Truncated { lines } => {
             errln!(
                 "warning: {} was cut off after line {lines} (the session ended while writing it, e.g. a crash); replaying the {lines} complete lines",
@@ -125,6 +133,7 @@ fn headless(j: &Journal<SessionHeader, Input>, theme: &crate::ui::theme::Theme) 
             format!("truncated after line {lines} (cut off mid-line, not altered)")
         }
         Integrity::Broken { line, .. } => format!("altered at line {line}"),
+        Integrity::Unreadable { line, .. } => format!("unreadable from line {line}"),
     };
     // One buffered writer: a million-line timeline is not a million writes. A closed
     // pipe (`| head`) stops the output, not the command.
