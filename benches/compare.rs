@@ -240,6 +240,14 @@ fn pg_comparator_bin() -> Option<String> {
         .map(|_| "pg_comparator".to_string())
 }
 
+/// A URL as reladiff takes it: it knows `postgresql://`, not `postgres://`.
+fn reladiff_url(url: &str) -> String {
+    match url.strip_prefix("postgres://") {
+        Some(rest) => format!("postgresql://{rest}"),
+        None => url.to_string(),
+    }
+}
+
 /// A URL as pg_comparator spells it: `pgsql://user@host:port/db/table?key:cols`.
 fn pgc_url(url: &str) -> String {
     let u = url::Url::parse(url).expect("URL");
@@ -308,9 +316,9 @@ fn main() {
                         // reladiff cannot read SQLite.
                         (Some(bin), false) => {
                             let args: Vec<String> = [
-                                a.clone(),
+                                reladiff_url(&a),
                                 "bench".into(),
-                                b.clone(),
+                                reladiff_url(&b),
                                 "bench".into(),
                                 "-k".into(),
                                 "id".into(),

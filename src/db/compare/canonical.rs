@@ -177,48 +177,13 @@ pub(crate) fn combine(a: (Dialect, Own), b: (Dialect, Own)) -> Class {
     }
 }
 
-/// A value as SQLite handed it over (see `sql::sqlite_field`).
+/// A SQLite value as text, by storage class (see `typed.rs` for the typed fast paths).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Raw<'a> {
     Null,
     Int(&'a str),
     Real(&'a str),
-    /// Uppercase hex, as SQLite's `hex()` writes it.
-    Blob(&'a str),
     Text(&'a str),
-}
-
-/// Parses SQLite's tagged row text: `<bucket>,` then per column one of `n,`,
-/// `i<int>,`, `r<real>,`, `b<HEX>,`, `t<bytes>:<text>,` (text carries its byte length,
-/// so no character in it can be mistaken for a delimiter).
-pub(crate) fn parse_tagged<'a>(s: &'a str, columns: usize, out: &mut Vec<Raw<'a>>) -> Option<u32> {
-    out.clear();
-    let (bucket, mut rest) = s.split_once(',')?;
-    let bucket: u32 = bucket.parse().ok()?;
-    for _ in 0..columns {
-        let tag = *rest.as_bytes().first()?;
-        let body = &rest[1..];
-        let (value, after) = if tag == b't' {
-            let (len, text) = body.split_once(':')?;
-            let len: usize = len.parse().ok()?;
-            let value = text.get(..len)?;
-            (Raw::Text(value), text.get(len..)?)
-        } else {
-            let (v, _) = body.split_once(',')?;
-            let after = &body[v.len()..];
-            let raw = match tag {
-                b'n' => Raw::Null,
-                b'i' => Raw::Int(v),
-                b'r' => Raw::Real(v),
-                b'b' => Raw::Blob(v),
-                _ => return None,
-            };
-            (raw, after)
-        };
-        rest = after.strip_prefix(',')?;
-        out.push(value);
-    }
-    rest.is_empty().then_some(bucket)
 }
 
 /// A SQLite value in the canonical text of `class` (None: NULL). Anything that does not
@@ -234,7 +199,6 @@ pub(crate) fn canonical(class: Class, raw: Raw<'_>) -> Option<String> {
             },
             _ => float_text(v),
         },
-        Raw::Blob(hex) => return Some(hex.to_ascii_lowercase()),
         Raw::Text(t) => match class {
             Class::Blob => return Some(hex::encode(t.as_bytes())),
             Class::Text => return Some(t.to_string()),
@@ -343,7 +307,9 @@ pub(crate) fn timestamp_text(v: &str) -> Option<String> {
     Some(out)
 }
 
-/// The canonical row text: each column `N` (NULL) or `V<value>`, joined by 0x1f.
+/// The canonical row text: each column `N` (NULL) or `V<value>`, joined by 0x1f. The
+/// SQLite stream writes it in place (`lite::each_row`); this states it for the tests.
+#[cfg(test)]
 pub(crate) fn row_text<'a>(values: impl Iterator<Item = Option<&'a str>>, out: &mut String) {
     out.clear();
     for (i, v) in values.enumerate() {
@@ -437,36 +403,12 @@ mod tests {
             canonical(Class::Bool, Raw::Text("false")).as_deref(),
             Some("0")
         );
-        assert_eq!(
-            canonical(Class::Blob, Raw::Blob("00FF")).as_deref(),
-            Some("00ff")
-        );
         assert_eq!(canonical(Class::Text, Raw::Text("")).as_deref(), Some(""));
         assert_eq!(canonical(Class::Text, Raw::Null), None);
         assert_eq!(
             canonical(Class::Date, Raw::Text("2024-01-02")).as_deref(),
             Some("2024-01-02")
         );
-    }
-
-    #[test]
-    fn tagged_rows_parse_whatever_the_text_holds() {
-        let mut out = Vec::new();
-        let s = "7,n,i-3,r0.5,b00FF,t5:a,b:c,t0:,";
-        assert_eq!(parse_tagged(s, 6, &mut out), Some(7));
-        assert_eq!(
-            out,
-            vec![
-                Raw::Null,
-                Raw::Int("-3"),
-                Raw::Real("0.5"),
-                Raw::Blob("00FF"),
-                Raw::Text("a,b:c"),
-                Raw::Text("")
-            ]
-        );
-        assert_eq!(parse_tagged("1,t9:ab,", 1, &mut out), None);
-        assert_eq!(parse_tagged("1,i1,i2,", 1, &mut out), None);
     }
 
     #[test]

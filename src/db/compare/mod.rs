@@ -7,16 +7,21 @@
 
 //!
 //! Where things live: `canonical` (value classes and the Rust side of the encoding),
-//! `sql` (each backend's expressions), `reader` (one side's statements), `snapshot`,
-//! `bisect` (segments and the descent), `rows` (diffing small segments), `progress`.
+//! `typed` (SQLite's typed values to canonical text, fast), `sql` (each backend's
+//! expressions), `reader` (one side's statements), `tally` (segment checksums), `lite`
+//! (SQLite's row streams), `snapshot`, `bisect` (segments and the descent), `rows`
+//! (diffing small segments), `progress`.
 
 mod bisect;
 mod canonical;
+mod lite;
 mod progress;
 mod reader;
 mod rows;
 mod snapshot;
 mod sql;
+mod tally;
+mod typed;
 
 use crate::db::schema::{self, Table};
 use crate::db::{Conn, DbError};

@@ -1,18 +1,15 @@
-//! One side of a comparison: the statements it runs on its backend. Segment tallies
-//! (count and hash sum per key bucket, one aggregate per pass), rows in canonical text
-//! (for sampling keys and for diffing small segments), and row estimates.
+//! One side of a comparison: the statements it runs on its backend. Rows in canonical
+//! text (for sampling keys and for diffing small segments), key conditions and buckets,
+//! and row estimates; segment tallies are in `tally.rs`.
 
-use super::canonical::{self, Raw};
-use super::progress::Progress;
+use super::canonical;
+use super::lite;
 use super::sql::{self, Col, Hasher};
 use crate::db::names::quote_ident;
 use crate::db::{Conn, DbError, Inner};
 use crate::event::Side;
 use crate::sql::Dialect;
-use futures_util::TryStreamExt;
 use sqlx::Row;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
 /// The shared shape of a comparison: compared columns (in name order) and the key.
 pub(crate) struct Plan {
@@ -55,9 +52,6 @@ pub(crate) struct Reader<'c> {
     pub name: String,
 }
 
-/// The collation through which SQLite hands each row's tagged text to Rust.
-const COLLATION: &str = "cutover_compare_row";
-
 impl Reader<'_> {
     pub fn new<'c>(conn: &'c mut Conn, side: Side, name: &str) -> Reader<'c> {
         let t = quote_ident(conn.dialect, name);
@@ -85,9 +79,17 @@ impl Reader<'_> {
     }
 
     fn key_exprs(&self, plan: &Plan) -> Vec<String> {
+        self.key_columns(plan, None)
+    }
+
+    /// The key's columns, qualified by `table` when given (see `sql::key_expr`).
+    fn key_columns(&self, plan: &Plan, table: Option<&str>) -> Vec<String> {
         plan.key
             .iter()
-            .map(|&i| sql::key_expr(self.dialect(), self.own(&plan.cols[i]), &plan.cols[i].name))
+            .map(|&i| {
+                let c = &plan.cols[i];
+                sql::key_expr(self.dialect(), self.own(c), &c.name, table)
+            })
             .collect()
     }
 
@@ -102,7 +104,7 @@ impl Reader<'_> {
     }
 
     /// ` WHERE key >= lo AND key < hi`, or nothing for the whole table.
-    fn range_where(&self, plan: &Plan, r: &Range, extra: Option<&str>) -> String {
+    pub(crate) fn range_where(&self, plan: &Plan, r: &Range, extra: Option<&str>) -> String {
         let k = sql::tuple(&self.key_exprs(plan));
         let mut conds = Vec::new();
         if let Some(lo) = &r.lo {
@@ -121,7 +123,7 @@ impl Reader<'_> {
 
     /// The bucket of a row: how many cuts its key is at or past, found by a balanced
     /// tree of CASEs (log2 comparisons per row, on every backend and for composite keys).
-    fn bucket_expr(&self, plan: &Plan, cuts: &[Vec<String>]) -> String {
+    pub(crate) fn bucket_expr(&self, plan: &Plan, cuts: &[Vec<String>]) -> String {
         if cuts.is_empty() || plan.key.is_empty() {
             return "0".into();
         }
@@ -132,7 +134,7 @@ impl Reader<'_> {
         out
     }
 
-    fn server_values(&self, plan: &Plan, which: &[usize]) -> Vec<String> {
+    pub(crate) fn server_values(&self, plan: &Plan, which: &[usize]) -> Vec<String> {
         which
             .iter()
             .map(|&i| {
@@ -142,143 +144,17 @@ impl Reader<'_> {
             .collect()
     }
 
-    fn sqlite_fields(plan: &Plan, which: &[usize]) -> String {
-        let fields: Vec<String> = which
+    /// SQLite: the columns `which` as they are (typed values, canonicalized in Rust).
+    pub(crate) fn columns(&self, plan: &Plan, which: &[usize]) -> String {
+        let cols: Vec<String> = which
             .iter()
-            .map(|&i| sql::sqlite_field(&quote_ident(Dialect::Sqlite, &plan.cols[i].name)))
+            .map(|&i| quote_ident(Dialect::Sqlite, &plan.cols[i].name))
             .collect();
-        if fields.is_empty() {
-            "''".into()
+        if cols.is_empty() {
+            "NULL".into()
         } else {
-            fields.join("||")
+            cols.join(", ")
         }
-    }
-
-    /// Count and hash sum per bucket (`cuts.len() + 1` of them) over `range`.
-    pub async fn tallies(
-        &mut self,
-        plan: &Plan,
-        range: &Range,
-        cuts: &[Vec<String>],
-        progress: &Arc<Progress>,
-    ) -> Result<Vec<Tally>, DbError> {
-        let buckets = cuts.len() + 1;
-        let bucket = self.bucket_expr(plan, cuts);
-        let filter = self.range_where(plan, range, None);
-        let all: Vec<usize> = (0..plan.cols.len()).collect();
-        let ctx = format!("checksumming the rows of {}", self.name);
-        let mut out = vec![Tally::default(); buckets];
-        if self.dialect() == Dialect::Sqlite {
-            let row = format!("({bucket})||','||{}", Self::sqlite_fields(plan, &all));
-            let sql = format!("SELECT {row} AS r FROM {}{filter}", self.table);
-            return self
-                .sqlite_tallies(plan, &sql, buckets, progress, &ctx)
-                .await;
-        }
-        let row = sql::row_expr(self.dialect(), &self.server_values(plan, &all));
-        let hash = sql::hash_expr(self.dialect(), plan.hasher, &row);
-        let inner = format!(
-            "SELECT {bucket} AS b, {hash} AS h FROM {}{filter}",
-            self.table
-        );
-        let sql = match self.dialect() {
-            Dialect::Postgres => format!(
-                "SELECT b::int8, COUNT(*)::int8, COALESCE(SUM(h), 0)::text FROM ({inner}) s GROUP BY b"
-            ),
-            _ => format!(
-                "SELECT CAST(b AS SIGNED), CAST(COUNT(*) AS SIGNED), CAST(COALESCE(SUM(h), 0) AS CHAR) \
-                 FROM ({inner}) s GROUP BY b"
-            ),
-        };
-        let res: Result<Vec<(i64, i64, String)>, sqlx::Error> = match &mut self.conn.inner {
-            Inner::Postgres(c) => sqlx::query(&sql).fetch_all(&mut *c).await.and_then(|rows| {
-                rows.iter()
-                    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-                    .collect()
-            }),
-            Inner::Mysql(c) => sqlx::query(&sql).fetch_all(&mut *c).await.and_then(|rows| {
-                rows.iter()
-                    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-                    .collect()
-            }),
-            Inner::Sqlite(_) => Ok(Vec::new()),
-        };
-        let rows = res.map_err(|e| self.conn.query_error(&ctx, e))?;
-        for (b, n, sum) in rows {
-            let sum = canonical_sum(&sum).ok_or_else(|| DbError::Query {
-                target: self.conn.display.clone(),
-                context: ctx.clone(),
-                message: format!("the server's sum {sum:?} is not a number"),
-            })?;
-            let slot = usize::try_from(b).unwrap_or(0).min(buckets - 1);
-            let n = u64::try_from(n).unwrap_or(0);
-            out[slot].add(Tally { rows: n, sum });
-            progress.rows[Progress::index(self.side)].fetch_add(n, Ordering::Relaxed);
-        }
-        Ok(out)
-    }
-
-    /// SQLite's tallies, hashed inside its own scan: a collation whose callback receives
-    /// each row's tagged text (compared with '' and never equal) canonicalizes and hashes
-    /// it (the trick of `schema::stats`). Should the callback not have seen every row
-    /// exactly once, the rows are streamed instead and tallied the same way.
-    async fn sqlite_tallies(
-        &mut self,
-        plan: &Plan,
-        rows_sql: &str,
-        buckets: usize,
-        progress: &Arc<Progress>,
-        ctx: &str,
-    ) -> Result<Vec<Tally>, DbError> {
-        let state = Arc::new(HashState {
-            classes: plan.cols.iter().map(|c| c.class).collect(),
-            tallies: Mutex::new(vec![Tally::default(); buckets]),
-            calls: AtomicU64::new(0),
-            bad: AtomicU64::new(0),
-            progress: progress.clone(),
-            side: Progress::index(self.side),
-        });
-        let Inner::Sqlite(c) = &mut self.conn.inner else {
-            return Ok(Vec::new());
-        };
-        let res: Result<i64, sqlx::Error> = async {
-            let st = state.clone();
-            c.lock_handle()
-                .await?
-                .create_collation(COLLATION, move |l: &str, r: &str| {
-                    st.absorb(if l.is_empty() { r } else { l });
-                    std::cmp::Ordering::Greater
-                })?;
-            let sql =
-                format!("SELECT COUNT(*) FROM ({rows_sql}) WHERE r <> '' COLLATE {COLLATION}");
-            sqlx::query_scalar(&sql).fetch_one(&mut *c).await
-        }
-        .await;
-        let rows = res.map_err(|e| self.conn.query_error(ctx, e))?;
-        if state.calls.load(Ordering::Relaxed) != u64::try_from(rows).unwrap_or(0) {
-            state.reset(buckets);
-            let Inner::Sqlite(c) = &mut self.conn.inner else {
-                return Ok(Vec::new());
-            };
-            let res: Result<(), sqlx::Error> = async {
-                let mut stream = sqlx::query(rows_sql).fetch(&mut *c);
-                while let Some(r) = stream.try_next().await? {
-                    state.absorb(r.try_get(0)?);
-                }
-                Ok(())
-            }
-            .await;
-            res.map_err(|e| self.conn.query_error(ctx, e))?;
-        }
-        if state.bad.load(Ordering::Relaxed) > 0 {
-            return Err(DbError::Query {
-                target: self.conn.display.clone(),
-                context: ctx.to_string(),
-                message: "a row's text could not be read back (is it valid UTF-8?)".into(),
-            });
-        }
-        let tallies = state.tallies.lock().map(|t| t.clone()).unwrap_or_default();
-        Ok(tallies)
     }
 
     /// The canonical values of columns `which` for the rows of `range`, in key order;
@@ -295,38 +171,22 @@ impl Reader<'_> {
         let order = if plan.key.is_empty() {
             String::new()
         } else {
-            format!(" ORDER BY {}", self.key_exprs(plan).join(", "))
+            let key = self.key_columns(plan, Some(&self.table));
+            format!(" ORDER BY {}", key.join(", "))
         };
         let ctx = format!("reading rows of {}", self.name);
         if self.dialect() == Dialect::Sqlite {
             let sql = format!(
-                "SELECT '0,'||{} FROM {}{from}{filter}{order}",
-                Self::sqlite_fields(plan, which),
+                "SELECT {} FROM {}{from}{filter}{order}",
+                self.columns(plan, which),
                 self.table
             );
-            let texts = self
-                .conn
-                .column_strings(&sql)
-                .await
-                .map_err(|f| self.conn.failed(&ctx, f))?;
-            let mut raw = Vec::new();
-            let mut out = Vec::with_capacity(texts.len());
-            for t in &texts {
-                if canonical::parse_tagged(t, which.len(), &mut raw).is_none() {
-                    return Err(DbError::Query {
-                        target: self.conn.display.clone(),
-                        context: ctx,
-                        message: "a row's text could not be read back".into(),
-                    });
-                }
-                let vals = which
-                    .iter()
-                    .zip(&raw)
-                    .map(|(&i, r)| canonical::canonical(plan.cols[i].class, *r))
-                    .collect();
-                out.push(vals);
-            }
-            return Ok(out);
+            let classes: Vec<_> = which.iter().map(|&i| plan.cols[i].class).collect();
+            let res = match &mut self.conn.inner {
+                Inner::Sqlite(c) => lite::values(c, &sql, &classes).await,
+                _ => Ok(Vec::new()),
+            };
+            return res.map_err(|e| self.conn.query_error(&ctx, e));
         }
         let mut exprs = self.server_values(plan, which);
         if self.dialect() == Dialect::Mysql {
@@ -420,11 +280,6 @@ impl Reader<'_> {
     }
 }
 
-/// Sums as the servers report them (exact decimals), folded to 64 bits.
-fn canonical_sum(s: &str) -> Option<u64> {
-    crate::db::schema::fold_decimal(s)
-}
-
 /// Buckets `lo..=hi`; the cut between bucket `i - 1` and `i` is `cuts[i - 1]`.
 fn tree(k: &str, cuts: &[String], lo: usize, hi: usize, out: &mut String) {
     if lo == hi {
@@ -437,53 +292,6 @@ fn tree(k: &str, cuts: &[String], lo: usize, hi: usize, out: &mut String) {
     out.push_str(" ELSE ");
     tree(k, cuts, mid, hi, out);
     out.push_str(" END");
-}
-
-/// What the SQLite collation callback adds rows into.
-struct HashState {
-    classes: Vec<canonical::Class>,
-    tallies: Mutex<Vec<Tally>>,
-    calls: AtomicU64,
-    /// Rows whose text did not parse (should never happen; reported as an error).
-    bad: AtomicU64,
-    progress: Arc<Progress>,
-    side: usize,
-}
-
-impl HashState {
-    fn absorb(&self, text: &str) {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        self.progress.rows[self.side].fetch_add(1, Ordering::Relaxed);
-        let mut raw: Vec<Raw<'_>> = Vec::with_capacity(self.classes.len());
-        let Some(bucket) = canonical::parse_tagged(text, self.classes.len(), &mut raw) else {
-            self.bad.fetch_add(1, Ordering::Relaxed);
-            return;
-        };
-        let vals: Vec<Option<String>> = self
-            .classes
-            .iter()
-            .zip(&raw)
-            .map(|(c, r)| canonical::canonical(*c, *r))
-            .collect();
-        let mut row = String::with_capacity(text.len() + 8);
-        canonical::row_text(vals.iter().map(|v| v.as_deref()), &mut row);
-        let h = canonical::md5_64(&row);
-        if let Ok(mut t) = self.tallies.lock() {
-            if let Some(slot) = t.get_mut(bucket as usize) {
-                slot.add(Tally { rows: 1, sum: h });
-            } else {
-                self.bad.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-    }
-
-    fn reset(&self, buckets: usize) {
-        self.calls.store(0, Ordering::Relaxed);
-        self.bad.store(0, Ordering::Relaxed);
-        if let Ok(mut t) = self.tallies.lock() {
-            *t = vec![Tally::default(); buckets];
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,8 @@
 //! The SQL each backend runs to produce the canonical encoding (see `canonical.rs`):
 //! per-column value expressions, the row text, its hash, key comparisons and literals.
 //!
-//! The servers render canonical text themselves and hash it in the scan, so only
-//! bucket totals cross the wire. SQLite cannot (no MD5, no numeric type): it hands over
-//! each value tagged with its storage class (`sqlite_field`) and Rust canonicalizes.
+//! The servers render canonical text themselves; SQLite hands over its typed values and
+//! Rust canonicalizes them (`typed.rs`).
 
 use super::canonical::{Class, Own};
 use crate::db::names::quote_ident;
@@ -21,10 +20,10 @@ pub(crate) struct Col {
 /// How rows are hashed. Both sides must use the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Hasher {
-    /// First 64 bits of MD5: available on every backend (SQLite through Rust).
+    /// First 64 bits of MD5 of the canonical text, taken in Rust for every backend.
     Md5,
-    /// PostgreSQL on both sides: `hashtextextended`, several times cheaper than md5
-    /// plus the bit-string cast, over the same canonical text.
+    /// PostgreSQL on both sides: `hashtextextended` of the same canonical text, summed
+    /// by the server (no rows cross the wire).
     PgNative,
 }
 
@@ -36,7 +35,8 @@ pub(crate) fn value_expr(dialect: Dialect, own: Own, class: Class, col: &str) ->
     match dialect {
         Dialect::Postgres => pg_value(own, own_class, class, &c),
         Dialect::Mysql => my_value(own, own_class, class, &c),
-        Dialect::Sqlite => sqlite_field(&c),
+        // SQLite values are canonicalized in Rust (`typed.rs`).
+        Dialect::Sqlite => c,
     }
 }
 
@@ -95,16 +95,6 @@ fn my_value(own: Own, own_class: Class, class: Class, c: &str) -> String {
     }
 }
 
-/// SQLite: one column tagged with its storage class (see `canonical::parse_tagged`).
-/// Reals go out with 17 significant digits, enough to read back the same double.
-pub(crate) fn sqlite_field(c: &str) -> String {
-    format!(
-        "CASE typeof({c}) WHEN 'null' THEN 'n,' WHEN 'integer' THEN 'i'||{c}||',' \
-         WHEN 'real' THEN 'r'||printf('%!.17g',{c})||',' WHEN 'blob' THEN 'b'||hex({c})||',' \
-         ELSE 't'||length(CAST({c} AS BLOB))||':'||{c}||',' END"
-    )
-}
-
 /// The canonical row text on a server from its columns' value expressions.
 pub(crate) fn row_expr(dialect: Dialect, values: &[String]) -> String {
     if values.is_empty() {
@@ -128,21 +118,22 @@ pub(crate) fn row_expr(dialect: Dialect, values: &[String]) -> String {
     }
 }
 
-/// The 64-bit hash of a row text on a server (signed or not: sums agree mod 2^64).
-pub(crate) fn hash_expr(dialect: Dialect, hasher: Hasher, row: &str) -> String {
-    match (dialect, hasher) {
-        (Dialect::Postgres, Hasher::PgNative) => format!("hashtextextended({row}, 0)"),
-        (Dialect::Postgres, _) => format!("('x' || left(md5({row}), 16))::bit(64)::bigint"),
-        _ => format!("CAST(CONV(LEFT(MD5({row}), 16), 16, 10) AS UNSIGNED)"),
-    }
+/// PostgreSQL's 64-bit hash of a row text (signed: sums agree mod 2^64).
+pub(crate) fn pg_native_hash(row: &str) -> String {
+    format!("hashtextextended({row}, 0)")
 }
 
 /// A key column as range conditions and buckets compare it. Text keys compare by code
 /// point on every side (PostgreSQL "C", MySQL binary, SQLite's default), since a
 /// locale's or a case-insensitive order would put a key in different segments on the
 /// two sides.
-pub(crate) fn key_expr(dialect: Dialect, own: Own, col: &str) -> String {
-    let c = quote_ident(dialect, col);
+/// `table` (quoted), when given, qualifies the column: ORDER BY takes a bare name for the
+/// select list's column of that name first (PostgreSQL's `"id"::text AS "id"`: text order).
+pub(crate) fn key_expr(dialect: Dialect, own: Own, col: &str, table: Option<&str>) -> String {
+    let c = match table {
+        Some(t) => format!("{t}.{}", quote_ident(dialect, col)),
+        None => quote_ident(dialect, col),
+    };
     if own.class.unwrap_or(Class::Text) != Class::Text {
         return c;
     }
