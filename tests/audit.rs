@@ -380,18 +380,7 @@ fn a_failed_check_shows_in_the_audit() {
 #[test]
 fn a_cockpit_session_lists_confirmations_right_and_wrong() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let (mut s, dir) = Screen::demo(tmp.path(), 120, 40);
-    s.wait_for("simple-replacements", 30);
-    s.send("A");
-    s.wait_for("apply finished", 60);
-    s.send("R");
-    s.wait_for("Type simple-replacements and press Enter", 30);
-    s.send("wrong\r");
-    s.wait_for("nothing done", 10);
-    s.send("simple-replacements\r");
-    s.wait_for("rollback of batch 1 simple-replacements finished", 120);
-    s.send("q");
-    assert_eq!(s.wait_exit(20), 0);
+    let dir = Screen::demo_rolled_back_after_a_wrong_word(tmp.path());
     let files = journals(&dir);
     assert_eq!(files.len(), 1, "{files:?}");
     let (code, out, err) = audit(&dir, &files[0], false);

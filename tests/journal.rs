@@ -219,19 +219,7 @@ fn no_password_is_ever_written_to_a_journal() {
 #[test]
 fn the_cockpit_shows_rec_and_records_confirmations_right_and_wrong() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let (mut s, dir) = Screen::demo(tmp.path(), 120, 40);
-    s.wait_for("● rec", 30);
-    s.wait_for("simple-replacements", 30);
-    s.send("A");
-    s.wait_for("apply finished", 60);
-    s.send("R");
-    s.wait_for("Type simple-replacements and press Enter", 30);
-    s.send("wrong\r");
-    s.wait_for("nothing done", 10);
-    s.send("simple-replacements\r");
-    s.wait_for("rollback of batch 1 simple-replacements finished", 120);
-    s.send("q");
-    assert_eq!(s.wait_exit(20), 0);
+    let dir = Screen::demo_rolled_back_after_a_wrong_word(tmp.path());
     let j = only_journal(&dir);
     assert!(
         matches!(j.integrity, Integrity::Intact { .. }),

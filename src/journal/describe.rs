@@ -330,17 +330,9 @@ fn spaced(name: &str) -> String {
 
 fn status_words(s: FileStatus) -> &'static str {
     match s {
-        FileStatus::Pending => "pending",
-        FileStatus::Checkpointing => "checkpointing",
-        FileStatus::Applying => "applying",
-        FileStatus::Applied => "applied",
-        FileStatus::Validating => "validating",
-        FileStatus::Validated => "validated",
-        FileStatus::Failed => "failed",
-        FileStatus::RollingBack => "rolling back",
-        FileStatus::RolledBack => "rolled back",
         FileStatus::Running => "running (waits for an operator's word)",
         FileStatus::Partial => "partial (waits for an operator's word)",
+        other => other.as_str(),
     }
 }
 

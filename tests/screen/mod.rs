@@ -93,6 +93,26 @@ impl Screen {
         (s, dir)
     }
 
+    /// A recorded cockpit session on the demo at 120x40 (the header shows `● rec`):
+    /// batch 1 applied, its rollback asked, a wrong name typed (nothing done), the right
+    /// one, the rollback finished, quit. Returns the demo folder.
+    pub fn demo_rolled_back_after_a_wrong_word(tmp: &std::path::Path) -> std::path::PathBuf {
+        let (mut s, dir) = Screen::demo(tmp, 120, 40);
+        s.wait_for("● rec", 30);
+        s.wait_for("simple-replacements", 30);
+        s.send("A");
+        s.wait_for("apply finished", 60);
+        s.send("R");
+        s.wait_for("Type simple-replacements and press Enter", 30);
+        s.send("wrong\r");
+        s.wait_for("nothing done", 10);
+        s.send("simple-replacements\r");
+        s.wait_for("rollback of batch 1 simple-replacements finished", 120);
+        s.send("q");
+        assert_eq!(s.wait_exit(20), 0);
+        dir
+    }
+
     /// Waits until the screen shows `needle`, or fails with what it shows.
     pub fn wait_for(&self, needle: &str, secs: u64) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
