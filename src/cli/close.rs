@@ -9,13 +9,7 @@ use crate::event::{Event, Level, Outcome};
 use crate::report::exit;
 
 pub async fn run(global: &Global) -> i32 {
-    let mut headless = match workspace::headless(global, "close").await {
-        Ok(h) => h,
-        Err(code) => return code,
-    };
-    let journal = headless.journal.take();
-    let code = recorded(headless).await;
-    workspace::close_journal(journal, code).await
+    workspace::recorded(global, "close", recorded).await
 }
 
 /// The command's work, recorded in the session journal.

@@ -37,13 +37,7 @@ struct Seen {
 }
 
 pub async fn run(global: &Global, args: RehearseArgs) -> i32 {
-    let mut headless = match workspace::headless(global, "rehearse").await {
-        Ok(h) => h,
-        Err(code) => return code,
-    };
-    let journal = headless.journal.take();
-    let code = recorded(args, headless).await;
-    workspace::close_journal(journal, code).await
+    workspace::recorded(global, "rehearse", |h| recorded(args, h)).await
 }
 
 /// The command's work, recorded in the session journal.

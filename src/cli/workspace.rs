@@ -101,6 +101,23 @@ pub async fn headless(global: &Global, mode: &str) -> Result<Headless, i32> {
     })
 }
 
+/// Runs a headless command's `work` on its engine session, recorded: the journal is
+/// opened before the engine starts (a session that cannot be recorded is refused) and
+/// closed once the work has read every event.
+pub async fn recorded<F, Fut>(global: &Global, mode: &str, work: F) -> i32
+where
+    F: FnOnce(Headless) -> Fut,
+    Fut: std::future::Future<Output = i32>,
+{
+    let mut headless = match headless(global, mode).await {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
+    let journal = headless.journal.take();
+    let code = work(headless).await;
+    close_journal(journal, code).await
+}
+
 /// Closes a headless session's journal once the command's events were read: says where
 /// it is; a journal that could not be written makes the exit code 2.
 pub async fn close_journal(journal: Option<super::journal::Recording>, code: i32) -> i32 {
