@@ -33,14 +33,17 @@ pub enum JournalError {
     Write { path: PathBuf, reason: String },
 }
 
-enum Msg<T> {
-    Line { at_ms: i64, input: T, sync: bool },
+/// One input handed to the writer thread: its wall time, and whether to sync after it.
+struct Line<T> {
+    at_ms: i64,
+    input: T,
+    sync: bool,
 }
 
 /// Appends inputs to one journal file, from a thread of its own.
 pub struct Writer<T: Serialize + Send + 'static> {
     path: PathBuf,
-    tx: Option<SyncSender<Msg<T>>>,
+    tx: Option<SyncSender<Line<T>>>,
     thread: Option<JoinHandle<()>>,
     failed: Arc<Mutex<Option<String>>>,
 }
@@ -100,7 +103,7 @@ impl<T: Serialize + Send + 'static> Writer<T> {
     pub fn append(&mut self, at_ms: i64, input: T, sync: bool) -> Result<(), JournalError> {
         self.check()?;
         let sent = match &self.tx {
-            Some(tx) => tx.send(Msg::Line { at_ms, input, sync }).is_ok(),
+            Some(tx) => tx.send(Line { at_ms, input, sync }).is_ok(),
             None => false,
         };
         if sent {
@@ -165,13 +168,13 @@ struct Thread {
 }
 
 impl Thread {
-    fn run<T: Serialize>(mut self, rx: Receiver<Msg<T>>) {
+    fn run<T: Serialize>(mut self, rx: Receiver<Line<T>>) {
         let mut buf = Vec::with_capacity(BURST_BYTES * 2);
         let mut sync = false;
         // Block for the first line of a burst, then take what is queued without waiting.
         while let Ok(first) = rx.recv() {
             let mut next = Some(first);
-            while let Some(Msg::Line {
+            while let Some(Line {
                 at_ms,
                 input,
                 sync: s,
