@@ -304,12 +304,27 @@ fn main() {
     );
     println!("| pair | cutover | reladiff | pg_comparator | pg_comparator -z 4 |");
     println!("|---|---|---|---|---|");
-    for (name, a, b, sqlite) in pairs {
+    // While working on one pair or tool: CUTOVER_BENCH_PAIRS=pg-pg,pg-my,lite-pg and
+    // CUTOVER_BENCH_TOOLS=cutover,reladiff,pgc,pgc4 pick them (all by default).
+    let pick = |var: &str, name: &str| {
+        std::env::var(var)
+            .map(|v| v.split(',').any(|x| x.trim() == name))
+            .unwrap_or(true)
+    };
+    let pair_names = ["pg-pg", "pg-my", "lite-pg"];
+    let tool_names = ["cutover", "reladiff", "pgc", "pgc4"];
+    for (p, (name, a, b, sqlite)) in pairs.into_iter().enumerate() {
+        if !pick("CUTOVER_BENCH_PAIRS", pair_names[p]) {
+            continue;
+        }
         let mut times: [Vec<f64>; 4] = Default::default();
         for run in 0..runs {
             // Rotate the order so no tool always runs on a cold or warm cache.
             for k in 0..4 {
                 let tool = (k + run) % 4;
+                if !pick("CUTOVER_BENCH_TOOLS", tool_names[tool]) {
+                    continue;
+                }
                 let t = match tool {
                     0 => Some(rt.block_on(cutover_once(&a, &b, s.changed))),
                     1 => match (&reladiff, sqlite) {

@@ -31,7 +31,7 @@ use crate::sql::Dialect;
 use canonical::{classify, combine};
 use progress::Progress;
 use reader::{Plan, Range, Reader, Tally};
-use sql::{Col, Hasher};
+use sql::{Col, Hasher, Native};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -180,11 +180,19 @@ fn plan(sd: Dialect, s: &Table, td: Dialect, t: &Table) -> (Plan, Vec<String>) {
         match tc {
             Some(tc) => {
                 let (so, to) = (classify(sd, &sc.data_type), classify(td, &tc.data_type));
+                let same_pg = sd == Dialect::Postgres
+                    && td == Dialect::Postgres
+                    && sc.data_type == tc.data_type;
                 cols.push(Col {
                     name: name.clone(),
                     class: combine((sd, so), (td, to)),
                     src: so,
                     tgt: to,
+                    native: if same_pg {
+                        sql::pg_native(&sc.data_type)
+                    } else {
+                        Native::Canonical
+                    },
                 });
             }
             None => only_source.push(name.clone()),
@@ -228,7 +236,7 @@ fn plan(sd: Dialect, s: &Table, td: Dialect, t: &Table) -> (Plan, Vec<String>) {
                 .into(),
         );
     }
-    // Same backend, PostgreSQL: a cheaper hash of the same canonical text.
+    // Same backend, PostgreSQL: the server hashes and sums (see `Hasher::PgNative`).
     let hasher = if sd == Dialect::Postgres && td == Dialect::Postgres {
         Hasher::PgNative
     } else {

@@ -134,6 +134,21 @@ impl Reader<'_> {
         out
     }
 
+    /// PostgreSQL's bucket of a row: `width_bucket` for a single integer key, else the
+    /// tree of CASEs.
+    pub(crate) fn pg_bucket_expr(&self, plan: &Plan, cuts: &[Vec<String>]) -> String {
+        let int_key = plan.key.len() == 1
+            && self.own(&plan.cols[plan.key[0]]).class == Some(canonical::Class::Int);
+        if int_key && !cuts.is_empty() {
+            let k = self.key_exprs(plan).remove(0);
+            let firsts: Vec<&str> = cuts.iter().map(|c| c[0].as_str()).collect();
+            if let Some(e) = sql::pg_int_buckets(&k, &firsts) {
+                return e;
+            }
+        }
+        self.bucket_expr(plan, cuts)
+    }
+
     pub(crate) fn server_values(&self, plan: &Plan, which: &[usize]) -> Vec<String> {
         which
             .iter()

@@ -15,6 +15,20 @@ pub(crate) struct Col {
     pub class: Class,
     pub src: Own,
     pub tgt: Own,
+    /// How the column goes into PostgreSQL's native row hash (both sides PostgreSQL).
+    pub native: Native,
+}
+
+/// A column in PostgreSQL's native row hash (see `Hasher::PgNative`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Native {
+    /// As its canonical text: the two sides' types differ (or the type has no hash).
+    Canonical,
+    /// The value itself: the same type on both sides.
+    Value,
+    /// The value itself, a text compared in the "C" collation (a nondeterministic
+    /// collation would hash two different texts alike).
+    Text,
 }
 
 /// How rows are hashed. Both sides must use the same.
@@ -22,8 +36,10 @@ pub(crate) struct Col {
 pub(crate) enum Hasher {
     /// First 64 bits of MD5 of the canonical text, taken in Rust for every backend.
     Md5,
-    /// PostgreSQL on both sides: `hashtextextended` of the same canonical text, summed
-    /// by the server (no rows cross the wire).
+    /// PostgreSQL on both sides: `hash_record_extended` of the row, summed by the server
+    /// (no rows cross the wire). Columns of the same type on both sides go in as they
+    /// are (the type's own hash, as hash partitioning uses: no text rendered, 3x cheaper
+    /// than hashing the canonical text); any other column as its canonical text.
     PgNative,
 }
 
@@ -118,9 +134,56 @@ pub(crate) fn row_expr(dialect: Dialect, values: &[String]) -> String {
     }
 }
 
-/// PostgreSQL's 64-bit hash of a row text (signed: sums agree mod 2^64).
-pub(crate) fn pg_native_hash(row: &str) -> String {
-    format!("hashtextextended({row}, 0)")
+/// PostgreSQL's 64-bit hash of a row (signed: sums agree mod 2^64) from its columns'
+/// expressions (see `pg_native_column`).
+pub(crate) fn pg_native_hash(columns: &[String]) -> String {
+    if columns.is_empty() {
+        return "0::int8".into();
+    }
+    format!("hash_record_extended(ROW({}), 0)", columns.join(", "))
+}
+
+/// How a column of the same declared type on both PostgreSQL sides (as `format_type`
+/// prints it) goes into the native row hash. Types listed hash by their own hash
+/// function, which equality agrees with: equal values hash alike (`1.50` and `1.5`,
+/// the same instant in two time zones). Others (json has no hash function at all) go
+/// in as canonical text.
+pub(crate) fn pg_native(data_type: &str) -> Native {
+    let t = data_type.trim();
+    let base = t.split('(').next().unwrap_or(t).trim();
+    match base {
+        "text" | "character varying" | "character" => Native::Text,
+        "smallint" | "integer" | "bigint" | "numeric" | "boolean" | "bytea" | "uuid" | "date"
+        | "double precision" | "real" | "jsonb" => Native::Value,
+        _ if base.starts_with("timestamp") || base.starts_with("time ") || base == "time" => {
+            Native::Value
+        }
+        _ => Native::Canonical,
+    }
+}
+
+/// A column as it goes into the native row hash: itself, or its canonical text
+/// (`canonical`) when the two sides' types differ.
+pub(crate) fn pg_native_column(col: &Col, canonical: String) -> String {
+    let c = quote_ident(Dialect::Postgres, &col.name);
+    match col.native {
+        Native::Canonical => canonical,
+        Native::Value => c,
+        Native::Text => format!("({c} COLLATE \"C\")"),
+    }
+}
+
+/// PostgreSQL: the bucket of an integer key by binary search in C (`width_bucket` with
+/// an array of thresholds counts the cuts at or below the key), several times cheaper
+/// than a tree of CASEs. None: not a single integer key.
+pub(crate) fn pg_int_buckets(key: &str, cuts: &[&str]) -> Option<String> {
+    if cuts.iter().any(|c| c.parse::<i64>().is_err()) {
+        return None;
+    }
+    Some(format!(
+        "width_bucket({key}, ARRAY[{}]::int8[])",
+        cuts.join(",")
+    ))
 }
 
 /// A key column as range conditions and buckets compare it. Text keys compare by code

@@ -51,12 +51,17 @@ impl Reader<'_> {
     ) -> Result<Vec<Tally>, DbError> {
         let buckets = cuts.len() + 1;
         let all: Vec<usize> = (0..plan.cols.len()).collect();
-        let row = sql::row_expr(self.dialect(), &self.server_values(plan, &all));
+        let columns: Vec<String> = self
+            .server_values(plan, &all)
+            .into_iter()
+            .zip(&plan.cols)
+            .map(|(canonical, col)| sql::pg_native_column(col, canonical))
+            .collect();
         let sql = format!(
             "SELECT b::int8, COUNT(*)::int8, COALESCE(SUM(h), 0)::text FROM (SELECT {} AS b, \
              {} AS h FROM {}{}) s GROUP BY b",
-            self.bucket_expr(plan, cuts),
-            sql::pg_native_hash(&row),
+            self.pg_bucket_expr(plan, cuts),
+            sql::pg_native_hash(&columns),
             self.table,
             self.range_where(plan, range, None)
         );
