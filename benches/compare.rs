@@ -7,8 +7,20 @@
 //!   (e.g. `python3 -m venv /tmp/reladiff-venv && /tmp/reladiff-venv/bin/pip install
 //!   'reladiff[postgresql,mysql]'`, then CUTOVER_BENCH_RELADIFF=/tmp/reladiff-venv/bin/reladiff)
 //! - pg_comparator:      Debian `postgresql-comparator` (its `pgcmp` extension is created
-//!   in the PostgreSQL databases); SQLite has no `ck` function there, so against SQLite it
-//!   runs with `--cf md5`. Also run with `-z 4` (4-byte row checksums).
+//!   in the PostgreSQL databases), run with its defaults and with `-z 4` (4-byte row
+//!   checksums). Against SQLite it needs upstream's `sqlite_checksum.so` (CKSUM2/4/8, ISUM),
+//!   which Debian does not package; built from the same version (2.3.2) with gcc and
+//!   libsqlite3-dev, it is loaded when CUTOVER_BENCH_PGC_SQLITE_EXT names it (passed on as
+//!   pg_comparator's PGC_SQLITE_LOAD_EXTENSION), else SQLite vs PostgreSQL skips it:
+//!   `git clone https://github.com/zx80/pg_comparator /tmp/pg_comparator &&
+//!   make -C /tmp/pg_comparator sqlite_checksum.so`, then
+//!   CUTOVER_BENCH_PGC_SQLITE_EXT=/tmp/pg_comparator/sqlite_checksum.so.
+//!   pg_comparator hashes the text of each column, and SQLite's NUMERIC affinity stores
+//!   473.00 as the integer 473 and 473.10 as the real 473.1: on the table itself it would
+//!   report every tenth row. It reads the view `bench_pgc` instead, which prints `d` with
+//!   two decimals as PostgreSQL does (the rendering cutover does in process). Its default
+//!   8-byte sums never agree across the two (SQLite's ISUM wraps, PostgreSQL's SUM does
+//!   not), so it ends up fetching every row checksum; with `-z 4` they agree.
 //!
 //! Pairs: PostgreSQL vs PostgreSQL, PostgreSQL vs MariaDB, SQLite vs PostgreSQL. Every
 //! tool must report the changed row (checked), a tool that is not installed is skipped.
@@ -162,6 +174,14 @@ async fn setup() -> Setup {
                      datetime('2024-01-01', '+' || x || ' seconds') FROM s"),
         ]).await;
     }
+    // pg_comparator's view of the SQLite table (see the module comment).
+    exec_all(
+        &sqlite_url,
+        &["CREATE VIEW IF NOT EXISTS bench_pgc AS \
+           SELECT id, a, b, c, printf('%.2f', d) AS d, e FROM bench"
+            .into()],
+    )
+    .await;
     s
 }
 
@@ -189,9 +209,14 @@ async fn cutover_once(a: &str, b: &str, changed: u64) -> f64 {
     secs
 }
 
-/// Runs an external tool; its time, or None when it is not installed or did not report
-/// the changed row (said on stderr).
-fn tool_once(program: &str, args: &[String], env: &[(&str, &str)], changed: u64) -> Option<f64> {
+/// Runs an external tool; its time, or None when it is not installed or its output does
+/// not pass `right` (said on stderr, with the output's tail).
+fn tool_once(
+    program: &str,
+    args: &[String],
+    env: &[(&str, &str)],
+    right: impl Fn(&str) -> bool,
+) -> Option<f64> {
     let started = Instant::now();
     let out = Command::new(program)
         .args(args)
@@ -204,11 +229,7 @@ fn tool_once(program: &str, args: &[String], env: &[(&str, &str)], changed: u64)
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let id = changed.to_string();
-    let found = text
-        .lines()
-        .any(|l| l.split(|c: char| !c.is_ascii_digit()).any(|w| w == id));
-    if !found {
+    if !right(&text) {
         let tail: String = text
             .chars()
             .rev()
@@ -217,10 +238,52 @@ fn tool_once(program: &str, args: &[String], env: &[(&str, &str)], changed: u64)
             .into_iter()
             .rev()
             .collect();
-        eprintln!("{program} {args:?} did not report row {id} (not counted):\n{tail}");
+        eprintln!("{program} {args:?}: wrong answer (not counted):\n{tail}");
         return None;
     }
     Some(secs)
+}
+
+/// Whether some line of a tool's output names the row `id`.
+fn names_row(text: &str, id: u64) -> bool {
+    let id = id.to_string();
+    text.lines()
+        .any(|l| l.split(|c: char| !c.is_ascii_digit()).any(|w| w == id))
+}
+
+/// Whether pg_comparator's differences (`UPDATE|INSERT|DELETE <key>` lines) are exactly
+/// the changed row: naming it among spurious ones (see `bench_pgc`) is not an answer.
+fn pgc_names_only(text: &str, id: u64) -> bool {
+    let diffs: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            l.split_once(' ')
+                .is_some_and(|(verb, _)| matches!(verb, "UPDATE" | "INSERT" | "DELETE"))
+        })
+        .collect();
+    diffs == [format!("UPDATE {id}")]
+}
+
+/// One timed pg_comparator run (`-z 4` when `z4`); `sqlite_ext` is the checksum extension
+/// its SQLite side needs (None: not built, the pair is skipped).
+fn pgc_once(
+    bin: &str,
+    z4: bool,
+    source: &str,
+    target: &str,
+    sqlite_ext: Option<&str>,
+    changed: u64,
+) -> Option<f64> {
+    let mut args = Vec::new();
+    if z4 {
+        args.extend(["-z".to_string(), "4".into()]);
+    }
+    args.extend([source.to_string(), target.to_string()]);
+    let env: Vec<(&str, &str)> = sqlite_ext
+        .map(|ext| ("PGC_SQLITE_LOAD_EXTENSION", ext))
+        .into_iter()
+        .collect();
+    tool_once(bin, &args, &env, |text| pgc_names_only(text, changed))
 }
 
 fn reladiff_bin() -> Option<String> {
@@ -282,7 +345,13 @@ fn main() {
     let sqlite_url = format!("sqlite://{}", s.sqlite.display());
     let reladiff = reladiff_bin();
     let pgc = pg_comparator_bin();
-    let pgc_sqlite = format!("sqlite:///{}/bench?id:a,b,c,d,e", s.sqlite.display());
+    let pgc_sqlite = format!("sqlite:///{}/bench_pgc?id:a,b,c,d,e", s.sqlite.display());
+    let pgc_ext = std::env::var("CUTOVER_BENCH_PGC_SQLITE_EXT")
+        .ok()
+        .filter(|v| !v.is_empty());
+    if pgc.is_some() && pgc_ext.is_none() {
+        eprintln!("CUTOVER_BENCH_PGC_SQLITE_EXT unset: no pg_comparator against SQLite");
+    }
     let pairs = [
         (
             "PostgreSQL vs PostgreSQL",
@@ -349,30 +418,24 @@ fn main() {
                                 "e".into(),
                             ]
                             .to_vec();
-                            tool_once(bin, &args, &[], s.changed)
+                            tool_once(bin, &args, &[], |t| names_row(t, s.changed))
                         }
                         _ => None,
                     },
-                    _ => match &pgc {
-                        Some(bin) if !b.starts_with("mysql") => {
-                            let mut args = Vec::new();
-                            if sqlite {
-                                args.push("--cf=md5".to_string());
+                    _ => {
+                        // MariaDB has no pgcmp functions; SQLite needs the extension.
+                        let source = match (sqlite, &pgc_ext) {
+                            (false, _) => Some((pgc_url(&a), None)),
+                            (true, Some(ext)) => Some((pgc_sqlite.clone(), Some(ext.as_str()))),
+                            (true, None) => None,
+                        };
+                        match (&pgc, source) {
+                            (Some(bin), Some((src, ext))) if !b.starts_with("mysql") => {
+                                pgc_once(bin, tool == 3, &src, &pgc_url(&b), ext, s.changed)
                             }
-                            if tool == 3 {
-                                args.push("-z".into());
-                                args.push("4".into());
-                            }
-                            args.push(if sqlite {
-                                pgc_sqlite.clone()
-                            } else {
-                                pgc_url(&a)
-                            });
-                            args.push(pgc_url(&b));
-                            tool_once(bin, &args, &[], s.changed)
+                            _ => None,
                         }
-                        _ => None,
-                    },
+                    }
                 };
                 if let Some(t) = t {
                     times[tool].push(t);
