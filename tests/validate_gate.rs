@@ -253,6 +253,49 @@ fn an_orphan_left_by_a_file_is_reported_after_it() {
     assert!(!db.has_table("items"), "{out}");
 }
 
+/// Orphans are found whether or not the parent's ids are dense (1..=N, where keys
+/// inside the range are not looked up): a key past the range, a text key that looks
+/// like a number, and a key in a gap of a parent that is not dense; a real that equals
+/// an id and a NULL are no orphans.
+#[test]
+fn orphans_are_found_around_a_dense_parent_and_in_a_gap() {
+    let Some(db) = TestDb::new(Backend::Sqlite, "gate_dense") else {
+        return;
+    };
+    write_files(
+        &db.migrations_dir(),
+        &[(
+            "0001_all.sql",
+            "CREATE TABLE customers (id INTEGER NOT NULL PRIMARY KEY);\n\
+             INSERT INTO customers VALUES (1), (2), (3), (4), (5);\n\
+             CREATE TABLE shops (id INTEGER NOT NULL PRIMARY KEY);\n\
+             INSERT INTO shops VALUES (1), (2), (4);\n\
+             CREATE TABLE orders (id INTEGER NOT NULL PRIMARY KEY, \
+               customer_id INTEGER REFERENCES customers(id), shop_id INTEGER REFERENCES shops(id));\n\
+             INSERT INTO orders VALUES (1, 3, 1), (2, 9, 2), (3, '2x', 4), (4, 2.0, 3), (5, NULL, NULL), (6, 5, 1);\n",
+        )],
+    );
+    db.write_plan("format = \"sqlx\"\n\n[[batch]]\nname = \"one\"\nfiles = [\"0001\"]\n");
+    let (code, out) = run(&db, &["apply"]);
+    assert_eq!(code, 1, "{out}");
+    let finding = |what: &str| {
+        out.lines()
+            .find(|l| l.contains("after 0001") && l.contains(what))
+            .unwrap_or_else(|| panic!("no finding on {what}: {out}"))
+    };
+    let customers = finding("orphans orders.customer_id");
+    assert!(
+        customers.contains("2 orphan row(s) in orders.customer_id -> customers.id")
+            && customers.contains("id=2, customer_id=9; id=3, customer_id=2x)"),
+        "{customers}"
+    );
+    let shops = finding("orphans orders.shop_id");
+    assert!(
+        shops.contains("1 orphan row(s) in orders.shop_id -> shops.id (e.g. id=4, shop_id=3)"),
+        "{shops}"
+    );
+}
+
 /// A Sqitch project's verify script runs after its change; one that errors is a finding
 /// on that change.
 #[test]
