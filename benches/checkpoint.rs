@@ -10,7 +10,8 @@
 //!   with CUTOVER_BENCH_10M=1 (generating 10M rows takes a while);
 //! - per file of the demo: before each of its files (as the apply run takes a
 //!   checkpoint), fingerprint + counts, and fingerprint + counts + checksums; target
-//!   < 20 ms for fingerprint + counts.
+//!   < 20 ms for fingerprint + counts; after each file, the checks an apply runs there
+//!   (the default orphan and integrity checks on the tables it wrote); target < 100 ms.
 //!
 //! `cargo bench --bench checkpoint` runs SQLite; CUTOVER_BENCH_PG_URL and
 //! CUTOVER_BENCH_MYSQL_URL (server URLs whose database part is replaced) add the
@@ -330,8 +331,11 @@ fn bench_demo(kind: Kind, root: &Path, server: Option<&str>) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/migrations");
     let folder = cutover::source::read_folder(&dir, &Default::default()).expect("demo folder");
     let t = fresh(kind, root, "demo", server);
-    let (mut counts, mut full) = (Vec::new(), Vec::new());
+    let (mut counts, mut full, mut after) = (Vec::new(), Vec::new(), Vec::new());
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let em = cutover::emit::Emitter::new(tx);
     block_on(async {
+        let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
         let mut c = connect(&t.url).await;
         for m in &folder.migrations {
             let start = Instant::now();
@@ -349,18 +353,50 @@ fn bench_demo(kind: Kind, root: &Path, server: Option<&str>) {
             for s in cutover::sql::split(&m.up_sql, kind.dialect()) {
                 exec(&mut c, &s.sql).await;
             }
+            after.push(checks_after(&mut c, &m.up_sql, root, &em).await);
         }
         c.close().await;
+        drop(em);
+        let _ = drain.await;
     });
     let n = counts.len();
     let max = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
-    let (mc, mf) = (max(&counts), max(&full));
+    let (mc, mf, ma) = (max(&counts), max(&full), max(&after));
     println!(
         "{:<9} checkpoint before each of {n} demo files: fingerprint + counts {:>6.1} ms (max {mc:.1}); + checksums {:>6.1} ms (max {mf:.1})",
         format!("{kind:?}"),
         median(&mut counts),
         median(&mut full),
     );
+    println!(
+        "{:<9} checks after each of {n} demo files: {:>6.1} ms (max {ma:.1}, after the 200,000-row load: {:.1})",
+        format!("{kind:?}"),
+        median(&mut after.clone()),
+        after.first().copied().unwrap_or(0.0),
+    );
+}
+
+/// The checks an apply runs after a file (`engine::validate::after_file`): the default
+/// orphan and integrity checks on the tables the file wrote. Milliseconds; panics if
+/// one fails (the demo leaves no orphan).
+async fn checks_after(c: &mut Conn, up_sql: &str, root: &Path, em: &cutover::emit::Emitter) -> f64 {
+    let start = Instant::now();
+    let s = schema::introspect(c, &[]).await.expect("introspect");
+    let touched = cutover::check::tables_written(up_sql, c.dialect, &s);
+    let checks = cutover::check::defaults_for(&s, Some(&touched));
+    let mut ctx = cutover::check::Context {
+        target: c,
+        source: None,
+        checkpoint: None,
+        base_dir: root,
+        batch: None,
+        file: Some("demo".into()),
+        em,
+    };
+    let results = cutover::check::run(&mut ctx, &checks).await;
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    assert!(results.iter().all(|r| r.passed), "{results:?}");
+    ms
 }
 
 /// This process's CPU time (user + system) from /proc, in seconds: on a loaded machine

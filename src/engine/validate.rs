@@ -257,7 +257,6 @@ async fn unreadable(
 /// file may have changed rows or keys of are checked (`check::tables_written`,
 /// `check::defaults_for`), each with one anti-join; and SQLite's integrity check is the
 /// quick one, on those tables.
-#[allow(dead_code)] // issue 9: the apply integration calls it
 pub(crate) async fn after_file(
     conn: &mut Conn,
     ws: &Workspace,
