@@ -15,8 +15,6 @@ pub(crate) enum Value<'a> {
     Real(f64),
     Text(&'a str),
     Blob(&'a [u8]),
-    /// A blob as hex digits (either case), as SQLite's `hex()` hands it over.
-    Hex(&'a str),
 }
 
 /// Appends the canonical text of `v` in `class` to `out`; false (nothing written) for NULL.
@@ -32,7 +30,6 @@ pub(crate) fn write(class: Class, v: Value<'_>, out: &mut String) -> bool {
         }
         (Value::Text(t), Class::Text) => out.push_str(t),
         (Value::Blob(b), _) => hex_lower(b, out),
-        (Value::Hex(h), _) => h.chars().for_each(|c| out.push(c.to_ascii_lowercase())),
         (Value::Text(t), Class::Timestamp | Class::Date) => match timestamp_shape(t) {
             Some((head, frac)) => write_timestamp(class, head, frac, out),
             None => slow(class, v, out),
@@ -81,7 +78,7 @@ fn slow(class: Class, v: Value<'_>, out: &mut String) {
             Raw::Real(&text)
         }
         Value::Text(t) => Raw::Text(t),
-        Value::Blob(_) | Value::Hex(_) => return,
+        Value::Blob(_) => return,
     };
     if let Some(s) = canonical::canonical(class, raw) {
         out.push_str(&s);
@@ -163,7 +160,6 @@ mod tests {
             Value::Text(t) => Raw::Text(t),
             // Blobs were always their lowercase hex, whatever the class.
             Value::Blob(b) => return Some(hex::encode(b)),
-            Value::Hex(h) => return Some(h.to_ascii_lowercase()),
         };
         canonical::canonical(class, raw)
     }
@@ -210,7 +206,6 @@ mod tests {
             Value::Text("2024-03-01 10:20"),
             Value::Blob(&[]),
             Value::Blob(&[0, 0xff, 0x61]),
-            Value::Hex("00FF61"),
         ];
         for c in classes {
             for v in values {
