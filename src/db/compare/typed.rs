@@ -22,9 +22,7 @@ pub(crate) fn write(class: Class, v: Value<'_>, out: &mut String) -> bool {
     match (v, class) {
         (Value::Null, _) => return false,
         // SQLite prints integers as plain digits: already canonical for these classes.
-        (Value::Int(i), Class::Int | Class::Decimal | Class::Float | Class::Text) => {
-            let _ = write!(out, "{i}");
-        }
+        (Value::Int(i), Class::Int | Class::Decimal | Class::Float | Class::Text) => int(i, out),
         (Value::Real(f), Class::Decimal | Class::Float | Class::Text | Class::Blob) => {
             float(f, out)
         }
@@ -51,6 +49,25 @@ fn float(f: f64, out: &mut String) {
     } else {
         let _ = write!(out, "{f}");
     }
+}
+
+/// The decimal digits of `i`, without the formatting machinery (several integers a row).
+fn int(i: i64, out: &mut String) {
+    let mut buf = [0u8; 20];
+    let mut n = i.unsigned_abs();
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    buf[at..].iter().for_each(|&d| out.push(char::from(d)));
 }
 
 fn hex_lower(b: &[u8], out: &mut String) {
@@ -181,6 +198,8 @@ mod tests {
             Value::Int(0),
             Value::Int(-5),
             Value::Int(i64::MIN),
+            Value::Int(i64::MAX),
+            Value::Int(10),
             Value::Int(9_007_199_254_740_993),
             Value::Real(0.1),
             Value::Real(-0.0),
