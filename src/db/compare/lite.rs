@@ -1,167 +1,143 @@
-//! The SQLite side. Tallies are hashed inside SQLite's own scan: a collation whose
-//! callback receives each row's tagged text (compared with '' and never equal) parses,
-//! canonicalizes and hashes it, the trick of `schema::stats`. Rows streamed through sqlx
-//! instead cost a thread hand-off each (several times the whole per-row work). Small
-//! reads (sampled keys, a segment's rows) take the typed values through sqlx.
+//! The SQLite side. Tallies are taken inside SQLite's own scan: a SQL function,
+//! registered on sqlx's connection for the pass, receives each row's columns as typed
+//! values (no text built in SQL), canonicalizes and hashes them (see `row_fn`). Rows
+//! streamed through sqlx instead cost a thread hand-off each, and building a tagged row
+//! text in SQL cost more than all the Rust side's work. Small reads (sampled keys, a
+//! segment's rows) take the typed values through sqlx.
 
-use super::canonical::{self, Class};
+use super::canonical::Class;
 use super::progress::Progress;
-use super::reader::Tally;
+use super::reader::{Plan, Range, Reader, Tally};
+use super::row_fn::{self, Bucketing, RowHasher};
 use super::typed::{self, Value};
-use futures_util::TryStreamExt;
+use crate::db::names::quote_ident;
+use crate::db::{DbError, Inner};
+use crate::sql::Dialect;
 use sqlx::sqlite::SqliteValueRef;
 use sqlx::{Decode, Row, Sqlite, SqliteConnection, TypeInfo, ValueRef};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// The collation through which SQLite hands each row's tagged text to Rust.
-const COLLATION: &str = "cutover_compare_row";
-
-/// One column tagged with its storage class (see `parse_tagged`). Reals go out with 17
-/// significant digits, enough to read back the same double.
-pub(crate) fn tagged_field(c: &str) -> String {
-    format!(
-        "CASE typeof({c}) WHEN 'null' THEN 'n,' WHEN 'integer' THEN 'i'||{c}||',' \
-         WHEN 'real' THEN 'r'||printf('%!.17g',{c})||',' WHEN 'blob' THEN 'b'||hex({c})||',' \
-         ELSE 't'||length(CAST({c} AS BLOB))||':'||{c}||',' END"
-    )
+/// Why a SQLite pass failed.
+#[derive(Debug)]
+pub(super) enum LiteError {
+    Sqlx(sqlx::Error),
+    /// Registering or removing the row function.
+    Function(rusqlite::Error),
+    /// A row's value could not be read (text that is not UTF-8), or the function did not
+    /// see every row exactly once.
+    Unreadable(&'static str),
 }
 
-/// Parses a tagged row: `<bucket>,` then per column one of `n,`, `i<int>,`, `r<real>,`,
-/// `b<HEX>,`, `t<bytes>:<text>,` (text carries its byte length, so no character in it
-/// can be mistaken for a delimiter), calling `each` with every value in order.
-fn parse_tagged<'a>(s: &'a str, columns: usize, mut each: impl FnMut(Value<'a>)) -> Option<u32> {
-    let (bucket, mut rest) = s.split_once(',')?;
-    let bucket: u32 = bucket.parse().ok()?;
-    for _ in 0..columns {
-        let tag = *rest.as_bytes().first()?;
-        let body = &rest[1..];
-        let (value, after) = if tag == b't' {
-            let (len, text) = body.split_once(':')?;
-            let len: usize = len.parse().ok()?;
-            (Value::Text(text.get(..len)?), text.get(len..)?)
-        } else {
-            let (v, _) = body.split_once(',')?;
-            let value = match tag {
-                b'n' => Value::Null,
-                b'i' => Value::Int(v.parse().ok()?),
-                b'r' => Value::Real(v.parse().ok()?),
-                b'b' => Value::Hex(v),
-                _ => return None,
-            };
-            (value, &body[v.len()..])
+impl From<sqlx::Error> for LiteError {
+    fn from(e: sqlx::Error) -> Self {
+        LiteError::Sqlx(e)
+    }
+}
+
+impl From<rusqlite::Error> for LiteError {
+    fn from(e: rusqlite::Error) -> Self {
+        LiteError::Function(e)
+    }
+}
+
+impl Reader<'_> {
+    /// SQLite's tallies of `range` into `cuts.len() + 1` buckets, hashed inside its scan.
+    pub(super) async fn sqlite_tallies(
+        &mut self,
+        plan: &Plan,
+        range: &Range,
+        cuts: &[Vec<String>],
+        progress: &Arc<Progress>,
+    ) -> Result<Vec<Tally>, DbError> {
+        let (bucketing, first) = match self.int_key_cuts(plan, cuts) {
+            Some((key, cuts)) => (Bucketing::IntCuts(cuts), key),
+            None => (Bucketing::Given, self.bucket_expr(plan, cuts)),
         };
-        rest = after.strip_prefix(',')?;
-        each(value);
-    }
-    rest.is_empty().then_some(bucket)
-}
-
-/// What the collation callback adds rows into.
-struct HashState {
-    classes: Vec<Class>,
-    scratch: Mutex<Scratch>,
-    calls: AtomicU64,
-    /// Rows whose text did not parse (should never happen; reported as an error).
-    bad: AtomicU64,
-    /// Rows hashed, read by the progress reports.
-    progress: Arc<Progress>,
-    side: usize,
-}
-
-struct Scratch {
-    tallies: Vec<Tally>,
-    /// The canonical row text, reused from row to row.
-    row: String,
-}
-
-impl HashState {
-    fn absorb(&self, text: &str) {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        self.progress.rows[self.side].fetch_add(1, Ordering::Relaxed);
-        let Ok(mut s) = self.scratch.lock() else {
-            return;
+        let cols: Vec<String> = plan
+            .cols
+            .iter()
+            .map(|c| quote_ident(Dialect::Sqlite, &c.name))
+            .collect();
+        let call = row_fn::call(&first, &cols);
+        let sql = format!(
+            "SELECT COALESCE(SUM({call}), 0) FROM {}{}",
+            self.table,
+            self.range_where(plan, range, None)
+        );
+        let hasher = RowHasher::new(
+            plan.cols.iter().map(|c| c.class).collect(),
+            bucketing,
+            cuts.len() + 1,
+            progress.clone(),
+            Progress::index(self.side),
+        );
+        let res = match &mut self.conn.inner {
+            Inner::Sqlite(c) => tallies(c, &sql, hasher).await,
+            _ => Err(LiteError::Unreadable("not a SQLite connection")),
         };
-        let Scratch { tallies, row } = &mut *s;
-        row.clear();
-        let mut i = 0;
-        let bucket = parse_tagged(text, self.classes.len(), |v| {
-            // The canonical row: each column `N` or `V<value>`, joined by 0x1f.
-            if i > 0 {
-                row.push('\x1f');
-            }
-            let at = row.len();
-            row.push('V');
-            if !typed::write(self.classes[i], v, row) {
-                row.truncate(at);
-                row.push('N');
-            }
-            i += 1;
-        });
-        let slot = bucket.and_then(|b| tallies.get_mut(b as usize));
-        match slot {
-            Some(t) => t.add(Tally {
-                rows: 1,
-                sum: canonical::md5_64(row),
-            }),
-            None => {
-                self.bad.fetch_add(1, Ordering::Relaxed);
-            }
-        }
+        let ctx = format!("checksumming the rows of {}", self.name);
+        res.map_err(|e| match e {
+            LiteError::Sqlx(e) => self.conn.query_error(&ctx, e),
+            LiteError::Function(e) => DbError::Query {
+                target: self.conn.display.clone(),
+                context: ctx,
+                message: format!("registering the row function: {e}"),
+            },
+            LiteError::Unreadable(why) => DbError::Query {
+                target: self.conn.display.clone(),
+                context: ctx,
+                message: why.into(),
+            },
+        })
     }
 
-    fn reset(&self, buckets: usize) {
-        self.calls.store(0, Ordering::Relaxed);
-        self.bad.store(0, Ordering::Relaxed);
-        if let Ok(mut s) = self.scratch.lock() {
-            s.tallies = vec![Tally::default(); buckets];
+    /// A single integer key (on this side and in the plan, so SQLite compares it with
+    /// the cuts as numbers) and the cuts as integers: the bucket is found in Rust.
+    fn int_key_cuts(&self, plan: &Plan, cuts: &[Vec<String>]) -> Option<(String, Vec<i64>)> {
+        let &[k] = plan.key.as_slice() else {
+            return None;
+        };
+        let col = &plan.cols[k];
+        let own = match self.side {
+            crate::event::Side::Source => col.src,
+            crate::event::Side::Target => col.tgt,
+        };
+        if col.class != Class::Int || own.class != Some(Class::Int) {
+            return None;
         }
+        let ints = cuts
+            .iter()
+            .map(|c| c.first()?.parse::<i64>().ok())
+            .collect::<Option<Vec<i64>>>()?;
+        ints.is_sorted()
+            .then(|| (quote_ident(Dialect::Sqlite, &col.name), ints))
     }
 }
 
-/// Tallies of `rows_sql` (one text column `r`: tagged rows, see `tagged_field`) into
-/// `buckets` buckets, counting rows in `progress` as they are hashed. Should the callback not
-/// have seen every row exactly once, the rows are streamed instead and tallied the same
-/// way. None: a row's text could not be read back (is it valid UTF-8?).
-pub(crate) async fn tallies(
+/// Runs `sql` (which calls the row function once per row of the pass) with `hasher`
+/// registered as that function, then removes it. None of `hasher`'s work leaves sqlx's
+/// worker thread, so the other side's rows are read meanwhile.
+async fn tallies(
     c: &mut SqliteConnection,
-    rows_sql: &str,
-    classes: &[Class],
-    buckets: usize,
-    progress: &Arc<Progress>,
-    side: usize,
-) -> Result<Option<Vec<Tally>>, sqlx::Error> {
-    let state = Arc::new(HashState {
-        classes: classes.to_vec(),
-        scratch: Mutex::new(Scratch {
-            tallies: vec![Tally::default(); buckets],
-            row: String::with_capacity(256),
-        }),
-        calls: AtomicU64::new(0),
-        bad: AtomicU64::new(0),
-        progress: progress.clone(),
-        side,
-    });
-    let st = state.clone();
-    c.lock_handle()
-        .await?
-        .create_collation(COLLATION, move |l: &str, r: &str| {
-            st.absorb(if l.is_empty() { r } else { l });
-            std::cmp::Ordering::Greater
-        })?;
-    let sql = format!("SELECT COUNT(*) FROM ({rows_sql}) WHERE r <> '' COLLATE {COLLATION}");
-    let rows: i64 = sqlx::query_scalar(&sql).fetch_one(&mut *c).await?;
-    if state.calls.load(Ordering::Relaxed) != u64::try_from(rows).unwrap_or(0) {
-        state.reset(buckets);
-        let mut stream = sqlx::query(rows_sql).fetch(&mut *c);
-        while let Some(r) = stream.try_next().await? {
-            state.absorb(r.try_get(0)?);
-        }
-    }
-    if state.bad.load(Ordering::Relaxed) > 0 {
-        return Ok(None);
-    }
-    Ok(state.scratch.lock().ok().map(|s| s.tallies.clone()))
+    sql: &str,
+    hasher: RowHasher,
+) -> Result<Vec<Tally>, LiteError> {
+    let state = Arc::new(Mutex::new(hasher));
+    row_fn::register(c, state.clone()).await?;
+    let rows = sqlx::query_scalar::<_, i64>(sql)
+        .persistent(false)
+        .fetch_one(&mut *c)
+        .await;
+    let removed = row_fn::remove(c).await;
+    let rows = rows?;
+    removed?;
+    let Ok(mut h) = state.lock() else {
+        return Err(LiteError::Unreadable("the row function failed"));
+    };
+    h.finish(u64::try_from(rows).unwrap_or(0))
+        .ok_or(LiteError::Unreadable(
+            "a row's values could not be read (is its text valid UTF-8?)",
+        ))
 }
 
 /// A column's value as its storage class holds it.
@@ -208,24 +184,61 @@ pub(crate) async fn values(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::compare::canonical;
+    use sqlx::Connection;
 
-    #[test]
-    fn tagged_rows_parse_whatever_the_text_holds() {
-        let mut out = Vec::new();
-        let s = "7,n,i-3,r0.5,b00FF,t5:a,b:c,t0:,";
-        assert_eq!(parse_tagged(s, 6, |v| out.push(v)), Some(7));
-        assert_eq!(
-            out,
-            vec![
-                Value::Null,
-                Value::Int(-3),
-                Value::Real(0.5),
-                Value::Hex("00FF"),
-                Value::Text("a,b:c"),
-                Value::Text("")
-            ]
+    /// A row wider than one function call takes, with every storage class: the tally is
+    /// the one of the canonical rows written directly.
+    #[tokio::test]
+    async fn wide_rows_of_every_storage_class_hash_as_their_canonical_text() {
+        let mut c = SqliteConnection::connect("sqlite::memory:")
+            .await
+            .expect("open");
+        let n = 230;
+        let names: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
+        let defs: Vec<String> = names.iter().map(|c| format!("{c} TEXT")).collect();
+        sqlx::query(&format!("CREATE TABLE t ({})", defs.join(", ")))
+            .execute(&mut c)
+            .await
+            .expect("create");
+        let odd = ["NULL", "-7", "0.1", "'a\u{1f}b'", "x'00ff'"];
+        let vals: Vec<&str> = (0..n).map(|i| odd[i % odd.len()]).collect();
+        sqlx::query(&format!("INSERT INTO t VALUES ({})", vals.join(", ")))
+            .execute(&mut c)
+            .await
+            .expect("insert");
+        let values = [
+            Value::Null,
+            Value::Int(-7),
+            Value::Real(0.1),
+            Value::Text("a\u{1f}b"),
+            Value::Blob(&[0, 0xff]),
+        ];
+        let mut row = String::new();
+        for i in 0..n {
+            if i > 0 {
+                row.push('\x1f');
+            }
+            let at = row.len();
+            row.push('V');
+            if !typed::write(Class::Text, values[i % values.len()], &mut row) {
+                row.truncate(at);
+                row.push('N');
+            }
+        }
+        let sql = format!(
+            "SELECT COALESCE(SUM({}), 0) FROM t",
+            row_fn::call("0", &names)
         );
-        assert_eq!(parse_tagged("1,t9:ab,", 1, |_| ()), None);
-        assert_eq!(parse_tagged("1,i1,i2,", 1, |_| ()), None);
+        let progress = Arc::new(Progress::new("t"));
+        let hasher = RowHasher::new(vec![Class::Text; n], Bucketing::Given, 1, progress, 0);
+        let tallies = tallies(&mut c, &sql, hasher).await.expect("tallies");
+        let want = Tally {
+            rows: 1,
+            sum: canonical::md5_64(&row),
+        };
+        assert_eq!(tallies, vec![want]);
+        // The functions are gone once the pass is over.
+        assert!(sqlx::query(&sql).fetch_one(&mut c).await.is_err());
     }
 }

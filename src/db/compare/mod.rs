@@ -9,7 +9,7 @@
 //! Where things live: `canonical` (value classes and the Rust side of the encoding),
 //! `typed` (SQLite's typed values to canonical text, fast), `sql` (each backend's
 //! expressions), `reader` (one side's statements), `tally` (segment checksums), `lite`
-//! (SQLite's row streams), `snapshot`, `bisect` (segments and the descent), `rows`
+//! (SQLite's side, hashed in its scan by the SQL function of `row_fn`), `snapshot`, `bisect` (segments and the descent), `rows`
 //! (diffing small segments), `progress`.
 
 mod bisect;
@@ -17,6 +17,7 @@ mod canonical;
 mod lite;
 mod progress;
 mod reader;
+mod row_fn;
 mod rows;
 mod snapshot;
 mod sql;

@@ -11,11 +11,9 @@
 //!   arrive at once on their two connections.
 
 use super::canonical;
-use super::lite;
 use super::progress::Progress;
 use super::reader::{Plan, Range, Reader, Tally};
 use super::sql::{self, Hasher};
-use crate::db::names::quote_ident;
 use crate::db::{DbError, Inner};
 use crate::sql::Dialect;
 use futures_util::TryStreamExt;
@@ -37,6 +35,9 @@ impl Reader<'_> {
     ) -> Result<Vec<Tally>, DbError> {
         if plan.hasher == Hasher::PgNative && self.dialect() == Dialect::Postgres {
             return self.aggregated(plan, range, cuts, progress).await;
+        }
+        if self.dialect() == Dialect::Sqlite {
+            return self.sqlite_tallies(plan, range, cuts, progress).await;
         }
         self.streamed(plan, range, cuts, progress).await
     }
@@ -101,11 +102,6 @@ impl Reader<'_> {
         let bucket = self.bucket_expr(plan, cuts);
         let filter = self.range_where(plan, range, None);
         let all: Vec<usize> = (0..plan.cols.len()).collect();
-        if self.dialect() == Dialect::Sqlite {
-            return self
-                .sqlite(plan, &bucket, &filter, cuts.len() + 1, progress)
-                .await;
-        }
         let sql = match self.dialect() {
             Dialect::Postgres => format!(
                 "SELECT ({bucket})::int8, {} FROM {}{filter}",
@@ -137,46 +133,6 @@ impl Reader<'_> {
             target: self.conn.display.clone(),
             context: ctx,
             message: "a row fell outside the key buckets".into(),
-        })
-    }
-}
-
-impl Reader<'_> {
-    /// SQLite hashes inside its scan (see `lite`).
-    async fn sqlite(
-        &mut self,
-        plan: &Plan,
-        bucket: &str,
-        filter: &str,
-        buckets: usize,
-        progress: &Arc<Progress>,
-    ) -> Result<Vec<Tally>, DbError> {
-        let fields: Vec<String> = plan
-            .cols
-            .iter()
-            .map(|c| lite::tagged_field(&quote_ident(Dialect::Sqlite, &c.name)))
-            .collect();
-        let fields = if fields.is_empty() {
-            "''".to_string()
-        } else {
-            fields.join("||")
-        };
-        let sql = format!(
-            "SELECT ({bucket})||','||{fields} AS r FROM {}{filter}",
-            self.table
-        );
-        let classes: Vec<_> = plan.cols.iter().map(|c| c.class).collect();
-        let side = Progress::index(self.side);
-        let res = match &mut self.conn.inner {
-            Inner::Sqlite(c) => lite::tallies(c, &sql, &classes, buckets, progress, side).await,
-            _ => Ok(None),
-        };
-        let ctx = format!("checksumming the rows of {}", self.name);
-        let tallies = res.map_err(|e| self.conn.query_error(&ctx, e))?;
-        tallies.ok_or_else(|| DbError::Query {
-            target: self.conn.display.clone(),
-            context: ctx,
-            message: "a row's text could not be read back (is it valid UTF-8?)".into(),
         })
     }
 }

@@ -15,8 +15,6 @@ pub(crate) enum Value<'a> {
     Real(f64),
     Text(&'a str),
     Blob(&'a [u8]),
-    /// A blob as hex digits (either case), as SQLite's `hex()` hands it over.
-    Hex(&'a str),
 }
 
 /// Appends the canonical text of `v` in `class` to `out`; false (nothing written) for NULL.
@@ -24,15 +22,12 @@ pub(crate) fn write(class: Class, v: Value<'_>, out: &mut String) -> bool {
     match (v, class) {
         (Value::Null, _) => return false,
         // SQLite prints integers as plain digits: already canonical for these classes.
-        (Value::Int(i), Class::Int | Class::Decimal | Class::Float | Class::Text) => {
-            let _ = write!(out, "{i}");
-        }
+        (Value::Int(i), Class::Int | Class::Decimal | Class::Float | Class::Text) => int(i, out),
         (Value::Real(f), Class::Decimal | Class::Float | Class::Text | Class::Blob) => {
             float(f, out)
         }
         (Value::Text(t), Class::Text) => out.push_str(t),
         (Value::Blob(b), _) => hex_lower(b, out),
-        (Value::Hex(h), _) => h.chars().for_each(|c| out.push(c.to_ascii_lowercase())),
         (Value::Text(t), Class::Timestamp | Class::Date) => match timestamp_shape(t) {
             Some((head, frac)) => write_timestamp(class, head, frac, out),
             None => slow(class, v, out),
@@ -54,6 +49,25 @@ fn float(f: f64, out: &mut String) {
     } else {
         let _ = write!(out, "{f}");
     }
+}
+
+/// The decimal digits of `i`, without the formatting machinery (several integers a row).
+fn int(i: i64, out: &mut String) {
+    let mut buf = [0u8; 20];
+    let mut n = i.unsigned_abs();
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    buf[at..].iter().for_each(|&d| out.push(char::from(d)));
 }
 
 fn hex_lower(b: &[u8], out: &mut String) {
@@ -81,7 +95,7 @@ fn slow(class: Class, v: Value<'_>, out: &mut String) {
             Raw::Real(&text)
         }
         Value::Text(t) => Raw::Text(t),
-        Value::Blob(_) | Value::Hex(_) => return,
+        Value::Blob(_) => return,
     };
     if let Some(s) = canonical::canonical(class, raw) {
         out.push_str(&s);
@@ -163,7 +177,6 @@ mod tests {
             Value::Text(t) => Raw::Text(t),
             // Blobs were always their lowercase hex, whatever the class.
             Value::Blob(b) => return Some(hex::encode(b)),
-            Value::Hex(h) => return Some(h.to_ascii_lowercase()),
         };
         canonical::canonical(class, raw)
     }
@@ -185,6 +198,8 @@ mod tests {
             Value::Int(0),
             Value::Int(-5),
             Value::Int(i64::MIN),
+            Value::Int(i64::MAX),
+            Value::Int(10),
             Value::Int(9_007_199_254_740_993),
             Value::Real(0.1),
             Value::Real(-0.0),
@@ -210,7 +225,6 @@ mod tests {
             Value::Text("2024-03-01 10:20"),
             Value::Blob(&[]),
             Value::Blob(&[0, 0xff, 0x61]),
-            Value::Hex("00FF61"),
         ];
         for c in classes {
             for v in values {
