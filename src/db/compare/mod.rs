@@ -15,6 +15,8 @@
 mod bisect;
 mod canonical;
 mod lite;
+mod myrows;
+mod parallel;
 mod progress;
 mod reader;
 mod rows;
@@ -286,13 +288,9 @@ async fn run(
     } else {
         bisect::cuts(src, plan, &whole, a, bisect::segments_for(a)).await?
     };
-    let (s, t) = progress::reporting(
-        async {
-            tokio::join!(
-                src.tallies(plan, &whole, &cuts, progress),
-                tgt.tallies(plan, &whole, &cuts, progress)
-            )
-        },
+    let (s, t) = parallel::both(
+        src.tallies(plan, &whole, &cuts, progress),
+        tgt.tallies(plan, &whole, &cuts, progress),
         progress,
         em,
     )

@@ -12,6 +12,7 @@
 
 use super::canonical;
 use super::lite;
+use super::myrows::Layout;
 use super::progress::Progress;
 use super::reader::{Plan, Range, Reader, Tally};
 use super::sql::{self, Hasher};
@@ -19,6 +20,7 @@ use crate::db::names::quote_ident;
 use crate::db::{DbError, Inner};
 use crate::sql::Dialect;
 use futures_util::TryStreamExt;
+use sqlx::mysql::MySqlConnection;
 use sqlx::Row;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -98,41 +100,72 @@ impl Reader<'_> {
         cuts: &[Vec<String>],
         progress: &Arc<Progress>,
     ) -> Result<Vec<Tally>, DbError> {
-        let bucket = self.bucket_expr(plan, cuts);
         let filter = self.range_where(plan, range, None);
-        let all: Vec<usize> = (0..plan.cols.len()).collect();
-        if self.dialect() == Dialect::Sqlite {
-            return self
-                .sqlite(plan, &bucket, &filter, cuts.len() + 1, progress)
-                .await;
+        match self.dialect() {
+            Dialect::Sqlite => {
+                let bucket = self.bucket_expr(plan, cuts);
+                return self
+                    .sqlite(plan, &bucket, &filter, cuts.len() + 1, progress)
+                    .await;
+            }
+            Dialect::Mysql => return self.mysql(plan, &filter, cuts, progress).await,
+            Dialect::Postgres => {}
         }
-        let sql = match self.dialect() {
-            Dialect::Postgres => format!(
-                "SELECT ({bucket})::int8, {} FROM {}{filter}",
-                sql::row_expr(Dialect::Postgres, &self.server_values(plan, &all)),
-                self.table
-            ),
-            // Binary pieces (X'1F', HEX of a blob) would make the row binary: as text.
-            _ => format!(
-                "SELECT CAST({bucket} AS SIGNED), CONVERT({} USING utf8mb4) FROM {}{filter}",
-                sql::row_expr(Dialect::Mysql, &self.server_values(plan, &all)),
-                self.table
-            ),
-        };
+        let all: Vec<usize> = (0..plan.cols.len()).collect();
+        let sql = format!(
+            "SELECT ({})::int8, {} FROM {}{filter}",
+            self.pg_bucket_expr(plan, cuts),
+            sql::row_expr(Dialect::Postgres, &self.server_values(plan, &all)),
+            self.table
+        );
         let mut acc = Accumulator::new(cuts.len() + 1, progress, Progress::index(self.side));
         let res = match &mut self.conn.inner {
-            Inner::Sqlite(_) => Ok(()),
             Inner::Postgres(c) => {
                 let rows = sqlx::query(&sql).fetch(&mut *c);
                 drain(rows, &mut acc).await
             }
-            Inner::Mysql(c) => {
-                let rows = sqlx::query(&sql).fetch(&mut *c);
-                drain(rows, &mut acc).await
-            }
+            _ => Ok(()),
         };
         let ctx = format!("checksumming the rows of {}", self.name);
         res.map_err(|e| self.conn.query_error(&ctx, e))?;
+        self.finish(acc, ctx)
+    }
+
+    /// MariaDB/MySQL: raw columns where their text is canonical (see `myrows`); should
+    /// a result type differ from what the declared type promised, again with the
+    /// server's expressions only.
+    async fn mysql(
+        &mut self,
+        plan: &Plan,
+        filter: &str,
+        cuts: &[Vec<String>],
+        progress: &Arc<Progress>,
+    ) -> Result<Vec<Tally>, DbError> {
+        let ctx = format!("checksumming the rows of {}", self.name);
+        for raw in [true, false] {
+            let layout = Layout::new(self, plan, cuts, raw);
+            let sql = format!(
+                "SELECT {} FROM {}{filter}",
+                layout.select(self, plan, cuts),
+                self.table
+            );
+            let mut acc = Accumulator::new(cuts.len() + 1, progress, Progress::index(self.side));
+            let res = match &mut self.conn.inner {
+                Inner::Mysql(c) => drain_mysql(c, &sql, &layout, &mut acc).await,
+                _ => Ok(true),
+            };
+            if res.map_err(|e| self.conn.query_error(&ctx, e))? {
+                return self.finish(acc, ctx);
+            }
+        }
+        Err(DbError::Query {
+            target: self.conn.display.clone(),
+            context: ctx,
+            message: "the rows' column types differ from the table's".into(),
+        })
+    }
+
+    fn finish(&self, acc: Accumulator<'_>, ctx: String) -> Result<Vec<Tally>, DbError> {
         acc.finish().ok_or_else(|| DbError::Query {
             target: self.conn.display.clone(),
             context: ctx,
@@ -193,9 +226,35 @@ where
 {
     let mut rows = std::pin::pin!(rows);
     while let Some(r) = rows.try_next().await? {
-        acc.add(r.try_get(0)?, r.try_get(1)?);
+        let bucket: i64 = r.try_get(0)?;
+        let text: &str = r.try_get(1)?;
+        acc.add(usize::try_from(bucket).ok(), canonical::md5_64(text));
     }
     Ok(())
+}
+
+/// MariaDB/MySQL's rows (see `myrows`) into `acc`, over the text protocol (a bare
+/// statement is sent unprepared). False: a raw column's type was not as expected.
+async fn drain_mysql(
+    c: &mut MySqlConnection,
+    sql: &str,
+    layout: &Layout,
+    acc: &mut Accumulator<'_>,
+) -> Result<bool, sqlx::Error> {
+    let mut rows = sqlx::Executor::fetch(&mut *c, sql);
+    let mut buf = Vec::new();
+    let mut first = true;
+    while let Some(r) = rows.try_next().await? {
+        if first {
+            if !layout.fits(&r) {
+                return Ok(false);
+            }
+            first = false;
+        }
+        let (bucket, sum) = layout.hash(&r, &mut buf)?;
+        acc.add(bucket, sum);
+    }
+    Ok(true)
 }
 
 /// Tallies of a streamed pass, with progress in batches.
@@ -218,12 +277,9 @@ impl<'p> Accumulator<'p> {
         }
     }
 
-    fn add(&mut self, bucket: i64, text: &str) {
-        let sum = canonical::md5_64(text);
-        match usize::try_from(bucket)
-            .ok()
-            .and_then(|b| self.tallies.get_mut(b))
-        {
+    /// A row's hash into its bucket (None: it had none).
+    fn add(&mut self, bucket: Option<usize>, sum: u64) {
+        match bucket.and_then(|b| self.tallies.get_mut(b)) {
             Some(t) => t.add(Tally { rows: 1, sum }),
             None => self.bad = true,
         }

@@ -1,0 +1,222 @@
+//! MariaDB/MySQL's streamed tallies (see `tally`): where the server's own text of a
+//! column is its canonical text, or one zero-trim away from it, the column itself is
+//! read over the text protocol and made canonical here; the other columns are the
+//! server's expressions (`sql::value_expr`). The server then mostly reads and sends its
+//! rows: rendering the canonical row (CASTs, TRIMs, CONCAT_WS) and the bucket's CASE
+//! tree took it about twice as long, and its one thread is what the comparison waits on.
+//! A single integer key is bucketed here, by binary search over the cuts.
+
+use super::canonical::{self, Class};
+use super::reader::{Plan, Reader};
+use super::sql;
+use crate::db::names::quote_ident;
+use crate::sql::Dialect;
+use sqlx::mysql::MySqlRow;
+use sqlx::{Column, Row, TypeInfo};
+
+/// How a selected column's text becomes canonical.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Piece {
+    /// As it is: integers, character strings, the server's expressions.
+    Plain,
+    /// Trailing zeros, then a trailing point, trimmed (as `sql::my_strip` does on the
+    /// server): DECIMAL with a scale, DATETIME/TIMESTAMP with a fraction.
+    Trimmed,
+}
+
+const INTS: &[&str] = &[
+    "TINYINT",
+    "SMALLINT",
+    "MEDIUMINT",
+    "INT",
+    "BIGINT",
+    "TINYINT UNSIGNED",
+    "SMALLINT UNSIGNED",
+    "MEDIUMINT UNSIGNED",
+    "INT UNSIGNED",
+    "BIGINT UNSIGNED",
+    "YEAR",
+];
+/// Character strings (sent converted to the connection's utf8mb4, as `CONVERT(c USING
+/// utf8mb4)` gives them). Binary-collated ones are reported as binary strings and go
+/// through the expression instead.
+const TEXTS: &[&str] = &[
+    "CHAR",
+    "VARCHAR",
+    "TINYTEXT",
+    "TEXT",
+    "MEDIUMTEXT",
+    "LONGTEXT",
+    "ENUM",
+    "SET",
+];
+const DECIMALS: &[&str] = &["DECIMAL"];
+const TIMESTAMPS: &[&str] = &["DATETIME", "TIMESTAMP"];
+
+/// One selected column of the row.
+struct Selected {
+    expr: String,
+    piece: Piece,
+    /// The result types a column read as it is may have; empty: an expression.
+    types: &'static [&'static str],
+}
+
+/// The statement's select list and how to read its rows back.
+pub(crate) struct Layout {
+    cols: Vec<Selected>,
+    /// The integer key's position in `cols`, bucketed here; None: the server's bucket
+    /// comes first in the row.
+    key: Option<usize>,
+    /// The cuts as integers (when `key`).
+    cuts: Vec<i128>,
+}
+
+impl Layout {
+    /// With `raw`, the columns whose text is (nearly) canonical are read as they are.
+    pub(crate) fn new(reader: &Reader<'_>, plan: &Plan, cuts: &[Vec<String>], raw: bool) -> Self {
+        let cols: Vec<Selected> = plan
+            .cols
+            .iter()
+            .map(|c| {
+                let own = reader.own(c);
+                let (piece, types) = match (c.class, own.class) {
+                    _ if !raw => (Piece::Plain, &[][..]),
+                    (Class::Int, Some(Class::Int)) => (Piece::Plain, INTS),
+                    (Class::Text, Some(Class::Text)) => (Piece::Plain, TEXTS),
+                    (Class::Decimal, Some(Class::Decimal)) if !own.narrow => {
+                        (Piece::Trimmed, DECIMALS)
+                    }
+                    (Class::Timestamp, Some(Class::Timestamp)) if own.narrow => {
+                        (Piece::Plain, TIMESTAMPS)
+                    }
+                    (Class::Timestamp, Some(Class::Timestamp)) => (Piece::Trimmed, TIMESTAMPS),
+                    _ => (Piece::Plain, &[][..]),
+                };
+                let expr = if types.is_empty() {
+                    // Binary pieces (HEX of a blob) would make the value binary: as text.
+                    let e = sql::value_expr(Dialect::Mysql, own, c.class, &c.name);
+                    format!("CONVERT({e} USING utf8mb4)")
+                } else {
+                    quote_ident(Dialect::Mysql, &c.name)
+                };
+                Selected { expr, piece, types }
+            })
+            .collect();
+        let parsed: Option<Vec<i128>> = cuts
+            .iter()
+            .map(|c| c.first().and_then(|v| v.parse().ok()))
+            .collect();
+        let (key, cuts) = match (plan.key.as_slice(), parsed) {
+            ([k], Some(parsed)) if cols[*k].types == INTS => (Some(*k), parsed),
+            _ => (None, Vec::new()),
+        };
+        Layout { cols, key, cuts }
+    }
+
+    /// The statement: the server's bucket first unless the key is bucketed here.
+    pub(crate) fn select(&self, reader: &Reader<'_>, plan: &Plan, cuts: &[Vec<String>]) -> String {
+        let mut items: Vec<String> = Vec::with_capacity(self.cols.len() + 1);
+        if self.key.is_none() {
+            items.push(format!(
+                "CAST({} AS SIGNED)",
+                reader.bucket_expr(plan, cuts)
+            ));
+        }
+        items.extend(self.cols.iter().map(|c| c.expr.clone()));
+        items.join(", ")
+    }
+
+    /// Whether the result's columns have the types the raw columns were chosen for.
+    pub(crate) fn fits(&self, row: &MySqlRow) -> bool {
+        let skip = usize::from(self.key.is_none());
+        self.cols.iter().enumerate().all(|(i, c)| {
+            c.types.is_empty()
+                || row
+                    .columns()
+                    .get(i + skip)
+                    .is_some_and(|col| c.types.contains(&col.type_info().name()))
+        })
+    }
+
+    /// A row's bucket (None: not a number) and hash; `buf` is reused for its text.
+    pub(crate) fn hash(
+        &self,
+        row: &MySqlRow,
+        buf: &mut Vec<u8>,
+    ) -> Result<(Option<usize>, u64), sqlx::Error> {
+        let skip = usize::from(self.key.is_none());
+        buf.clear();
+        let mut key = None;
+        for (i, c) in self.cols.iter().enumerate() {
+            if i > 0 {
+                buf.push(0x1f);
+            }
+            let v: Option<&[u8]> = row.try_get_unchecked(i + skip)?;
+            let Some(v) = v else {
+                buf.push(b'N');
+                continue;
+            };
+            if self.key == Some(i) {
+                key = Some(v);
+            }
+            buf.push(b'V');
+            buf.extend_from_slice(match c.piece {
+                Piece::Plain => v,
+                Piece::Trimmed => trimmed(v),
+            });
+        }
+        let bucket = match key {
+            Some(k) => bucket_of(&self.cuts, k),
+            None if skip == 1 => {
+                let b: i64 = row.try_get_unchecked(0)?;
+                usize::try_from(b).ok()
+            }
+            // The key was NULL: no bucket.
+            None => None,
+        };
+        Ok((bucket, canonical::md5_64(buf.as_slice())))
+    }
+}
+
+/// `v` without trailing zeros, then without a trailing point.
+fn trimmed(v: &[u8]) -> &[u8] {
+    let end = v.iter().rposition(|&b| b != b'0').map_or(0, |p| p + 1);
+    let v = &v[..end];
+    let end = v.iter().rposition(|&b| b != b'.').map_or(0, |p| p + 1);
+    &v[..end]
+}
+
+/// How many cuts the integer key `k` (decimal text) is at or past: the bucket whose
+/// range `[cut, next cut)` holds it.
+fn bucket_of(cuts: &[i128], k: &[u8]) -> Option<usize> {
+    let k: i128 = std::str::from_utf8(k).ok()?.parse().ok()?;
+    Some(cuts.partition_point(|c| *c <= k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trimming_drops_fractional_zeros_and_a_bare_point() {
+        assert_eq!(trimmed(b"12.50"), b"12.5");
+        assert_eq!(trimmed(b"3.00"), b"3");
+        assert_eq!(
+            trimmed(b"2024-01-02 03:04:05.000000"),
+            b"2024-01-02 03:04:05"
+        );
+        assert_eq!(trimmed(b"0.000"), b"0");
+        assert_eq!(trimmed(b""), b"");
+    }
+
+    #[test]
+    fn buckets_count_the_cuts_at_or_below_the_key() {
+        let cuts = [10, 20, 30];
+        assert_eq!(bucket_of(&cuts, b"-5"), Some(0));
+        assert_eq!(bucket_of(&cuts, b"10"), Some(1));
+        assert_eq!(bucket_of(&cuts, b"29"), Some(2));
+        assert_eq!(bucket_of(&cuts, b"30"), Some(3));
+        assert_eq!(bucket_of(&[], b"7"), Some(0));
+        assert_eq!(bucket_of(&cuts, b"x"), None);
+    }
+}
