@@ -15,7 +15,6 @@
 mod bisect;
 mod canonical;
 mod lite;
-mod myrows;
 mod parallel;
 mod progress;
 mod reader;
@@ -23,6 +22,7 @@ mod rows;
 mod snapshot;
 mod sql;
 mod tally;
+mod textrows;
 mod typed;
 
 use crate::db::schema::{self, Table};

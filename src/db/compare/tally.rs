@@ -3,24 +3,23 @@
 //!
 //! - `PgNative` (PostgreSQL on both sides): the server renders, hashes and sums; only
 //!   the bucket totals cross the wire.
-//! - `Md5` (across backends): a server streams its rows' bucket and canonical text and
-//!   the MD5 is taken here; SQLite's rows are canonicalized and hashed inside its scan
-//!   (`lite`). The servers' own `md5()` costs more per row
+//! - `Md5` (across backends): a server streams its rows' columns (as they are where
+//!   their text is canonical, else the canonical text, see `textrows`), and the
+//!   canonical row and its MD5 are made here; SQLite's rows are canonicalized and hashed
+//!   inside its scan (`lite`). The servers' own `md5()` costs more per row
 //!   than rendering the text and sending it (PostgreSQL sets up a digest context per
 //!   call, MariaDB converts the digest to a hex string), and the rows of both sides
 //!   arrive at once on their two connections.
 
-use super::canonical;
 use super::lite;
-use super::myrows::Layout;
 use super::progress::Progress;
 use super::reader::{Plan, Range, Reader, Tally};
 use super::sql::{self, Hasher};
+use super::textrows::Layout;
 use crate::db::names::quote_ident;
 use crate::db::{DbError, Inner};
 use crate::sql::Dialect;
 use futures_util::TryStreamExt;
-use sqlx::mysql::MySqlConnection;
 use sqlx::Row;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -101,40 +100,19 @@ impl Reader<'_> {
         progress: &Arc<Progress>,
     ) -> Result<Vec<Tally>, DbError> {
         let filter = self.range_where(plan, range, None);
-        match self.dialect() {
-            Dialect::Sqlite => {
-                let bucket = self.bucket_expr(plan, cuts);
-                return self
-                    .sqlite(plan, &bucket, &filter, cuts.len() + 1, progress)
-                    .await;
-            }
-            Dialect::Mysql => return self.mysql(plan, &filter, cuts, progress).await,
-            Dialect::Postgres => {}
+        if self.dialect() == Dialect::Sqlite {
+            let bucket = self.bucket_expr(plan, cuts);
+            return self
+                .sqlite(plan, &bucket, &filter, cuts.len() + 1, progress)
+                .await;
         }
-        let all: Vec<usize> = (0..plan.cols.len()).collect();
-        let sql = format!(
-            "SELECT ({})::int8, {} FROM {}{filter}",
-            self.pg_bucket_expr(plan, cuts),
-            sql::row_expr(Dialect::Postgres, &self.server_values(plan, &all)),
-            self.table
-        );
-        let mut acc = Accumulator::new(cuts.len() + 1, progress, Progress::index(self.side));
-        let res = match &mut self.conn.inner {
-            Inner::Postgres(c) => {
-                let rows = sqlx::query(&sql).fetch(&mut *c);
-                drain(rows, &mut acc).await
-            }
-            _ => Ok(()),
-        };
-        let ctx = format!("checksumming the rows of {}", self.name);
-        res.map_err(|e| self.conn.query_error(&ctx, e))?;
-        self.finish(acc, ctx)
+        self.served(plan, &filter, cuts, progress).await
     }
 
-    /// MariaDB/MySQL: raw columns where their text is canonical (see `myrows`); should
-    /// a result type differ from what the declared type promised, again with the
-    /// server's expressions only.
-    async fn mysql(
+    /// A server: raw columns where their text is canonical (see `textrows`); should a
+    /// result type differ from what the declared type promised, again with the server's
+    /// expressions only.
+    async fn served(
         &mut self,
         plan: &Plan,
         filter: &str,
@@ -151,12 +129,28 @@ impl Reader<'_> {
             );
             let mut acc = Accumulator::new(cuts.len() + 1, progress, Progress::index(self.side));
             let res = match &mut self.conn.inner {
-                Inner::Mysql(c) => drain_mysql(c, &sql, &layout, &mut acc).await,
-                _ => Ok(true),
+                Inner::Mysql(c) => {
+                    drain(
+                        sqlx::Executor::fetch(&mut *c, sql.as_str()),
+                        &layout,
+                        &mut acc,
+                    )
+                    .await
+                }
+                Inner::Postgres(c) => {
+                    drain(
+                        sqlx::Executor::fetch(&mut *c, sql.as_str()),
+                        &layout,
+                        &mut acc,
+                    )
+                    .await
+                }
+                Inner::Sqlite(_) => Ok(true),
             };
             if res.map_err(|e| self.conn.query_error(&ctx, e))? {
                 return self.finish(acc, ctx);
             }
+            tracing::debug!(table = %self.name, "result types not as declared: expressions only");
         }
         Err(DbError::Query {
             target: self.conn.display.clone(),
@@ -214,34 +208,19 @@ impl Reader<'_> {
     }
 }
 
-/// A server's (bucket, row text) stream into `acc`.
+/// A server's rows (see `textrows`) into `acc`. A bare statement is sent unprepared:
+/// PostgreSQL's simple query, MySQL's text protocol, every value as text. False: a raw
+/// column's type was not as expected.
 async fn drain<R: Row>(
     rows: impl futures_util::Stream<Item = Result<R, sqlx::Error>>,
-    acc: &mut Accumulator<'_>,
-) -> Result<(), sqlx::Error>
-where
-    usize: sqlx::ColumnIndex<R>,
-    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-{
-    let mut rows = std::pin::pin!(rows);
-    while let Some(r) = rows.try_next().await? {
-        let bucket: i64 = r.try_get(0)?;
-        let text: &str = r.try_get(1)?;
-        acc.add(usize::try_from(bucket).ok(), canonical::md5_64(text));
-    }
-    Ok(())
-}
-
-/// MariaDB/MySQL's rows (see `myrows`) into `acc`, over the text protocol (a bare
-/// statement is sent unprepared). False: a raw column's type was not as expected.
-async fn drain_mysql(
-    c: &mut MySqlConnection,
-    sql: &str,
     layout: &Layout,
     acc: &mut Accumulator<'_>,
-) -> Result<bool, sqlx::Error> {
-    let mut rows = sqlx::Executor::fetch(&mut *c, sql);
+) -> Result<bool, sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> &'r str: sqlx::Decode<'r, R::Database>,
+{
+    let mut rows = std::pin::pin!(rows);
     let mut buf = Vec::new();
     let mut first = true;
     while let Some(r) = rows.try_next().await? {

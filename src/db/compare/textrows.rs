@@ -1,17 +1,16 @@
-//! MariaDB/MySQL's streamed tallies (see `tally`): where the server's own text of a
-//! column is its canonical text, or one zero-trim away from it, the column itself is
-//! read over the text protocol and made canonical here; the other columns are the
-//! server's expressions (`sql::value_expr`). The server then mostly reads and sends its
-//! rows: rendering the canonical row (CASTs, TRIMs, CONCAT_WS) and the bucket's CASE
-//! tree took it about twice as long, and its one thread is what the comparison waits on.
-//! A single integer key is bucketed here, by binary search over the cuts.
+//! A server's streamed tallies (see `tally`), both servers over their text protocol
+//! (PostgreSQL's simple query, MySQL's text protocol): where the server's own text of
+//! a column is its canonical text, or one zero-trim away from it, the column itself is
+//! read and made canonical here; the other columns are the server's expressions
+//! (`sql::value_expr`). The server then mostly reads and sends its rows: rendering the
+//! canonical row (casts, trims, concatenation) and the bucket took each server about
+//! twice as long. A single integer key is bucketed here, by binary search over the cuts.
 
 use super::canonical::{self, Class};
 use super::reader::{Plan, Reader};
 use super::sql;
 use crate::db::names::quote_ident;
 use crate::sql::Dialect;
-use sqlx::mysql::MySqlRow;
 use sqlx::{Column, Row, TypeInfo};
 
 /// How a selected column's text becomes canonical.
@@ -20,10 +19,13 @@ enum Piece {
     /// As it is: integers, character strings, the server's expressions.
     Plain,
     /// Trailing zeros, then a trailing point, trimmed (as `sql::my_strip` does on the
-    /// server): DECIMAL with a scale, DATETIME/TIMESTAMP with a fraction.
+    /// server): MySQL's DECIMAL with a scale, DATETIME/TIMESTAMP with a fraction.
     Trimmed,
+    /// The same when there is a point (`trim_scale`): PostgreSQL's numeric.
+    Scaled,
 }
 
+/// MySQL's result types (as sqlx names them) that a raw column may have.
 const INTS: &[&str] = &[
     "TINYINT",
     "SMALLINT",
@@ -52,6 +54,13 @@ const TEXTS: &[&str] = &[
 ];
 const DECIMALS: &[&str] = &["DECIMAL"];
 const TIMESTAMPS: &[&str] = &["DATETIME", "TIMESTAMP"];
+/// PostgreSQL's. Not `character`: its text keeps the padding that `::text` drops.
+const PG_INTS: &[&str] = &["INT2", "INT4", "INT8"];
+const PG_TEXTS: &[&str] = &["TEXT", "VARCHAR"];
+const PG_DECIMALS: &[&str] = &["NUMERIC"];
+/// With DateStyle ISO (set by the snapshot) these print their canonical text.
+const PG_TIMESTAMPS: &[&str] = &["TIMESTAMP"];
+const PG_DATES: &[&str] = &["DATE"];
 
 /// One selected column of the row.
 struct Selected {
@@ -74,30 +83,25 @@ pub(crate) struct Layout {
 impl Layout {
     /// With `raw`, the columns whose text is (nearly) canonical are read as they are.
     pub(crate) fn new(reader: &Reader<'_>, plan: &Plan, cuts: &[Vec<String>], raw: bool) -> Self {
+        let dialect = reader.dialect();
         let cols: Vec<Selected> = plan
             .cols
             .iter()
             .map(|c| {
                 let own = reader.own(c);
-                let (piece, types) = match (c.class, own.class) {
-                    _ if !raw => (Piece::Plain, &[][..]),
-                    (Class::Int, Some(Class::Int)) => (Piece::Plain, INTS),
-                    (Class::Text, Some(Class::Text)) => (Piece::Plain, TEXTS),
-                    (Class::Decimal, Some(Class::Decimal)) if !own.narrow => {
-                        (Piece::Trimmed, DECIMALS)
-                    }
-                    (Class::Timestamp, Some(Class::Timestamp)) if own.narrow => {
-                        (Piece::Plain, TIMESTAMPS)
-                    }
-                    (Class::Timestamp, Some(Class::Timestamp)) => (Piece::Trimmed, TIMESTAMPS),
-                    _ => (Piece::Plain, &[][..]),
-                };
-                let expr = if types.is_empty() {
-                    // Binary pieces (HEX of a blob) would make the value binary: as text.
-                    let e = sql::value_expr(Dialect::Mysql, own, c.class, &c.name);
-                    format!("CONVERT({e} USING utf8mb4)")
+                let (piece, types) = if raw {
+                    raw_column(dialect, c.class, own)
                 } else {
-                    quote_ident(Dialect::Mysql, &c.name)
+                    (Piece::Plain, &[][..])
+                };
+                let expr = match (types.is_empty(), dialect) {
+                    (false, _) => quote_ident(dialect, &c.name),
+                    // Binary pieces (HEX of a blob) would make the value binary: as text.
+                    (true, Dialect::Mysql) => format!(
+                        "CONVERT({} USING utf8mb4)",
+                        sql::value_expr(dialect, own, c.class, &c.name)
+                    ),
+                    (true, _) => sql::value_expr(dialect, own, c.class, &c.name),
                 };
                 Selected { expr, piece, types }
             })
@@ -106,8 +110,9 @@ impl Layout {
             .iter()
             .map(|c| c.first().and_then(|v| v.parse().ok()))
             .collect();
+        let int_key = |k: usize| cols[k].types == INTS || cols[k].types == PG_INTS;
         let (key, cuts) = match (plan.key.as_slice(), parsed) {
-            ([k], Some(parsed)) if cols[*k].types == INTS => (Some(*k), parsed),
+            ([k], Some(parsed)) if int_key(*k) => (Some(*k), parsed),
             _ => (None, Vec::new()),
         };
         Layout { cols, key, cuts }
@@ -117,17 +122,17 @@ impl Layout {
     pub(crate) fn select(&self, reader: &Reader<'_>, plan: &Plan, cuts: &[Vec<String>]) -> String {
         let mut items: Vec<String> = Vec::with_capacity(self.cols.len() + 1);
         if self.key.is_none() {
-            items.push(format!(
-                "CAST({} AS SIGNED)",
-                reader.bucket_expr(plan, cuts)
-            ));
+            items.push(match reader.dialect() {
+                Dialect::Mysql => format!("CAST({} AS SIGNED)", reader.bucket_expr(plan, cuts)),
+                _ => format!("({})::int8", reader.pg_bucket_expr(plan, cuts)),
+            });
         }
         items.extend(self.cols.iter().map(|c| c.expr.clone()));
         items.join(", ")
     }
 
     /// Whether the result's columns have the types the raw columns were chosen for.
-    pub(crate) fn fits(&self, row: &MySqlRow) -> bool {
+    pub(crate) fn fits<R: Row>(&self, row: &R) -> bool {
         let skip = usize::from(self.key.is_none());
         self.cols.iter().enumerate().all(|(i, c)| {
             c.types.is_empty()
@@ -139,11 +144,15 @@ impl Layout {
     }
 
     /// A row's bucket (None: not a number) and hash; `buf` is reused for its text.
-    pub(crate) fn hash(
+    pub(crate) fn hash<R: Row>(
         &self,
-        row: &MySqlRow,
+        row: &R,
         buf: &mut Vec<u8>,
-    ) -> Result<(Option<usize>, u64), sqlx::Error> {
+    ) -> Result<(Option<usize>, u64), sqlx::Error>
+    where
+        usize: sqlx::ColumnIndex<R>,
+        for<'r> &'r str: sqlx::Decode<'r, R::Database>,
+    {
         let skip = usize::from(self.key.is_none());
         buf.clear();
         let mut key = None;
@@ -151,8 +160,9 @@ impl Layout {
             if i > 0 {
                 buf.push(0x1f);
             }
-            let v: Option<&[u8]> = row.try_get_unchecked(i + skip)?;
-            let Some(v) = v else {
+            // As text: PostgreSQL decodes no bytes from a simple query's text values.
+            let v: Option<&str> = row.try_get_unchecked(i + skip)?;
+            let Some(v) = v.map(str::as_bytes) else {
                 buf.push(b'N');
                 continue;
             };
@@ -163,18 +173,47 @@ impl Layout {
             buf.extend_from_slice(match c.piece {
                 Piece::Plain => v,
                 Piece::Trimmed => trimmed(v),
+                Piece::Scaled if v.contains(&b'.') => trimmed(v),
+                Piece::Scaled => v,
             });
         }
         let bucket = match key {
             Some(k) => bucket_of(&self.cuts, k),
             None if skip == 1 => {
-                let b: i64 = row.try_get_unchecked(0)?;
-                usize::try_from(b).ok()
+                let b: Option<&str> = row.try_get_unchecked(0)?;
+                b.and_then(|b| b.parse().ok())
             }
             // The key was NULL: no bucket.
             None => None,
         };
         Ok((bucket, canonical::md5_64(buf.as_slice())))
+    }
+}
+
+/// How a column of `class`, of type `own` on its server, is read as it is: how its text
+/// is made canonical, and the result types it may have. No types: through the server's
+/// expression.
+fn raw_column(
+    dialect: Dialect,
+    class: Class,
+    own: canonical::Own,
+) -> (Piece, &'static [&'static str]) {
+    let none = (Piece::Plain, &[][..]);
+    if own.class != Some(class) {
+        return none;
+    }
+    match (dialect, class) {
+        (Dialect::Mysql, Class::Int) => (Piece::Plain, INTS),
+        (Dialect::Mysql, Class::Text) => (Piece::Plain, TEXTS),
+        (Dialect::Mysql, Class::Decimal) if !own.narrow => (Piece::Trimmed, DECIMALS),
+        (Dialect::Mysql, Class::Timestamp) if own.narrow => (Piece::Plain, TIMESTAMPS),
+        (Dialect::Mysql, Class::Timestamp) => (Piece::Trimmed, TIMESTAMPS),
+        (Dialect::Postgres, Class::Int) => (Piece::Plain, PG_INTS),
+        (Dialect::Postgres, Class::Text) => (Piece::Plain, PG_TEXTS),
+        (Dialect::Postgres, Class::Decimal) => (Piece::Scaled, PG_DECIMALS),
+        (Dialect::Postgres, Class::Timestamp) if !own.tz => (Piece::Plain, PG_TIMESTAMPS),
+        (Dialect::Postgres, Class::Date) => (Piece::Plain, PG_DATES),
+        _ => none,
     }
 }
 
