@@ -14,6 +14,7 @@
 
 mod bisect;
 mod canonical;
+mod copyrows;
 mod lite;
 mod parallel;
 mod progress;

@@ -11,6 +11,7 @@
 //!   call, MariaDB converts the digest to a hex string), and the rows of both sides
 //!   arrive at once on their two connections.
 
+use super::copyrows::{Line, Lines};
 use super::lite;
 use super::progress::Progress;
 use super::reader::{Plan, Range, Reader, Tally};
@@ -20,7 +21,8 @@ use crate::db::names::quote_ident;
 use crate::db::{DbError, Inner};
 use crate::sql::Dialect;
 use futures_util::TryStreamExt;
-use sqlx::Row;
+use sqlx::postgres::PgConnection;
+use sqlx::{Row, Statement};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -137,14 +139,7 @@ impl Reader<'_> {
                     )
                     .await
                 }
-                Inner::Postgres(c) => {
-                    drain(
-                        sqlx::Executor::fetch(&mut *c, sql.as_str()),
-                        &layout,
-                        &mut acc,
-                    )
-                    .await
-                }
+                Inner::Postgres(c) => copy_out(c, &sql, &layout, &mut acc).await,
                 Inner::Sqlite(_) => Ok(true),
             };
             if res.map_err(|e| self.conn.query_error(&ctx, e))? {
@@ -225,13 +220,47 @@ where
     let mut first = true;
     while let Some(r) = rows.try_next().await? {
         if first {
-            if !layout.fits(&r) {
+            if !layout.fits(r.columns()) {
                 return Ok(false);
             }
             first = false;
         }
         let (bucket, sum) = layout.hash(&r, &mut buf)?;
         acc.add(bucket, sum);
+    }
+    Ok(true)
+}
+
+/// PostgreSQL's rows (see `copyrows`) into `acc`. The raw columns' types are checked
+/// on the prepared statement first (COPY tells none). False: not as expected.
+async fn copy_out(
+    c: &mut PgConnection,
+    select: &str,
+    layout: &Layout,
+    acc: &mut Accumulator<'_>,
+) -> Result<bool, sqlx::Error> {
+    if layout.has_raw() {
+        let stmt = sqlx::Executor::prepare(&mut *c, select).await?;
+        if !layout.fits(stmt.columns()) {
+            return Ok(false);
+        }
+    }
+    let mut chunks = c
+        .copy_out_raw(&format!("COPY ({select}) TO STDOUT"))
+        .await?;
+    let (mut lines, mut line, mut buf) = (Lines::default(), Line::default(), Vec::new());
+    while let Some(chunk) = chunks.try_next().await? {
+        lines.feed(&chunk, |l| {
+            line.parse(l);
+            let (bucket, sum) = layout.row(|i| line.value(i), &mut buf)?;
+            acc.add(bucket, sum);
+            Ok::<(), sqlx::Error>(())
+        })?;
+    }
+    if lines.pending() {
+        return Err(sqlx::Error::Protocol(
+            "the COPY stream ended inside a row".into(),
+        ));
     }
     Ok(true)
 }

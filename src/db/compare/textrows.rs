@@ -132,15 +132,19 @@ impl Layout {
     }
 
     /// Whether the result's columns have the types the raw columns were chosen for.
-    pub(crate) fn fits<R: Row>(&self, row: &R) -> bool {
+    pub(crate) fn fits<C: Column>(&self, columns: &[C]) -> bool {
         let skip = usize::from(self.key.is_none());
         self.cols.iter().enumerate().all(|(i, c)| {
             c.types.is_empty()
-                || row
-                    .columns()
+                || columns
                     .get(i + skip)
                     .is_some_and(|col| c.types.contains(&col.type_info().name()))
         })
+    }
+
+    /// Whether any column is read as it is (else there are no types to check).
+    pub(crate) fn has_raw(&self) -> bool {
+        self.cols.iter().any(|c| !c.types.is_empty())
     }
 
     /// A row's bucket (None: not a number) and hash; `buf` is reused for its text.
@@ -153,6 +157,23 @@ impl Layout {
         usize: sqlx::ColumnIndex<R>,
         for<'r> &'r str: sqlx::Decode<'r, R::Database>,
     {
+        // As text: PostgreSQL decodes no bytes from a simple query's text values.
+        self.row(
+            |i| {
+                Ok(row
+                    .try_get_unchecked::<Option<&str>, _>(i)?
+                    .map(str::as_bytes))
+            },
+            buf,
+        )
+    }
+
+    /// The same from a row's values by position in the select list (None: NULL).
+    pub(crate) fn row<'v, E>(
+        &self,
+        value: impl Fn(usize) -> Result<Option<&'v [u8]>, E>,
+        buf: &mut Vec<u8>,
+    ) -> Result<(Option<usize>, u64), E> {
         let skip = usize::from(self.key.is_none());
         buf.clear();
         let mut key = None;
@@ -160,9 +181,7 @@ impl Layout {
             if i > 0 {
                 buf.push(0x1f);
             }
-            // As text: PostgreSQL decodes no bytes from a simple query's text values.
-            let v: Option<&str> = row.try_get_unchecked(i + skip)?;
-            let Some(v) = v.map(str::as_bytes) else {
+            let Some(v) = value(i + skip)? else {
                 buf.push(b'N');
                 continue;
             };
@@ -179,10 +198,7 @@ impl Layout {
         }
         let bucket = match key {
             Some(k) => bucket_of(&self.cuts, k),
-            None if skip == 1 => {
-                let b: Option<&str> = row.try_get_unchecked(0)?;
-                b.and_then(|b| b.parse().ok())
-            }
+            None if skip == 1 => value(0)?.and_then(|b| std::str::from_utf8(b).ok()?.parse().ok()),
             // The key was NULL: no bucket.
             None => None,
         };
