@@ -31,22 +31,67 @@ where
     }
     tokio::task::block_in_place(|| {
         std::thread::scope(|s| {
-            let (tx_a, rx_a) = tokio::sync::oneshot::channel();
-            let (tx_b, rx_b) = tokio::sync::oneshot::channel();
+            let (tx_a, rx_a) = tokio::sync::oneshot::channel::<()>();
+            let (tx_b, rx_b) = tokio::sync::oneshot::channel::<()>();
             let h = &handle;
-            s.spawn(move || tx_a.send(h.block_on(a)));
-            s.spawn(move || tx_b.send(h.block_on(b)));
-            // A side that panicked drops its sender; the scope then re-raises its panic.
-            let waited = handle.block_on(progress::reporting(
-                async { (rx_a.await.ok(), rx_b.await.ok()) },
+            let side_a = s.spawn(move || {
+                let out = h.block_on(a);
+                let _ = tx_a.send(());
+                out
+            });
+            let side_b = s.spawn(move || {
+                let out = h.block_on(b);
+                let _ = tx_b.send(());
+                out
+            });
+            // A side that panics drops its sender: the wait ends, its join re-raises.
+            handle.block_on(progress::reporting(
+                async {
+                    let _ = rx_a.await;
+                    let _ = rx_b.await;
+                },
                 progress,
                 em,
             ));
-            match waited {
-                (Some(a), Some(b)) => Some((a, b)),
-                _ => None,
-            }
+            let a = side_a
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            let b = side_b
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            (a, b)
         })
     })
-    .unwrap_or_else(|| unreachable!("a side's thread ended without a result nor a panic"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sides() -> (
+        Progress,
+        Emitter,
+        tokio::sync::mpsc::Receiver<crate::event::Stamped>,
+    ) {
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        (Progress::new("t"), Emitter::new(tx), rx)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn both_sides_run_on_threads_of_their_own() {
+        let (progress, em, _rx) = sides();
+        let side = || async {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            std::thread::current().id()
+        };
+        let (a, b) = both(side(), side(), &progress, &em).await;
+        assert_ne!(a, b);
+    }
+
+    #[tokio::test]
+    async fn a_single_threaded_runtime_joins_on_its_task() {
+        let (progress, em, _rx) = sides();
+        let (a, b) = both(async { 1 }, async { 2 }, &progress, &em).await;
+        assert_eq!((a, b), (1, 2));
+    }
 }
