@@ -86,6 +86,11 @@ fn all_classes_rows(b: Backend) -> Vec<String> {
         Backend::Mysql => format!("'{utc}'"),
         _ => format!("'{plus2}+02:00'"),
     };
+    let controls = match b {
+        Backend::Postgres => r"E'a\tb\\c\nd\re'",
+        Backend::Mysql => r"'a\tb\\c\nd\re'",
+        Backend::Sqlite => r"'a' || char(9) || 'b\c' || char(10) || 'd' || char(13) || 'e'",
+    };
     let rows = [
         format!(
             "(1, 9007199254740993, 12.5, 0.1, '', {}, TRUE, '2024-02-29', '2024-03-01 10:20:30.12', {})",
@@ -106,6 +111,8 @@ fn all_classes_rows(b: Backend) -> Vec<String> {
             tz("2000-01-01 00:00:00.25", "2000-01-01 02:00:00.25")
         ),
         "(5, 1, -0.5, 1e20, 'N', NULL, FALSE, NULL, NULL, NULL)".to_string(),
+        // Control characters and a backslash: text that streams escape (PostgreSQL's COPY).
+        format!("(6, 7, 1.25, 3.5, {controls}, NULL, TRUE, NULL, NULL, NULL)"),
     ];
     let mut out = Vec::new();
     if b == Backend::Mysql {
@@ -128,8 +135,8 @@ fn equal_across(a: Backend, b: Backend, test: &str) {
     let (cmp, progress) = compare(&src, &tgt, "vals", 20);
     assert_eq!(cmp.differences, vec![], "{a:?} -> {b:?}: {cmp:?}");
     assert!(cmp.equal, "{cmp:?}");
-    assert_eq!(cmp.source_rows, 5);
-    assert_eq!(cmp.target_rows, 5);
+    assert_eq!(cmp.source_rows, 6);
+    assert_eq!(cmp.target_rows, 6);
     assert_eq!(cmp.source_checksum, cmp.target_checksum);
     assert!(cmp.source_checksum.is_some());
     assert!(progress >= 2, "progress events: {progress}");

@@ -329,9 +329,9 @@ pub(crate) fn row_text<'a>(values: impl Iterator<Item = Option<&'a str>>, out: &
 /// The row hash every backend computes alike: the first 64 bits of the MD5 of the
 /// canonical row text, big-endian (PostgreSQL `('x'||left(md5(r),16))::bit(64)`,
 /// MariaDB `CONV(LEFT(MD5(r),16),16,10)`).
-pub(crate) fn md5_64(text: &str) -> u64 {
+pub(crate) fn md5_64(text: impl AsRef<[u8]>) -> u64 {
     use md5::{Digest, Md5};
-    let d = Md5::digest(text.as_bytes());
+    let d = Md5::digest(text.as_ref());
     let mut w = [0u8; 8];
     w.copy_from_slice(&d[..8]);
     u64::from_be_bytes(w)

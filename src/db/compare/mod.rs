@@ -14,7 +14,9 @@
 
 mod bisect;
 mod canonical;
+mod copyrows;
 mod lite;
+mod parallel;
 mod progress;
 mod reader;
 mod row_fn;
@@ -22,6 +24,7 @@ mod rows;
 mod snapshot;
 mod sql;
 mod tally;
+mod textrows;
 mod typed;
 
 use crate::db::schema::{self, Table};
@@ -287,13 +290,9 @@ async fn run(
     } else {
         bisect::cuts(src, plan, &whole, a, bisect::segments_for(a)).await?
     };
-    let (s, t) = progress::reporting(
-        async {
-            tokio::join!(
-                src.tallies(plan, &whole, &cuts, progress),
-                tgt.tallies(plan, &whole, &cuts, progress)
-            )
-        },
+    let (s, t) = parallel::both(
+        src.tallies(plan, &whole, &cuts, progress),
+        tgt.tallies(plan, &whole, &cuts, progress),
         progress,
         em,
     )

@@ -71,7 +71,7 @@ impl Reader<'_> {
         self.conn.dialect
     }
 
-    fn own(&self, c: &Col) -> canonical::Own {
+    pub(crate) fn own(&self, c: &Col) -> canonical::Own {
         match self.side {
             Side::Source => c.src,
             Side::Target => c.tgt,

@@ -111,29 +111,6 @@ fn my_value(own: Own, own_class: Class, class: Class, c: &str) -> String {
     }
 }
 
-/// The canonical row text on a server from its columns' value expressions.
-pub(crate) fn row_expr(dialect: Dialect, values: &[String]) -> String {
-    if values.is_empty() {
-        return "''".into();
-    }
-    match dialect {
-        Dialect::Mysql => {
-            let parts: Vec<String> = values
-                .iter()
-                .map(|v| format!("COALESCE(CONCAT('V', {v}), 'N')"))
-                .collect();
-            format!("CONCAT_WS(X'1F', {})", parts.join(", "))
-        }
-        _ => {
-            let parts: Vec<String> = values
-                .iter()
-                .map(|v| format!("COALESCE('V' || {v}, 'N')"))
-                .collect();
-            parts.join(" || chr(31) || ")
-        }
-    }
-}
-
 /// PostgreSQL's 64-bit hash of a row (signed: sums agree mod 2^64) from its columns'
 /// expressions (see `pg_native_column`).
 pub(crate) fn pg_native_hash(columns: &[String]) -> String {
@@ -242,14 +219,5 @@ mod tests {
         assert_eq!(literal(Dialect::Postgres, Class::Text, "it's"), "'it''s'");
         assert_eq!(literal(Dialect::Mysql, Class::Text, "a\\b"), "'a\\\\b'");
         assert_eq!(literal(Dialect::Sqlite, Class::Int, "x"), "'x'");
-    }
-
-    #[test]
-    fn rows_join_null_flags() {
-        assert_eq!(
-            row_expr(Dialect::Postgres, &["a".into(), "b".into()]),
-            "COALESCE('V' || a, 'N') || chr(31) || COALESCE('V' || b, 'N')"
-        );
-        assert_eq!(row_expr(Dialect::Mysql, &[]), "''");
     }
 }

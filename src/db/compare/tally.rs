@@ -3,21 +3,24 @@
 //!
 //! - `PgNative` (PostgreSQL on both sides): the server renders, hashes and sums; only
 //!   the bucket totals cross the wire.
-//! - `Md5` (across backends): a server streams its rows' bucket and canonical text and
-//!   the MD5 is taken here; SQLite's rows are canonicalized and hashed inside its scan
-//!   (`lite`). The servers' own `md5()` costs more per row
+//! - `Md5` (across backends): a server streams its rows' columns (as they are where
+//!   their text is canonical, else the canonical text, see `textrows`), and the
+//!   canonical row and its MD5 are made here; SQLite's rows are canonicalized and hashed
+//!   inside its scan (`lite`). The servers' own `md5()` costs more per row
 //!   than rendering the text and sending it (PostgreSQL sets up a digest context per
 //!   call, MariaDB converts the digest to a hex string), and the rows of both sides
 //!   arrive at once on their two connections.
 
-use super::canonical;
+use super::copyrows::{Line, Lines};
 use super::progress::Progress;
 use super::reader::{Plan, Range, Reader, Tally};
 use super::sql::{self, Hasher};
+use super::textrows::Layout;
 use crate::db::{DbError, Inner};
 use crate::sql::Dialect;
 use futures_util::TryStreamExt;
-use sqlx::Row;
+use sqlx::postgres::PgConnection;
+use sqlx::{Row, Statement};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -91,7 +94,9 @@ impl Reader<'_> {
         Ok(out)
     }
 
-    /// Rows streamed as (bucket, canonical text), hashed with MD5 here.
+    /// A server's rows streamed and hashed with MD5 here: raw columns where their text is canonical (see `textrows`); should a
+    /// result type differ from what the declared type promised, again with the server's
+    /// expressions only.
     async fn streamed(
         &mut self,
         plan: &Plan,
@@ -99,36 +104,41 @@ impl Reader<'_> {
         cuts: &[Vec<String>],
         progress: &Arc<Progress>,
     ) -> Result<Vec<Tally>, DbError> {
-        let bucket = self.bucket_expr(plan, cuts);
         let filter = self.range_where(plan, range, None);
-        let all: Vec<usize> = (0..plan.cols.len()).collect();
-        let sql = match self.dialect() {
-            Dialect::Postgres => format!(
-                "SELECT ({bucket})::int8, {} FROM {}{filter}",
-                sql::row_expr(Dialect::Postgres, &self.server_values(plan, &all)),
-                self.table
-            ),
-            // Binary pieces (X'1F', HEX of a blob) would make the row binary: as text.
-            _ => format!(
-                "SELECT CAST({bucket} AS SIGNED), CONVERT({} USING utf8mb4) FROM {}{filter}",
-                sql::row_expr(Dialect::Mysql, &self.server_values(plan, &all)),
-                self.table
-            ),
-        };
-        let mut acc = Accumulator::new(cuts.len() + 1, progress, Progress::index(self.side));
-        let res = match &mut self.conn.inner {
-            Inner::Sqlite(_) => Ok(()),
-            Inner::Postgres(c) => {
-                let rows = sqlx::query(&sql).fetch(&mut *c);
-                drain(rows, &mut acc).await
-            }
-            Inner::Mysql(c) => {
-                let rows = sqlx::query(&sql).fetch(&mut *c);
-                drain(rows, &mut acc).await
-            }
-        };
         let ctx = format!("checksumming the rows of {}", self.name);
-        res.map_err(|e| self.conn.query_error(&ctx, e))?;
+        for raw in [true, false] {
+            let layout = Layout::new(self, plan, cuts, raw);
+            let sql = format!(
+                "SELECT {} FROM {}{filter}",
+                layout.select(self, plan, cuts),
+                self.table
+            );
+            let mut acc = Accumulator::new(cuts.len() + 1, progress, Progress::index(self.side));
+            let res = match &mut self.conn.inner {
+                Inner::Mysql(c) => {
+                    drain(
+                        sqlx::Executor::fetch(&mut *c, sql.as_str()),
+                        &layout,
+                        &mut acc,
+                    )
+                    .await
+                }
+                Inner::Postgres(c) => copy_out(c, &sql, &layout, &mut acc).await,
+                Inner::Sqlite(_) => Ok(true),
+            };
+            if res.map_err(|e| self.conn.query_error(&ctx, e))? {
+                return self.finish(acc, ctx);
+            }
+            tracing::debug!(table = %self.name, "result types not as declared: expressions only");
+        }
+        Err(DbError::Query {
+            target: self.conn.display.clone(),
+            context: ctx,
+            message: "the rows' column types differ from the table's".into(),
+        })
+    }
+
+    fn finish(&self, acc: Accumulator<'_>, ctx: String) -> Result<Vec<Tally>, DbError> {
         acc.finish().ok_or_else(|| DbError::Query {
             target: self.conn.display.clone(),
             context: ctx,
@@ -137,21 +147,66 @@ impl Reader<'_> {
     }
 }
 
-/// A server's (bucket, row text) stream into `acc`.
+/// A server's rows (see `textrows`) into `acc`. A bare statement is sent unprepared:
+/// PostgreSQL's simple query, MySQL's text protocol, every value as text. False: a raw
+/// column's type was not as expected.
 async fn drain<R: Row>(
     rows: impl futures_util::Stream<Item = Result<R, sqlx::Error>>,
+    layout: &Layout,
     acc: &mut Accumulator<'_>,
-) -> Result<(), sqlx::Error>
+) -> Result<bool, sqlx::Error>
 where
     usize: sqlx::ColumnIndex<R>,
-    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
-    for<'r> &'r str: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> &'r str: sqlx::Decode<'r, R::Database>,
 {
     let mut rows = std::pin::pin!(rows);
+    let mut buf = Vec::new();
+    let mut first = true;
     while let Some(r) = rows.try_next().await? {
-        acc.add(r.try_get(0)?, r.try_get(1)?);
+        if first {
+            if !layout.fits(r.columns()) {
+                return Ok(false);
+            }
+            first = false;
+        }
+        let (bucket, sum) = layout.hash(&r, &mut buf)?;
+        acc.add(bucket, sum);
     }
-    Ok(())
+    Ok(true)
+}
+
+/// PostgreSQL's rows (see `copyrows`) into `acc`. The raw columns' types are checked
+/// on the prepared statement first (COPY tells none). False: not as expected.
+async fn copy_out(
+    c: &mut PgConnection,
+    select: &str,
+    layout: &Layout,
+    acc: &mut Accumulator<'_>,
+) -> Result<bool, sqlx::Error> {
+    if layout.has_raw() {
+        let stmt = sqlx::Executor::prepare(&mut *c, select).await?;
+        if !layout.fits(stmt.columns()) {
+            return Ok(false);
+        }
+    }
+    let mut chunks = c
+        .copy_out_raw(&format!("COPY ({select}) TO STDOUT"))
+        .await?;
+    let (mut lines, mut line, mut buf) = (Lines::default(), Line::default(), Vec::new());
+    while let Some(chunk) = chunks.try_next().await? {
+        lines.feed(&chunk, |l| {
+            line.parse(l);
+            let (bucket, sum) = layout.row(|i| line.value(i), &mut buf)?;
+            acc.add(bucket, sum);
+            Ok::<(), sqlx::Error>(())
+        })?;
+    }
+    if lines.pending() {
+        return Err(sqlx::Error::Protocol(
+            "the COPY stream ended inside a row".into(),
+        ));
+    }
+    Ok(true)
 }
 
 /// Tallies of a streamed pass, with progress in batches.
@@ -174,12 +229,9 @@ impl<'p> Accumulator<'p> {
         }
     }
 
-    fn add(&mut self, bucket: i64, text: &str) {
-        let sum = canonical::md5_64(text);
-        match usize::try_from(bucket)
-            .ok()
-            .and_then(|b| self.tallies.get_mut(b))
-        {
+    /// A row's hash into its bucket (None: it had none).
+    fn add(&mut self, bucket: Option<usize>, sum: u64) {
+        match bucket.and_then(|b| self.tallies.get_mut(b)) {
             Some(t) => t.add(Tally { rows: 1, sum }),
             None => self.bad = true,
         }
