@@ -3,14 +3,16 @@
 //! checksums on SQLite, PostgreSQL and MySQL/MariaDB; rows are summed identically on
 //! every backend. On a mismatch, key ranges are bisected (segments cut at sampled key
 //! quantiles) down to the differing rows, which are listed with the columns that differ.
-//! Both sides read from a consistent snapshot, at the same time.
-
+//! Both sides read from a consistent snapshot, at the same time, each pass on a thread
+//! per side.
 //!
 //! Where things live: `canonical` (value classes and the Rust side of the encoding),
 //! `typed` (SQLite's typed values to canonical text, fast), `sql` (each backend's
-//! expressions), `reader` (one side's statements), `tally` (segment checksums), `lite`
-//! (SQLite's side, hashed in its scan by the SQL function of `row_fn`), `snapshot`, `bisect` (segments and the descent), `rows`
-//! (diffing small segments), `progress`.
+//! expressions), `reader` (one side's statements), `tally` (segment checksums),
+//! `textrows` and `copyrows` (a server's columns read as they are where their text is
+//! canonical), `lite` (SQLite's side, hashed in its scan by the SQL function of
+//! `row_fn`), `parallel` (a thread per side), `snapshot`, `bisect` (segments and the
+//! descent), `rows` (diffing small segments), `progress`.
 
 mod bisect;
 mod canonical;

@@ -45,7 +45,7 @@ impl Reader<'_> {
         self.streamed(plan, range, cuts, progress).await
     }
 
-    /// The server sums `hashtextextended` of each row's canonical text per bucket.
+    /// The server sums `hash_record_extended` of each row per bucket (see `Hasher::PgNative`).
     async fn aggregated(
         &mut self,
         plan: &Plan,
