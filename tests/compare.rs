@@ -356,6 +356,47 @@ fn composite_keys_are_compared_as_row_values() {
     assert_eq!(cmp.differences[0].key, "region=US, n=1234");
 }
 
+/// Column names that differ only in case (Chinook's `AlbumId` in SQLite, `albumid` where
+/// a loader folded them in PostgreSQL) are the same columns, read under each side's own
+/// name: PostgreSQL's quoted names do not ignore case.
+#[test]
+fn columns_named_in_another_case_are_read_under_each_sides_name() {
+    for (a, b, test) in [
+        (Backend::Sqlite, Backend::Postgres, "compare case lite"),
+        (Backend::Postgres, Backend::Postgres, "compare case pg"),
+    ] {
+        let Some((src, tgt)) = pair(a, b, test) else {
+            return;
+        };
+        let rows: Vec<String> = (1..=300).map(|i| format!("({i}, 'album {i}')")).collect();
+        let values = rows.join(", ");
+        run(
+            &src,
+            &[
+                "CREATE TABLE album (\"AlbumId\" INTEGER PRIMARY KEY, \"Title\" VARCHAR(40))"
+                    .into(),
+                format!("INSERT INTO album VALUES {values}"),
+            ],
+        );
+        run(
+            &tgt,
+            &[
+                "CREATE TABLE album (albumid INTEGER PRIMARY KEY, title VARCHAR(40))".into(),
+                format!("INSERT INTO album VALUES {values}"),
+            ],
+        );
+        let (cmp, _) = compare(&src, &tgt, "album", 20);
+        assert!(cmp.equal && cmp.note.is_none(), "{test}: {cmp:?}");
+        run(
+            &tgt,
+            &["UPDATE album SET title = 'x' WHERE albumid = 123".into()],
+        );
+        let (cmp, _) = compare(&src, &tgt, "album", 20);
+        assert_eq!(cmp.differences.len(), 1, "{test}: {cmp:?}");
+        assert_eq!(cmp.differences[0].key, "AlbumId=123", "{test}");
+    }
+}
+
 #[test]
 fn a_table_without_key_gets_counts_and_checksums_and_a_note() {
     let Some((src, tgt)) = pair(Backend::Postgres, Backend::Sqlite, "compare no key") else {

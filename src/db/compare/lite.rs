@@ -56,7 +56,7 @@ impl Reader<'_> {
         let cols: Vec<String> = plan
             .cols
             .iter()
-            .map(|c| quote_ident(Dialect::Sqlite, &c.name))
+            .map(|c| quote_ident(Dialect::Sqlite, self.col_name(c)))
             .collect();
         let call = row_fn::call(&first, &cols);
         let sql = format!(
@@ -110,7 +110,7 @@ impl Reader<'_> {
             .map(|c| c.first()?.parse::<i64>().ok())
             .collect::<Option<Vec<i64>>>()?;
         ints.is_sorted()
-            .then(|| (quote_ident(Dialect::Sqlite, &col.name), ints))
+            .then(|| (quote_ident(Dialect::Sqlite, self.col_name(col)), ints))
     }
 }
 

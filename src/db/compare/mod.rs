@@ -177,20 +177,19 @@ fn plan(sd: Dialect, s: &Table, td: Dialect, t: &Table) -> (Plan, Vec<String>) {
     let mut cols = Vec::new();
     let mut only_source = Vec::new();
     for (name, sc) in &s.columns {
-        let tc = t.columns.get(name).or_else(|| {
-            t.columns
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v)
-        });
+        let tc = t
+            .columns
+            .get_key_value(name)
+            .or_else(|| t.columns.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)));
         match tc {
-            Some(tc) => {
+            Some((tgt_name, tc)) => {
                 let (so, to) = (classify(sd, &sc.data_type), classify(td, &tc.data_type));
                 let same_pg = sd == Dialect::Postgres
                     && td == Dialect::Postgres
                     && sc.data_type == tc.data_type;
                 cols.push(Col {
                     name: name.clone(),
+                    tgt_name: tgt_name.clone(),
                     class: combine((sd, so), (td, to)),
                     src: so,
                     tgt: to,

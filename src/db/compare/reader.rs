@@ -78,6 +78,14 @@ impl Reader<'_> {
         }
     }
 
+    /// The column's name on this side.
+    pub(crate) fn col_name<'p>(&self, c: &'p Col) -> &'p str {
+        match self.side {
+            Side::Source => &c.name,
+            Side::Target => &c.tgt_name,
+        }
+    }
+
     fn key_exprs(&self, plan: &Plan) -> Vec<String> {
         self.key_columns(plan, None)
     }
@@ -88,7 +96,7 @@ impl Reader<'_> {
             .iter()
             .map(|&i| {
                 let c = &plan.cols[i];
-                sql::key_expr(self.dialect(), self.own(c), &c.name, table)
+                sql::key_expr(self.dialect(), self.own(c), self.col_name(c), table)
             })
             .collect()
     }
@@ -154,7 +162,7 @@ impl Reader<'_> {
             .iter()
             .map(|&i| {
                 let c = &plan.cols[i];
-                sql::value_expr(self.dialect(), self.own(c), c.class, &c.name)
+                sql::value_expr(self.dialect(), self.own(c), c.class, self.col_name(c))
             })
             .collect()
     }
@@ -163,7 +171,7 @@ impl Reader<'_> {
     pub(crate) fn columns(&self, plan: &Plan, which: &[usize]) -> String {
         let cols: Vec<String> = which
             .iter()
-            .map(|&i| quote_ident(Dialect::Sqlite, &plan.cols[i].name))
+            .map(|&i| quote_ident(Dialect::Sqlite, self.col_name(&plan.cols[i])))
             .collect();
         if cols.is_empty() {
             "NULL".into()

@@ -11,7 +11,11 @@ use crate::sql::Dialect;
 /// A compared column: its name, the class both sides render it in, each side's type.
 #[derive(Debug, Clone)]
 pub(crate) struct Col {
+    /// The source's name of the column (what findings say).
     pub name: String,
+    /// The target's name of it: the same but for case, which PostgreSQL's quoted
+    /// names do not ignore.
+    pub tgt_name: String,
     pub class: Class,
     pub src: Own,
     pub tgt: Own,
@@ -139,10 +143,10 @@ pub(crate) fn pg_native(data_type: &str) -> Native {
     }
 }
 
-/// A column as it goes into the native row hash: itself, or its canonical text
-/// (`canonical`) when the two sides' types differ.
-pub(crate) fn pg_native_column(col: &Col, canonical: String) -> String {
-    let c = quote_ident(Dialect::Postgres, &col.name);
+/// A column (`name` on this side) as it goes into the native row hash: itself, or its
+/// canonical text (`canonical`) when the two sides' types differ.
+pub(crate) fn pg_native_column(col: &Col, name: &str, canonical: String) -> String {
+    let c = quote_ident(Dialect::Postgres, name);
     match col.native {
         Native::Canonical => canonical,
         Native::Value => c,

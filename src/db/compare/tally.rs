@@ -59,7 +59,7 @@ impl Reader<'_> {
             .server_values(plan, &all)
             .into_iter()
             .zip(&plan.cols)
-            .map(|(canonical, col)| sql::pg_native_column(col, canonical))
+            .map(|(canonical, col)| sql::pg_native_column(col, self.col_name(col), canonical))
             .collect();
         let sql = format!(
             "SELECT b::int8, COUNT(*)::int8, COALESCE(SUM(h), 0)::text FROM (SELECT {} AS b, \

@@ -89,19 +89,20 @@ impl Layout {
             .iter()
             .map(|c| {
                 let own = reader.own(c);
+                let name = reader.col_name(c);
                 let (piece, types) = if raw {
                     raw_column(dialect, c.class, own)
                 } else {
                     (Piece::Plain, &[][..])
                 };
                 let expr = match (types.is_empty(), dialect) {
-                    (false, _) => quote_ident(dialect, &c.name),
+                    (false, _) => quote_ident(dialect, name),
                     // Binary pieces (HEX of a blob) would make the value binary: as text.
                     (true, Dialect::Mysql) => format!(
                         "CONVERT({} USING utf8mb4)",
-                        sql::value_expr(dialect, own, c.class, &c.name)
+                        sql::value_expr(dialect, own, c.class, name)
                     ),
-                    (true, _) => sql::value_expr(dialect, own, c.class, &c.name),
+                    (true, _) => sql::value_expr(dialect, own, c.class, name),
                 };
                 Selected { expr, piece, types }
             })
