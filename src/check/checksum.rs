@@ -195,6 +195,24 @@ async fn compared(
     }
 }
 
+/// A value as a finding shows it: as it is, unless that would hide what differs (an
+/// empty text, spaces at either end, control characters, the text `NULL`): then quoted
+/// and escaped, so `'Edinburgh '` against `'Edinburgh'` reads as two values.
+fn shown(v: Option<&str>) -> String {
+    let Some(v) = v else {
+        return "NULL".into();
+    };
+    let plain = !v.is_empty()
+        && v.trim() == v
+        && !v.chars().any(char::is_control)
+        && !v.eq_ignore_ascii_case("null");
+    if plain {
+        v.to_string()
+    } else {
+        format!("{v:?}")
+    }
+}
+
 /// The finding for a comparison that found differences.
 fn differs(what: &str, side: &str, c: &Comparison) -> Found {
     let mut detail = what.to_string();
@@ -210,8 +228,8 @@ fn differs(what: &str, side: &str, c: &Comparison) -> Found {
                     format!(
                         "{}: {} -> {}",
                         col.column,
-                        col.source.as_deref().unwrap_or("NULL"),
-                        col.target.as_deref().unwrap_or("NULL")
+                        shown(col.source.as_deref()),
+                        shown(col.target.as_deref())
                     )
                 })
                 .collect();
@@ -242,5 +260,20 @@ fn differs(what: &str, side: &str, c: &Comparison) -> Found {
     Found {
         rows: c.differences.clone(),
         ..Found::fail(detail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn values_that_would_hide_a_difference_are_quoted() {
+        assert_eq!(shown(Some("Edinburgh")), "Edinburgh");
+        assert_eq!(shown(Some("Edinburgh ")), "\"Edinburgh \"");
+        assert_eq!(shown(Some("")), "\"\"");
+        assert_eq!(shown(None), "NULL");
+        assert_eq!(shown(Some("NULL")), "\"NULL\"");
+        assert_eq!(shown(Some("a\tb")), "\"a\\tb\"");
     }
 }
