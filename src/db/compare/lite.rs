@@ -78,16 +78,10 @@ impl Reader<'_> {
         let ctx = format!("checksumming the rows of {}", self.name);
         res.map_err(|e| match e {
             LiteError::Sqlx(e) => self.conn.query_error(&ctx, e),
-            LiteError::Function(e) => DbError::Query {
-                target: self.conn.display.clone(),
-                context: ctx,
-                message: format!("registering the row function: {e}"),
-            },
-            LiteError::Unreadable(why) => DbError::Query {
-                target: self.conn.display.clone(),
-                context: ctx,
-                message: why.into(),
-            },
+            LiteError::Function(e) => {
+                self.wrong(&ctx, format!("registering the row function: {e}"))
+            }
+            LiteError::Unreadable(why) => self.wrong(&ctx, why),
         })
     }
 

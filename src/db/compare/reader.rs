@@ -78,6 +78,15 @@ impl Reader<'_> {
         }
     }
 
+    /// What went wrong while `context` (a query that ran but gave what cannot be used).
+    pub(crate) fn wrong(&self, context: &str, message: impl Into<String>) -> DbError {
+        DbError::Query {
+            target: self.conn.display.clone(),
+            context: context.to_string(),
+            message: message.into(),
+        }
+    }
+
     /// The column's name on this side.
     pub(crate) fn col_name<'p>(&self, c: &'p Col) -> &'p str {
         match self.side {

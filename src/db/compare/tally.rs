@@ -81,10 +81,8 @@ impl Reader<'_> {
         let rows = res.map_err(|e| self.conn.query_error(&ctx, e))?;
         let mut out = vec![Tally::default(); buckets];
         for (b, n, sum) in rows {
-            let sum = crate::db::schema::fold_decimal(&sum).ok_or_else(|| DbError::Query {
-                target: self.conn.display.clone(),
-                context: ctx.clone(),
-                message: format!("the server's sum {sum:?} is not a number"),
+            let sum = crate::db::schema::fold_decimal(&sum).ok_or_else(|| {
+                self.wrong(&ctx, format!("the server's sum {sum:?} is not a number"))
             })?;
             let slot = usize::try_from(b).unwrap_or(0).min(buckets - 1);
             let n = u64::try_from(n).unwrap_or(0);
@@ -131,19 +129,12 @@ impl Reader<'_> {
             }
             tracing::debug!(table = %self.name, "result types not as declared: expressions only");
         }
-        Err(DbError::Query {
-            target: self.conn.display.clone(),
-            context: ctx,
-            message: "the rows' column types differ from the table's".into(),
-        })
+        Err(self.wrong(&ctx, "the rows' column types differ from the table's"))
     }
 
     fn finish(&self, acc: Accumulator<'_>, ctx: String) -> Result<Vec<Tally>, DbError> {
-        acc.finish().ok_or_else(|| DbError::Query {
-            target: self.conn.display.clone(),
-            context: ctx,
-            message: "a row fell outside the key buckets".into(),
-        })
+        acc.finish()
+            .ok_or_else(|| self.wrong(&ctx, "a row fell outside the key buckets"))
     }
 }
 
