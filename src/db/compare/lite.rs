@@ -49,8 +49,11 @@ impl Reader<'_> {
         cuts: &[Vec<String>],
         progress: &Arc<Progress>,
     ) -> Result<Vec<Tally>, DbError> {
-        let (bucketing, first) = match self.int_key_cuts(plan, cuts) {
-            Some((key, cuts)) => (Bucketing::IntCuts(cuts), key),
+        let (bucketing, first) = match self.int_key(plan, cuts) {
+            Some((k, ints)) => (
+                Bucketing::IntCuts(ints),
+                quote_ident(Dialect::Sqlite, self.col_name(&plan.cols[k])),
+            ),
             None => (Bucketing::Given, self.bucket_expr(plan, cuts)),
         };
         let cols: Vec<String> = plan
@@ -69,7 +72,7 @@ impl Reader<'_> {
             bucketing,
             cuts.len() + 1,
             progress.clone(),
-            Progress::index(self.side),
+            self.side,
         );
         let res = match &mut self.conn.inner {
             Inner::Sqlite(c) => tallies(c, &sql, hasher).await,
@@ -83,28 +86,6 @@ impl Reader<'_> {
             }
             LiteError::Unreadable(why) => self.wrong(&ctx, why),
         })
-    }
-
-    /// A single integer key (on this side and in the plan, so SQLite compares it with
-    /// the cuts as numbers) and the cuts as integers: the bucket is found in Rust.
-    fn int_key_cuts(&self, plan: &Plan, cuts: &[Vec<String>]) -> Option<(String, Vec<i64>)> {
-        let &[k] = plan.key.as_slice() else {
-            return None;
-        };
-        let col = &plan.cols[k];
-        let own = match self.side {
-            crate::event::Side::Source => col.src,
-            crate::event::Side::Target => col.tgt,
-        };
-        if col.class != Class::Int || own.class != Some(Class::Int) {
-            return None;
-        }
-        let ints = cuts
-            .iter()
-            .map(|c| c.first()?.parse::<i64>().ok())
-            .collect::<Option<Vec<i64>>>()?;
-        ints.is_sorted()
-            .then(|| (quote_ident(Dialect::Sqlite, self.col_name(col)), ints))
     }
 }
 
@@ -225,7 +206,13 @@ mod tests {
             row_fn::call("0", &names)
         );
         let progress = Arc::new(Progress::new("t"));
-        let hasher = RowHasher::new(vec![Class::Text; n], Bucketing::Given, 1, progress, 0);
+        let hasher = RowHasher::new(
+            vec![Class::Text; n],
+            Bucketing::Given,
+            1,
+            progress,
+            crate::event::Side::Source,
+        );
         let tallies = tallies(&mut c, &sql, hasher).await.expect("tallies");
         let want = Tally {
             rows: 1,

@@ -3,11 +3,16 @@
 //! times a second while a pass runs, and once when it ends. SQLite counts rows as its
 //! scan hashes them; a server's aggregate reports its rows when it returns.
 
+use super::reader::Tally;
 use crate::emit::Emitter;
 use crate::event::{CompareProgress, Event, Side};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Rows counted between two progress updates of a pass hashed here.
+const PROGRESS_EVERY: u64 = 16_384;
 
 pub(crate) struct Progress {
     pub table: String,
@@ -71,4 +76,49 @@ pub(crate) async fn reporting<F: Future>(work: F, progress: &Progress, em: &Emit
     };
     progress.emit(em);
     out
+}
+
+/// A pass's tallies as cutover hashes its rows (a server's stream, SQLite's row
+/// function), with the rows counted into `progress` in batches.
+pub(crate) struct Accumulator {
+    tallies: Vec<Tally>,
+    bad: bool,
+    pending: u64,
+    progress: Arc<Progress>,
+    side: usize,
+}
+
+impl Accumulator {
+    pub fn new(buckets: usize, progress: Arc<Progress>, side: Side) -> Self {
+        Accumulator {
+            tallies: vec![Tally::default(); buckets],
+            bad: false,
+            pending: 0,
+            progress,
+            side: Progress::index(side),
+        }
+    }
+
+    /// A row's hash into its bucket (None: it had none, or could not be read).
+    pub fn add(&mut self, bucket: Option<usize>, sum: u64) {
+        match bucket.and_then(|b| self.tallies.get_mut(b)) {
+            Some(t) => t.add(Tally { rows: 1, sum }),
+            None => self.bad = true,
+        }
+        self.pending += 1;
+        if self.pending == PROGRESS_EVERY {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        self.progress.rows[self.side].fetch_add(self.pending, Ordering::Relaxed);
+        self.pending = 0;
+    }
+
+    /// The tallies; None when a row had no bucket (should never happen).
+    pub fn finish(&mut self) -> Option<Vec<Tally>> {
+        self.flush();
+        (!self.bad).then(|| std::mem::take(&mut self.tallies))
+    }
 }

@@ -151,19 +151,35 @@ impl Reader<'_> {
         out
     }
 
+    /// A single integer key (on this side and in the plan, so that it compares with the
+    /// cuts as numbers) and the cuts as ascending integers: its column in the plan and
+    /// the cuts, for bucketing by binary search (`width_bucket`, or in Rust) instead of
+    /// the tree of CASEs. None: some other key.
+    pub(crate) fn int_key(&self, plan: &Plan, cuts: &[Vec<String>]) -> Option<(usize, Vec<i64>)> {
+        let &[k] = plan.key.as_slice() else {
+            return None;
+        };
+        let col = &plan.cols[k];
+        let int = Some(canonical::Class::Int);
+        if col.class != canonical::Class::Int || self.own(col).class != int {
+            return None;
+        }
+        let ints = cuts
+            .iter()
+            .map(|c| c.first()?.parse::<i64>().ok())
+            .collect::<Option<Vec<i64>>>()?;
+        ints.is_sorted().then_some((k, ints))
+    }
+
     /// PostgreSQL's bucket of a row: `width_bucket` for a single integer key, else the
     /// tree of CASEs.
     pub(crate) fn pg_bucket_expr(&self, plan: &Plan, cuts: &[Vec<String>]) -> String {
-        let int_key = plan.key.len() == 1
-            && self.own(&plan.cols[plan.key[0]]).class == Some(canonical::Class::Int);
-        if int_key && !cuts.is_empty() {
-            let k = self.key_exprs(plan).remove(0);
-            let firsts: Vec<&str> = cuts.iter().map(|c| c[0].as_str()).collect();
-            if let Some(e) = sql::pg_int_buckets(&k, &firsts) {
-                return e;
+        match self.int_key(plan, cuts) {
+            Some((_, ints)) if !ints.is_empty() => {
+                sql::pg_int_buckets(&self.key_exprs(plan).remove(0), &ints)
             }
+            _ => self.bucket_expr(plan, cuts),
         }
-        self.bucket_expr(plan, cuts)
     }
 
     pub(crate) fn server_values(&self, plan: &Plan, which: &[usize]) -> Vec<String> {

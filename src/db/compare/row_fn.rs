@@ -6,22 +6,19 @@
 //! sqlx's own connection handle (both link the same libsqlite3-sys).
 
 use super::canonical::{self, Class};
-use super::progress::Progress;
+use super::progress::{Accumulator, Progress};
 use super::reader::Tally;
 use super::typed::{self, Value};
+use crate::event::Side;
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::ValueRef;
 use sqlx::SqliteConnection;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 /// The functions' names (registered for a pass, removed after it): the one that
 /// ends a row, and the one that reads the first columns of a wide row.
 const ROW: &str = "cutover_compare_row";
 const COLUMNS: &str = "cutover_compare_columns";
-
-/// Rows hashed between two progress updates.
-const PROGRESS_EVERY: u64 = 16_384;
 
 /// How the function's first argument gives a row's bucket.
 pub(crate) enum Bucketing {
@@ -71,17 +68,15 @@ fn int_at_most(c: i64, k: f64) -> bool {
 pub(crate) struct RowHasher {
     classes: Vec<Class>,
     bucketing: Bucketing,
-    tallies: Vec<Tally>,
+    acc: Accumulator,
     /// The canonical row text so far, reused from row to row.
     row: String,
     /// Columns of the row written so far.
     column: usize,
     calls: u64,
-    /// A row had no bucket or a value that could not be read (should never happen).
-    bad: bool,
-    pending: u64,
-    progress: Arc<Progress>,
-    side: usize,
+    /// The row has more columns than the plan or a value that could not be read
+    /// (should never happen).
+    unreadable: bool,
 }
 
 impl RowHasher {
@@ -90,19 +85,16 @@ impl RowHasher {
         bucketing: Bucketing,
         buckets: usize,
         progress: Arc<Progress>,
-        side: usize,
+        side: Side,
     ) -> RowHasher {
         RowHasher {
             classes,
             bucketing,
-            tallies: vec![Tally::default(); buckets],
+            acc: Accumulator::new(buckets, progress, side),
             row: String::with_capacity(256),
             column: 0,
             calls: 0,
-            bad: false,
-            pending: 0,
-            progress,
-            side,
+            unreadable: false,
         }
     }
 
@@ -110,7 +102,7 @@ impl RowHasher {
     fn columns(&mut self, ctx: &Context<'_>, from: usize) {
         for arg in from..ctx.len() {
             let Some(&class) = self.classes.get(self.column) else {
-                self.bad = true;
+                self.unreadable = true;
                 return;
             };
             let v = match ctx.get_raw(arg) {
@@ -121,7 +113,7 @@ impl RowHasher {
                 ValueRef::Text(t) => match std::str::from_utf8(t) {
                     Ok(t) => Value::Text(t),
                     Err(_) => {
-                        self.bad = true;
+                        self.unreadable = true;
                         Value::Null
                     }
                 },
@@ -145,32 +137,17 @@ impl RowHasher {
     fn end_row(&mut self, ctx: &Context<'_>) {
         self.columns(ctx, 2);
         self.calls += 1;
-        self.pending += 1;
-        if self.pending == PROGRESS_EVERY {
-            self.flush();
-        }
-        let bucket = self.bucketing.bucket(ctx.get_raw(0));
         let complete = self.column == self.classes.len();
-        match bucket.and_then(|b| self.tallies.get_mut(b)) {
-            Some(t) if complete => t.add(Tally {
-                rows: 1,
-                sum: canonical::md5_64(&self.row),
-            }),
-            _ => self.bad = true,
-        }
+        let bucket = self.bucketing.bucket(ctx.get_raw(0)).filter(|_| complete);
+        self.acc.add(bucket, canonical::md5_64(&self.row));
         self.row.clear();
         self.column = 0;
     }
 
-    fn flush(&mut self) {
-        self.progress.rows[self.side].fetch_add(self.pending, Ordering::Relaxed);
-        self.pending = 0;
-    }
-
     /// The tallies, if every one of the pass's `rows` rows was hashed, once.
     pub fn finish(&mut self, rows: u64) -> Option<Vec<Tally>> {
-        self.flush();
-        (!self.bad && self.calls == rows).then(|| std::mem::take(&mut self.tallies))
+        let tallies = self.acc.finish()?;
+        (!self.unreadable && self.calls == rows).then_some(tallies)
     }
 }
 

@@ -156,15 +156,10 @@ pub(crate) fn pg_native_column(col: &Col, name: &str, canonical: String) -> Stri
 
 /// PostgreSQL: the bucket of an integer key by binary search in C (`width_bucket` with
 /// an array of thresholds counts the cuts at or below the key), several times cheaper
-/// than a tree of CASEs. None: not a single integer key.
-pub(crate) fn pg_int_buckets(key: &str, cuts: &[&str]) -> Option<String> {
-    if cuts.iter().any(|c| c.parse::<i64>().is_err()) {
-        return None;
-    }
-    Some(format!(
-        "width_bucket({key}, ARRAY[{}]::int8[])",
-        cuts.join(",")
-    ))
+/// than a tree of CASEs. `cuts` ascending.
+pub(crate) fn pg_int_buckets(key: &str, cuts: &[i64]) -> String {
+    let cuts: Vec<String> = cuts.iter().map(i64::to_string).collect();
+    format!("width_bucket({key}, ARRAY[{}]::int8[])", cuts.join(","))
 }
 
 /// A key column as range conditions and buckets compare it. Text keys compare by code

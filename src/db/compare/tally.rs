@@ -1,8 +1,8 @@
 //! Segment tallies (count and hash sum per key bucket) over a key range, one pass per
 //! call. Two ways, chosen by the plan's hasher:
 //!
-//! - `PgNative` (PostgreSQL on both sides): the server renders, hashes and sums; only
-//!   the bucket totals cross the wire.
+//! - `PgNative` (PostgreSQL on both sides): the server hashes and sums; only the
+//!   bucket totals cross the wire.
 //! - `Md5` (across backends): a server streams its rows' columns (as they are where
 //!   their text is canonical, else the canonical text, see `textrows`), and the
 //!   canonical row and its MD5 are made here; SQLite's rows are canonicalized and hashed
@@ -12,7 +12,7 @@
 //!   arrive at once on their two connections.
 
 use super::copyrows::{Line, Lines};
-use super::progress::Progress;
+use super::progress::{Accumulator, Progress};
 use super::reader::{Plan, Range, Reader, Tally};
 use super::sql::{self, Hasher};
 use super::textrows::Layout;
@@ -23,9 +23,6 @@ use sqlx::postgres::PgConnection;
 use sqlx::{Row, Statement};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-
-/// Rows counted between two progress updates of a streamed pass.
-const PROGRESS_EVERY: u64 = 16_384;
 
 impl Reader<'_> {
     /// Count and hash sum per bucket (`cuts.len() + 1` of them) over `range`.
@@ -92,9 +89,9 @@ impl Reader<'_> {
         Ok(out)
     }
 
-    /// A server's rows streamed and hashed with MD5 here: raw columns where their text is canonical (see `textrows`); should a
-    /// result type differ from what the declared type promised, again with the server's
-    /// expressions only.
+    /// A server's rows streamed and hashed with MD5 here: raw columns where their text
+    /// is canonical (see `textrows`); should a result type differ from what the declared
+    /// type promised, again with the server's expressions only.
     async fn streamed(
         &mut self,
         plan: &Plan,
@@ -111,7 +108,7 @@ impl Reader<'_> {
                 layout.select(self, plan, cuts),
                 self.table
             );
-            let mut acc = Accumulator::new(cuts.len() + 1, progress, Progress::index(self.side));
+            let mut acc = Accumulator::new(cuts.len() + 1, progress.clone(), self.side);
             let res = match &mut self.conn.inner {
                 Inner::Mysql(c) => {
                     drain(
@@ -132,7 +129,7 @@ impl Reader<'_> {
         Err(self.wrong(&ctx, "the rows' column types differ from the table's"))
     }
 
-    fn finish(&self, acc: Accumulator<'_>, ctx: String) -> Result<Vec<Tally>, DbError> {
+    fn finish(&self, mut acc: Accumulator, ctx: String) -> Result<Vec<Tally>, DbError> {
         acc.finish()
             .ok_or_else(|| self.wrong(&ctx, "a row fell outside the key buckets"))
     }
@@ -144,7 +141,7 @@ impl Reader<'_> {
 async fn drain<R: Row>(
     rows: impl futures_util::Stream<Item = Result<R, sqlx::Error>>,
     layout: &Layout,
-    acc: &mut Accumulator<'_>,
+    acc: &mut Accumulator,
 ) -> Result<bool, sqlx::Error>
 where
     usize: sqlx::ColumnIndex<R>,
@@ -172,7 +169,7 @@ async fn copy_out(
     c: &mut PgConnection,
     select: &str,
     layout: &Layout,
-    acc: &mut Accumulator<'_>,
+    acc: &mut Accumulator,
 ) -> Result<bool, sqlx::Error> {
     if layout.has_raw() {
         let stmt = sqlx::Executor::prepare(&mut *c, select).await?;
@@ -198,48 +195,4 @@ async fn copy_out(
         ));
     }
     Ok(true)
-}
-
-/// Tallies of a streamed pass, with progress in batches.
-struct Accumulator<'p> {
-    tallies: Vec<Tally>,
-    bad: bool,
-    pending: u64,
-    progress: &'p Progress,
-    side: usize,
-}
-
-impl<'p> Accumulator<'p> {
-    fn new(buckets: usize, progress: &'p Progress, side: usize) -> Self {
-        Accumulator {
-            tallies: vec![Tally::default(); buckets],
-            bad: false,
-            pending: 0,
-            progress,
-            side,
-        }
-    }
-
-    /// A row's hash into its bucket (None: it had none).
-    fn add(&mut self, bucket: Option<usize>, sum: u64) {
-        match bucket.and_then(|b| self.tallies.get_mut(b)) {
-            Some(t) => t.add(Tally { rows: 1, sum }),
-            None => self.bad = true,
-        }
-        self.pending += 1;
-        if self.pending == PROGRESS_EVERY {
-            self.flush();
-        }
-    }
-
-    fn flush(&mut self) {
-        self.progress.rows[self.side].fetch_add(self.pending, Ordering::Relaxed);
-        self.pending = 0;
-    }
-
-    /// The tallies; None when a row had no bucket (should never happen).
-    fn finish(mut self) -> Option<Vec<Tally>> {
-        self.flush();
-        (!self.bad).then_some(self.tallies)
-    }
 }

@@ -77,7 +77,7 @@ pub(crate) struct Layout {
     /// comes first in the row.
     key: Option<usize>,
     /// The cuts as integers (when `key`).
-    cuts: Vec<i128>,
+    cuts: Vec<i64>,
 }
 
 impl Layout {
@@ -107,13 +107,10 @@ impl Layout {
                 Selected { expr, piece, types }
             })
             .collect();
-        let parsed: Option<Vec<i128>> = cuts
-            .iter()
-            .map(|c| c.first().and_then(|v| v.parse().ok()))
-            .collect();
-        let int_key = |k: usize| cols[k].types == INTS || cols[k].types == PG_INTS;
-        let (key, cuts) = match (plan.key.as_slice(), parsed) {
-            ([k], Some(parsed)) if int_key(*k) => (Some(*k), parsed),
+        // Bucketed here only when read as it is (an expression's text may differ).
+        let raw_int = |k: usize| cols[k].types == INTS || cols[k].types == PG_INTS;
+        let (key, cuts) = match reader.int_key(plan, cuts) {
+            Some((k, ints)) if raw_int(k) => (Some(k), ints),
             _ => (None, Vec::new()),
         };
         Layout { cols, key, cuts }
@@ -244,9 +241,10 @@ fn trimmed(v: &[u8]) -> &[u8] {
 
 /// How many cuts the integer key `k` (decimal text) is at or past: the bucket whose
 /// range `[cut, next cut)` holds it.
-fn bucket_of(cuts: &[i128], k: &[u8]) -> Option<usize> {
+/// (An unsigned BIGINT may be past i64.)
+fn bucket_of(cuts: &[i64], k: &[u8]) -> Option<usize> {
     let k: i128 = std::str::from_utf8(k).ok()?.parse().ok()?;
-    Some(cuts.partition_point(|c| *c <= k))
+    Some(cuts.partition_point(|c| i128::from(*c) <= k))
 }
 
 #[cfg(test)]
